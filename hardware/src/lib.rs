@@ -1,0 +1,38 @@
+//! Bookstation's hardware layer: the traits the daemon drives the kiosk
+//! through (card reader, barcode scanner, locker board), the error type they
+//! share, and a simulated world that implements them all for tests, the demo
+//! and the control socket. This crate knows nothing of SQLite, HTTP or UI, so
+//! a driver can be written and tested without the rest of the daemon.
+//!
+//! # Layout
+//!
+//! - [`error`]: [`HwError`] and its [`ErrorKind`], the one error every device
+//!   returns.
+//! - [`card`]: [`CardReader`] and the [`CardEvent`]s it yields.
+//! - [`scanner`]: [`Scanner`], one decoded barcode or QR text at a time.
+//! - [`locker`]: [`LockerBoard`], the polled lock-and-sensor board, its
+//!   [`SlotStatus`] readings and [`changed_slots`] to compare two polls.
+//! - [`sim`]: [`SimWorld`], a simulated kiosk kept in a JSON file so that it
+//!   survives the daemon being killed, with device handles implementing the
+//!   traits above.
+//!
+//! Real drivers (PC/SC, Kerong CU, Modbus RTU over serial) will sit beside
+//! [`sim`] and implement the same traits.
+//!
+//! # Privacy
+//!
+//! A card UID or a scanned text identifies a patron. Nothing in this crate
+//! logs one, and [`CardEvent`]'s `Debug` output redacts the UID so that a
+//! careless `?event` in a log line does not leak it either.
+
+pub mod card;
+pub mod error;
+pub mod locker;
+pub mod scanner;
+pub mod sim;
+
+pub use card::{CardEvent, CardReader};
+pub use error::{ErrorKind, HwError};
+pub use locker::{LockerBoard, SlotStatus, changed_slots};
+pub use scanner::Scanner;
+pub use sim::{SimError, SimLayout, SimSlotSnapshot, SimWorld, WorldSnapshot};

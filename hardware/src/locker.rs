@@ -1,0 +1,113 @@
+//! Locker boards: the [`LockerBoard`] trait, its [`SlotStatus`] readings and
+//! [`changed_slots`] for turning two polls into a list of changes.
+//!
+//! The trait follows how real lock controllers (Kerong CU, Modbus RTU relay
+//! and input boards) work: the host pulses one lock at a time and polls all
+//! door and item sensors in one request. The board never tells the host that
+//! something changed, so the daemon polls [`LockerBoard::read_all`] and
+//! compares readings.
+//!
+//! # What the hardware cannot promise
+//!
+//! - The item sensor is an infrared beam across the slot: it says that
+//!   *something* is there, not which book, nor that it is a book at all.
+//! - The door sensor says the door is shut, not that the lock caught it. A
+//!   door pushed to without latching may read as closed.
+//! - [`LockerBoard::open`] succeeding means the board reports the lock
+//!   unlatched, not that anybody opened the door; a spring pops it ajar, but
+//!   a door that is held or blocked may stay closed.
+//! - Anything that happens between two polls is invisible: a door opened and
+//!   closed again in between looks unchanged. That is why a return bin
+//!   counts books through its chute in [`SlotStatus::drop_count`]: every
+//!   return shows up as an increment even when the bin was already full.
+//! - The drop counter counts beam interruptions: two books dropped together
+//!   may count once, and a hand reaching in may count too. A real board may
+//!   restart the counter at 0 after a power cut, so a decrease means a reset,
+//!   not negative returns.
+
+use serde::{Deserialize, Serialize};
+
+use crate::HwError;
+
+/// One slot's sensors as read in one poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotStatus {
+    /// Which slot this reading is for, as numbered by [`LockerBoard::slots`].
+    pub slot: u16,
+    /// The door sensor: true when the door is not shut.
+    pub door_open: bool,
+    /// The infrared item sensor: true when something blocks the beam (for a
+    /// return bin: when the bin is not empty).
+    pub item_present: bool,
+    /// Books that passed a return bin's chute sensor since the counter
+    /// started, so a poller sees each return even when the bin is already
+    /// non-empty; always 0 for an ordinary locker.
+    pub drop_count: u32,
+}
+
+/// A lock-and-sensor board driving a row of lockers and a return bin.
+///
+/// Shared between the tasks that open doors and the one that polls, hence
+/// `&self` methods and `Sync`; a driver serialises access to its bus itself.
+#[async_trait::async_trait]
+pub trait LockerBoard: Send + Sync {
+    /// Slot numbers this board drives, ascending.
+    fn slots(&self) -> Vec<u16>;
+
+    /// Pulse the lock of one slot. Ok means the board reports the door
+    /// unlatched.
+    ///
+    /// Errors: [`InvalidSlot`](crate::ErrorKind::InvalidSlot) for a slot not
+    /// in [`slots`](Self::slots), [`Jammed`](crate::ErrorKind::Jammed) when
+    /// the lock stayed latched, [`NotResponding`](crate::ErrorKind::NotResponding)
+    /// or [`Timeout`](crate::ErrorKind::Timeout) when the board did not answer.
+    async fn open(&self, slot: u16) -> Result<(), HwError>;
+
+    /// Read every slot's door and item sensor, in [`slots`](Self::slots)
+    /// order.
+    async fn read_all(&self) -> Result<Vec<SlotStatus>, HwError>;
+}
+
+/// The slots whose status differs between two readings (or that are new in
+/// `new`), in `new`'s order. Slots missing from `new` are not reported: a
+/// failed or partial read is not a change.
+pub fn changed_slots(old: &[SlotStatus], new: &[SlotStatus]) -> Vec<SlotStatus> {
+    new.iter().filter(|n| old.iter().find(|o| o.slot == n.slot) != Some(*n)).copied().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(slot: u16, door_open: bool, item_present: bool, drop_count: u32) -> SlotStatus {
+        SlotStatus { slot, door_open, item_present, drop_count }
+    }
+
+    #[test]
+    fn identical_readings_have_no_changes() {
+        let a = vec![st(1, false, true, 0), st(2, false, false, 0)];
+        assert!(changed_slots(&a, &a).is_empty());
+    }
+
+    #[test]
+    fn every_field_counts_as_a_change() {
+        let old = vec![st(1, false, false, 0), st(2, false, false, 0), st(3, false, false, 0), st(4, false, false, 0)];
+        let new = vec![st(1, true, false, 0), st(2, false, true, 0), st(3, false, false, 1), st(4, false, false, 0)];
+        assert_eq!(changed_slots(&old, &new), new[..3].to_vec());
+    }
+
+    #[test]
+    fn new_slots_are_changes_and_missing_ones_are_not() {
+        let old = vec![st(1, false, false, 0), st(2, false, false, 0)];
+        let new = vec![st(3, false, false, 0), st(1, false, false, 0)];
+        assert_eq!(changed_slots(&old, &new), vec![st(3, false, false, 0)]);
+        assert_eq!(changed_slots(&[], &new), new);
+    }
+
+    #[test]
+    fn result_follows_new_order_not_old() {
+        let old = vec![st(1, false, false, 0), st(2, false, false, 0)];
+        let new = vec![st(2, true, false, 0), st(1, true, false, 0)];
+        assert_eq!(changed_slots(&old, &new), new);
+    }
+}

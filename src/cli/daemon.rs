@@ -1,0 +1,108 @@
+//! Start-up and shutdown of the daemon: open the state, recover, start the
+//! engine, serve the control socket, stop cleanly on SIGTERM or Ctrl-C.
+
+use anyhow::Context;
+use bookstation::config::Config;
+use bookstation::control;
+use bookstation::demo::{SimNetwork, seed_demo};
+use bookstation::district::SimDistrict;
+use bookstation::engine::actor::{self, Devices};
+use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
+use bookstation::store::{AsyncStore, CardHasher, Store};
+use bookstation_hardware::{SimLayout, SimWorld};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The demo config, written beside the demo's state so an operator can read
+/// what the demo runs with.
+pub fn demo_config(state_dir: &Path) -> anyhow::Result<Config> {
+    create_state_dir(state_dir)?;
+    let state_dir = state_dir.canonicalize().with_context(|| format!("resolving {}", state_dir.display()))?;
+    let config = Config::demo(&state_dir);
+    let path = state_dir.join("bookstation.toml");
+    std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(config)
+}
+
+fn create_state_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .with_context(|| format!("creating the state directory {}", dir.display()))
+}
+
+/// Logs go to stderr; the level comes from `RUST_LOG`, else the config.
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn run(config: Config, demo: bool) -> anyhow::Result<()> {
+    init_logging(&config.logging.level);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    runtime.block_on(serve(config, demo))
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let state_dir = config.kiosk.state_dir.clone();
+    create_state_dir(&state_dir)?;
+    let mut store = Store::open(&state_dir.join("bookstation.db"))?;
+    let hasher = CardHasher::load_or_create(&state_dir.join("card-hash.key"))?;
+    let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
+    let world = SimWorld::open(&state_dir.join("world.json"), layout)?;
+    if demo {
+        seed_demo(&mut store, &world, bookstation::engine::Clock::now(&SystemClock))?;
+    }
+    let district = SimNetwork::new(SimDistrict::demo(&config.kiosk.id), world.clone());
+    let deps = Deps {
+        store: AsyncStore::new(store)?,
+        board: Arc::new(world.board()),
+        district: Arc::new(district),
+        hasher: Arc::new(hasher),
+        clock: Arc::new(SystemClock),
+        district_timeout: Duration::from_secs(config.district.timeout_secs),
+    };
+    let (runner, report) = Runner::start(EngineSettings::from_config(&config), deps).await?;
+    tracing::info!(
+        completed = report.completed.len(),
+        cancelled = report.cancelled.len(),
+        left_open = report.left_open.len(),
+        "start-up recovery done"
+    );
+    let devices = Devices {
+        card_reader: world.card_reader().map(|r| Box::new(r) as _),
+        scanner: world.scanner().map(|s| Box::new(s) as _),
+        sim: Some(world),
+    };
+    let (engine, task) = actor::spawn(runner, devices, shutdown_signal());
+    let socket = control::socket_path(&state_dir);
+    let listener = control::bind(&socket).await.with_context(|| format!("binding {}", socket.display()))?;
+    let server = tokio::spawn(control::serve(listener, engine));
+    // Scripts and tests wait for this line on stdout.
+    println!("bookstation: ready; control socket {}", socket.display());
+    task.await.context("the engine task failed")?;
+    server.abort();
+    let _ = std::fs::remove_file(&socket);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
+    }
+    tracing::info!("shutting down");
+}

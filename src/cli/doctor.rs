@@ -1,0 +1,125 @@
+//! `bookstation doctor`: checks the config, the database and the devices,
+//! and says in plain words what is wrong. Exits non-zero when anything is.
+
+use bookstation::config::{Config, HardwareKind};
+use bookstation::store::Store;
+use bookstation_hardware::{SimLayout, SimWorld};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Collected findings; any failure makes the exit code non-zero.
+#[derive(Default)]
+struct Report {
+    failed: bool,
+}
+
+impl Report {
+    fn ok(&mut self, what: &str) {
+        println!("ok    {what}");
+    }
+    fn fail(&mut self, what: &str) {
+        self.failed = true;
+        println!("FAIL  {what}");
+    }
+    fn note(&mut self, what: &str) {
+        println!("note  {what}");
+    }
+}
+
+pub fn run(config: Option<PathBuf>, state_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let mut report = Report::default();
+    let config = match (config, state_dir) {
+        (Some(path), _) => match Config::load(&path) {
+            Ok(c) => {
+                report.ok(&format!("config {} is valid", path.display()));
+                Some(c)
+            }
+            Err(e) => {
+                report.fail(&e.to_string());
+                None
+            }
+        },
+        (None, Some(dir)) => Some(Config::demo(&dir)),
+        (None, None) => {
+            let path = Path::new("/etc/bookstation/bookstation.toml");
+            match Config::load(path) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    report.fail(&e.to_string());
+                    None
+                }
+            }
+        }
+    };
+    if let Some(config) = config {
+        check_state(&config, &mut report);
+    }
+    Ok(if report.failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn check_state(config: &Config, report: &mut Report) {
+    let dir = &config.kiosk.state_dir;
+    if !dir.is_dir() {
+        report
+            .fail(&format!("state directory {} does not exist (the daemon creates it on first start)", dir.display()));
+        return;
+    }
+    let db = dir.join("bookstation.db");
+    if db.exists() {
+        match Store::open(&db) {
+            Ok(store) => {
+                report.ok(&format!("database {} passes its integrity check", db.display()));
+                match store.pragmas() {
+                    Ok(p) => report.ok(&format!(
+                        "database durability: journal_mode={} synchronous={} foreign_keys={}",
+                        p.journal_mode, p.synchronous, p.foreign_keys
+                    )),
+                    Err(e) => report.fail(&format!("reading database settings: {e}")),
+                }
+                match store.outbox_stats() {
+                    Ok(s) => report.ok(&format!(
+                        "outbox: {} pending, {} acknowledged, {} rejected",
+                        s.pending, s.acked, s.rejected
+                    )),
+                    Err(e) => report.fail(&format!("reading the outbox: {e}")),
+                }
+                match store.open_intents() {
+                    Ok(open) if open.is_empty() => report.ok("no interrupted transactions"),
+                    Ok(open) => report.note(&format!(
+                        "{} interrupted transaction(s) will be settled from the door sensors at the next start",
+                        open.len()
+                    )),
+                    Err(e) => report.fail(&format!("reading the journal: {e}")),
+                }
+            }
+            Err(e) => report.fail(&e.to_string()),
+        }
+    } else {
+        report.note(&format!("database {} does not exist yet (created on first start)", db.display()));
+    }
+    match config.hardware.kind {
+        HardwareKind::Mock => {
+            let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
+            let path = dir.join("world.json");
+            if !path.exists() {
+                report.note("simulated hardware: no world file yet (created on first start)");
+                return;
+            }
+            match SimWorld::open(&path, layout) {
+                Ok(world) => {
+                    let w = world.snapshot();
+                    let books = w.slots.iter().filter(|s| s.item.is_some()).count();
+                    let open = w.slots.iter().filter(|s| s.door_open).map(|s| s.slot.to_string()).collect::<Vec<_>>();
+                    report.ok(&format!("simulated locker board: {} doors, {books} books in lockers", w.slots.len()));
+                    if !open.is_empty() {
+                        report.note(&format!("doors open: {}", open.join(", ")));
+                    }
+                    if !w.board_online {
+                        report.fail("simulated locker board is unplugged");
+                    }
+                }
+                Err(e) => report.fail(&format!("simulated hardware: {e}")),
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! `bookstation outbox`: the events waiting for (or already taken by) the
+//! district, read straight from the database.
+
+use anyhow::Context;
+use bookstation::store::{OutboxState, Store};
+use clap::Subcommand;
+use std::path::Path;
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCmd {
+    /// The events, oldest first, as JSON lines.
+    List {
+        /// Only events in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// Counts by state and the age of the oldest pending event, as JSON.
+    Stats,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StateArg {
+    Pending,
+    Acked,
+    Rejected,
+}
+
+pub fn run(state_dir: &Path, command: OutboxCmd) -> anyhow::Result<()> {
+    let path = state_dir.join("bookstation.db");
+    anyhow::ensure!(path.exists(), "{} does not exist: no kiosk has run with this state directory", path.display());
+    let store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    match command {
+        OutboxCmd::List { state, limit } => {
+            let state = state.map(|s| match s {
+                StateArg::Pending => OutboxState::Pending,
+                StateArg::Acked => OutboxState::Acked,
+                StateArg::Rejected => OutboxState::Rejected,
+            });
+            for event in store.outbox(state, limit)? {
+                println!("{}", serde_json::to_string(&event)?);
+            }
+        }
+        OutboxCmd::Stats => println!("{}", serde_json::to_string_pretty(&store.outbox_stats()?)?),
+    }
+    Ok(())
+}

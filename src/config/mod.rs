@@ -1,0 +1,455 @@
+//! The kiosk's configuration: one TOML file (`/etc/bookstation/bookstation.toml`
+//! in production, see `systemd/bookstation.toml` for every key explained).
+//!
+//! A bad config must stop the daemon with a message an operator can act on
+//! (invariant 6), so every error names the file, the key as a dotted path
+//! (`policy.kiosk_limit`, `staff[0].pin_argon2`) and what is allowed there.
+//! Parsing goes through `serde_path_to_error` to learn the key of a type error;
+//! the rules serde cannot express live in [`validate`](Config::validate).
+//! The field docs below double as the config reference.
+
+mod error;
+mod validate;
+
+pub use error::ConfigError;
+
+use crate::domain::staff::{staff_card_digest, verify_pin};
+use crate::domain::{LoanPolicy, OfflinePolicy, QrPattern, SlotNo};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The demo kiosk's staff card UID (the simulator's "staff card" button taps it).
+pub const DEMO_STAFF_CARD: &str = "04FFFFFFFFFF01";
+/// The demo staff card's PIN.
+pub const DEMO_STAFF_PIN: &str = "2580";
+/// Argon2id hash of [`DEMO_STAFF_PIN`], computed once with
+/// `domain::staff::hash_pin` and pasted here so the demo does not spend an
+/// Argon2 hash at every start. The example config carries the same string.
+pub const DEMO_STAFF_PIN_ARGON2: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$EmfxKdUiAMvKPhpNUUcjFw$XmltalzSi+9CUCDckBMM1a86LEClysB7PVKcDP9hXgo";
+
+/// The whole config file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Who this kiosk is and where it keeps its state.
+    pub kiosk: KioskConfig,
+    /// Lending limits and screen timings; Mapo's defaults when omitted.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    /// What may be lent while the district server cannot be reached.
+    #[serde(default)]
+    pub offline: OfflineConfig,
+    /// Which locker cabinet drives the doors, and its shape.
+    pub hardware: HardwareConfig,
+    /// Which district library server the kiosk talks to.
+    pub district: DistrictConfig,
+    /// How much the daemon logs.
+    #[serde(default)]
+    pub logging: LoggingConfig,
+    /// Staff who may enter maintenance mode (`[[staff]]` entries). None means
+    /// nobody can restock at the kiosk, which is legal but rarely wanted.
+    #[serde(default)]
+    pub staff: Vec<StaffConfig>,
+}
+
+/// `[kiosk]`: identity, language and where state lives.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskConfig {
+    /// The district's id for this kiosk; it goes into every event, so the
+    /// server can tell kiosks apart. Letters, digits, `.`, `_` and `-`.
+    pub id: String,
+    /// The name shown on the attract screen and the receipt.
+    pub name: String,
+    /// The language a session starts in and returns to when it ends, so the
+    /// next patron never inherits the previous patron's choice.
+    #[serde(default)]
+    pub default_language: Language,
+    /// The SQLite database, the card-hash key, the simulated world and the
+    /// control socket live here; it must survive reboots.
+    pub state_dir: PathBuf,
+    /// Ask for the patron's PIN after the card, as Korean smart libraries do;
+    /// off only where the district authenticates by card alone.
+    #[serde(default = "default_true")]
+    pub require_patron_pin: bool,
+    /// The text before the member number in a mobile membership card's QR
+    /// code; each district prints its own.
+    #[serde(default = "default_qr_prefix")]
+    pub qr_prefix: String,
+}
+
+impl KioskConfig {
+    /// The matcher the scanner's text goes through to find a member number.
+    pub fn qr_pattern(&self) -> QrPattern {
+        QrPattern::new(self.qr_prefix.clone())
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_qr_prefix() -> String {
+    "MAPO-MEMBER:".to_owned()
+}
+
+/// A language the touchscreen speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Ko,
+    En,
+    Zh,
+    Ja,
+}
+
+impl Language {
+    /// Every language, in the order the language switch shows them.
+    pub const ALL: [Language; 4] = [Language::Ko, Language::En, Language::Zh, Language::Ja];
+
+    /// The ISO 639-1 code, as written in the config and the translation files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ko => "ko",
+            Self::En => "en",
+            Self::Zh => "zh",
+            Self::Ja => "ja",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A language code that is not one of [`Language::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown language `{0}`, expected one of `ko`, `en`, `zh`, `ja`")]
+pub struct UnknownLanguage(pub String);
+
+impl FromStr for Language {
+    type Err = UnknownLanguage;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownLanguage(s.to_owned()))
+    }
+}
+
+/// `[policy]`: lending limits and screen timings. Every key may be omitted;
+/// the defaults are Mapo-gu's smart-library rules.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Books a patron may have out from this kiosk at once, so one patron
+    /// cannot empty a small cabinet.
+    pub kiosk_limit: u32,
+    /// Loans a patron may have out across the whole district, kiosk or desk.
+    pub district_quota: u32,
+    /// Days until a loan is due (the website offers one extension on top).
+    pub loan_days: u32,
+    /// A dispensed book not taken within this time is cancelled and the door
+    /// closes, so an open locker is never left unattended.
+    pub dispense_timeout_secs: u64,
+    /// A return slot left without a book for this long closes the return.
+    pub return_timeout_secs: u64,
+    /// A session with no touch ends after this, so a walked-away patron's
+    /// account does not stay open for the next person.
+    pub inactivity_timeout_secs: u64,
+    /// The countdown shows for the last N seconds of inactivity, giving the
+    /// patron a chance to tap and stay.
+    pub countdown_secs: u64,
+    /// How long the receipt screen stays before the attract screen.
+    pub receipt_secs: u64,
+    /// Events acknowledged by the district lose the patron id after this many
+    /// days (invariant 5: no patron identity kept longer than needed).
+    pub patron_retention_days: u32,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        let loan = LoanPolicy::default();
+        Self {
+            kiosk_limit: loan.kiosk_limit,
+            district_quota: loan.district_quota,
+            loan_days: loan.loan_days,
+            dispense_timeout_secs: 60,
+            return_timeout_secs: 60,
+            inactivity_timeout_secs: 60,
+            countdown_secs: 10,
+            receipt_secs: 15,
+            patron_retention_days: 30,
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// The lending limits the domain rules check a loan against.
+    pub fn loan_policy(&self) -> LoanPolicy {
+        LoanPolicy { kiosk_limit: self.kiosk_limit, district_quota: self.district_quota, loan_days: self.loan_days }
+    }
+}
+
+/// `[offline]`: what may be lent while the district is unreachable
+/// (invariant 4). Returns are always accepted and need no setting.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfflineConfig {
+    /// Lend offline at all; off means loans wait for the network.
+    pub loans_allowed: bool,
+    /// Only patrons authenticated online within this many hours may borrow
+    /// offline, so a since-suspended card is not trusted for long.
+    pub seen_within_hours: u32,
+    /// Offline loans per patron in one outage.
+    pub per_patron: u32,
+    /// Offline loans in one outage, all patrons together: bounds the loss if
+    /// the cached standings turn out wrong.
+    pub per_outage: u32,
+    /// Once an outage is this old, no more offline loans.
+    pub max_outage_hours: u32,
+}
+
+impl Default for OfflineConfig {
+    fn default() -> Self {
+        let p = OfflinePolicy::default();
+        Self {
+            loans_allowed: p.loans_allowed,
+            seen_within_hours: p.seen_within_hours,
+            per_patron: p.per_patron,
+            per_outage: p.per_outage,
+            max_outage_hours: p.max_outage_hours,
+        }
+    }
+}
+
+impl OfflineConfig {
+    /// The offline rules the domain checks an offline loan against.
+    pub fn policy(&self) -> OfflinePolicy {
+        OfflinePolicy {
+            loans_allowed: self.loans_allowed,
+            seen_within_hours: self.seen_within_hours,
+            per_patron: self.per_patron,
+            per_outage: self.per_outage,
+            max_outage_hours: self.max_outage_hours,
+        }
+    }
+}
+
+/// Which locker hardware drives the doors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HardwareKind {
+    /// The simulated world kept in `state_dir`, for the demo, tests and training.
+    Mock,
+}
+
+/// `[hardware]`: the cabinet's driver and shape.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HardwareConfig {
+    /// The driver for the locker board, card reader and scanner.
+    pub kind: HardwareKind,
+    /// Number of book lockers; they are numbered `1..=lockers` as painted on the doors.
+    pub lockers: u16,
+    /// The return bin's door number; above every locker so the two never collide.
+    pub return_bin_slot: u16,
+    /// Books the return bin holds; when full, returns are refused until staff empty it.
+    pub return_bin_capacity: u32,
+}
+
+impl HardwareConfig {
+    /// The lockers' door numbers, in order.
+    pub fn locker_slots(&self) -> impl Iterator<Item = SlotNo> + use<> {
+        (1..=self.lockers).map(SlotNo)
+    }
+
+    /// The return bin's door.
+    pub fn return_bin(&self) -> SlotNo {
+        SlotNo(self.return_bin_slot)
+    }
+}
+
+/// Which district backend the kiosk talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistrictKind {
+    /// The in-process simulated district, for the demo and tests.
+    Sim,
+}
+
+/// `[district]`: the library server the kiosk reports to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictConfig {
+    /// The backend.
+    pub kind: DistrictKind,
+    /// A request not answered in this time counts as "district down", so a
+    /// patron waits seconds, not minutes, before the offline rules apply.
+    #[serde(default = "default_district_timeout")]
+    pub timeout_secs: u64,
+}
+
+impl DistrictConfig {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+fn default_district_timeout() -> u64 {
+    5
+}
+
+/// `[logging]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// A `tracing` filter: a level (`trace`, `debug`, `info`, `warn`, `error`,
+    /// `off`) or directives like `info,bookstation::engine=debug`. `RUST_LOG`
+    /// overrides it, for a one-off debugging session without editing the file.
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self { level: "info".to_owned() }
+    }
+}
+
+/// A `[[staff]]` entry: one person who may enter maintenance mode.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    /// Who this is, for the event log (`staff-01`); never a card UID.
+    pub id: String,
+    /// `staff_card_digest(uid)`: hex SHA-256 of `"card:" + UID`, so a copy of
+    /// the config does not hand out working card numbers. Case is ignored.
+    pub card_sha256: String,
+    /// Argon2 PHC string of the PIN (`$argon2id$v=19$...`); a stolen staff
+    /// card alone does not open the cabinet.
+    pub pin_argon2: String,
+}
+
+impl StaffConfig {
+    /// Whether the card with this UID is this person's.
+    pub fn matches_card(&self, uid: &str) -> bool {
+        staff_card_digest(uid).eq_ignore_ascii_case(&self.card_sha256)
+    }
+
+    /// Whether `pin` is this person's PIN (Argon2: tens of milliseconds).
+    pub fn verify_pin(&self, pin: &str) -> bool {
+        verify_pin(&self.pin_argon2, pin)
+    }
+}
+
+impl Config {
+    /// Read, parse and validate the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|error| ConfigError::Read { file: path.to_path_buf(), error })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse and validate config text; `origin` only names the file in errors.
+    /// Validation is part of parsing so that no caller can hold an unchecked
+    /// `Config` by forgetting a step.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::syntax(origin, text, &e))?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| ConfigError::decode(origin, text, e))?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    /// Check the rules the types cannot express; the first broken rule is
+    /// returned, naming its key.
+    pub fn validate(&self, origin: &Path) -> Result<(), ConfigError> {
+        validate::validate(self, origin)
+    }
+
+    /// The demo kiosk: simulated hardware and district, demo staff card
+    /// [`DEMO_STAFF_CARD`] with PIN [`DEMO_STAFF_PIN`], state in `state_dir`.
+    pub fn demo(state_dir: &Path) -> Config {
+        Config {
+            kiosk: KioskConfig {
+                id: "MAPO-DEMO-01".to_owned(),
+                name: "합정역 스마트도서관 (데모)".to_owned(),
+                default_language: Language::Ko,
+                state_dir: state_dir.to_path_buf(),
+                require_patron_pin: true,
+                qr_prefix: default_qr_prefix(),
+            },
+            policy: PolicyConfig::default(),
+            offline: OfflineConfig::default(),
+            hardware: HardwareConfig {
+                kind: HardwareKind::Mock,
+                lockers: 40,
+                return_bin_slot: 41,
+                return_bin_capacity: 30,
+            },
+            district: DistrictConfig { kind: DistrictKind::Sim, timeout_secs: default_district_timeout() },
+            logging: LoggingConfig::default(),
+            staff: vec![StaffConfig {
+                id: "demo-staff".to_owned(),
+                card_sha256: staff_card_digest(DEMO_STAFF_CARD),
+                pin_argon2: DEMO_STAFF_PIN_ARGON2.to_owned(),
+            }],
+        }
+    }
+
+    /// The config as TOML, for writing the demo config next to its state.
+    ///
+    /// TOML cannot hold a path that is not UTF-8, and `validate` rejects one.
+    /// Should an unvalidated config carry one, the text says so in a comment,
+    /// and reading it back fails with a clear "section is required" error
+    /// instead of the daemon panicking here.
+    pub fn to_toml(&self) -> String {
+        match toml::to_string_pretty(self) {
+            Ok(body) => format!("# Bookstation config. Every key is explained in systemd/bookstation.toml.\n\n{body}"),
+            Err(e) => format!("# This config cannot be written as TOML: {e}\n"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_pin_hash_is_the_demo_pin() {
+        assert!(verify_pin(DEMO_STAFF_PIN_ARGON2, DEMO_STAFF_PIN));
+        assert!(!verify_pin(DEMO_STAFF_PIN_ARGON2, "0000"));
+    }
+
+    #[test]
+    fn the_demo_config_is_valid_and_survives_toml() {
+        let demo = Config::demo(Path::new("/tmp/bookstation-demo"));
+        demo.validate(Path::new("demo")).unwrap_or_else(|e| panic!("{e}"));
+        let back = Config::parse(&demo.to_toml(), Path::new("demo.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, demo);
+    }
+
+    #[test]
+    fn policy_defaults_are_the_domain_defaults() {
+        assert_eq!(PolicyConfig::default().loan_policy(), LoanPolicy::default());
+        assert_eq!(OfflineConfig::default().policy(), OfflinePolicy::default());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_toml_cannot_hold_says_so_instead_of_panicking() {
+        use std::os::unix::ffi::OsStrExt;
+        let c = Config::demo(Path::new(std::ffi::OsStr::from_bytes(b"/tmp/\xff")));
+        let text = c.to_toml();
+        assert!(text.starts_with("# This config cannot be written as TOML"), "{text}");
+        let err = Config::parse(&text, Path::new("demo.toml")).unwrap_err();
+        assert_eq!(err.key(), Some("kiosk"));
+    }
+}

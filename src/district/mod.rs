@@ -1,0 +1,231 @@
+//! The district library server, as the kiosk sees it: one [`District`] trait
+//! and the types that cross it. Every type here is plain serde data, because
+//! the same model is what an HTTP backend sends and receives and what the
+//! simulator serves; nothing outside this module knows the district's wire
+//! protocol.
+//!
+//! - [`sim`]: [`SimDistrict`], an in-memory district for the demo and tests.
+//! - [`seed`]: the demo's patrons, books, loans and holds.
+//!
+//! **Architecture invariant:** a district answer is converted to domain types
+//! here ([`PatronStatus`], [`Item`]); the engine never sees a protocol detail.
+
+use crate::domain::{Credential, EventBody, Item, ItemId, PatronId, PatronStatus, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub mod seed;
+pub mod sim;
+
+pub use sim::SimDistrict;
+
+/// A district backend. Every call may fail; [`DistrictError::is_offline`]
+/// tells the engine whether to fall back to its offline policy.
+#[async_trait::async_trait]
+pub trait District: Send + Sync {
+    /// Who holds this credential; `pin` is checked when given (the kiosk asks for it when the library requires one).
+    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError>;
+    /// This kiosk's items (bibliographic data, cover URL, hold_for for copies waiting for a hold) and hold ids.
+    async fn inventory(&self) -> Result<Inventory, DistrictError>;
+    /// Per-event outcome, in the order given. Offline events are facts: never refused, at most flagged.
+    async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError>;
+    /// Tells the district this kiosk is alive and how its queue and hardware are.
+    async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError>;
+}
+
+/// Lets the engine be generic over `D: District` and still be handed an
+/// `Arc<dyn District>` chosen at start-up from config.
+#[async_trait::async_trait]
+impl<D: District + ?Sized> District for Arc<D> {
+    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+        (**self).authenticate(credential, pin).await
+    }
+    async fn inventory(&self) -> Result<Inventory, DistrictError> {
+        (**self).inventory().await
+    }
+    async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError> {
+        (**self).submit(batch).await
+    }
+    async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
+        (**self).heartbeat(health).await
+    }
+}
+
+/// The district's answer to a credential. A wrong PIN is an answer, not an
+/// error: the engine counts it towards the PIN lock-out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum AuthAnswer {
+    Patron { status: PatronStatus },
+    UnknownCredential,
+    WrongPin,
+}
+
+/// What belongs to one kiosk, fetched at start-up and after restocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Every copy that belongs to this kiosk, in its lockers or out on loan:
+    /// the kiosk needs the ones on loan too, to accept their return. Where a
+    /// copy sits is the lockers' business, not the district's.
+    pub items: Vec<Item>,
+    /// Holds waiting in this kiosk, so the patron's home screen can offer them.
+    pub holds: Vec<InventoryHold>,
+}
+
+/// A hold ready for pickup in this kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryHold {
+    /// The district's id, echoed back in the `hold_pickup` event.
+    pub hold_id: String,
+    /// The copy set aside; nobody else may borrow it.
+    pub item_id: ItemId,
+    /// Whose hold it is; only this patron may pick it up.
+    pub patron_id: PatronId,
+}
+
+/// An outbox event on its way to the district. In JSON the body's fields sit
+/// beside the envelope's, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedEvent {
+    /// UUIDv7, the idempotency key: the district counts each id once.
+    pub id: uuid::Uuid,
+    /// Per-kiosk sequence number; the district receives events in this order.
+    pub seq: i64,
+    /// Which kiosk the event happened at (a district serves many).
+    pub kiosk_id: String,
+    /// Happened while the district was unreachable: a fact decided by the
+    /// kiosk's offline policy, to be flagged rather than refused.
+    pub offline: bool,
+    /// When it happened at the kiosk, not when it was sent.
+    pub created_at: Timestamp,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// The district's verdict on one submitted event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventResult {
+    /// Which event this answers, so a reordered answer cannot be misread.
+    pub id: uuid::Uuid,
+    #[serde(flatten)]
+    pub outcome: EventOutcome,
+}
+
+/// All three mean the event is delivered and may leave the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EventOutcome {
+    Applied,
+    /// Seen before under the same id; nothing was applied again.
+    Duplicate,
+    /// Recorded as a fact, but staff must look at it (`reason` says why, and
+    /// never names the patron).
+    Flagged {
+        reason: String,
+    },
+}
+
+/// The kiosk's health, sent with each heartbeat for the district's dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Which kiosk is reporting.
+    pub kiosk_id: String,
+    /// Events not yet delivered; a growing number means sync is stuck.
+    pub queue_depth: u64,
+    /// Age of the oldest undelivered event, `None` when the queue is empty.
+    pub oldest_pending_age_secs: Option<u64>,
+    /// Open faults in words staff understand (jammed door, board not responding).
+    pub faults: Vec<String>,
+    /// Daemon version, so the district knows what each kiosk runs.
+    pub version: String,
+}
+
+/// Why a district call failed. Callers branch on [`Self::is_offline`]: an
+/// offline district means the offline policy; the others mean retry later.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DistrictError {
+    #[error("district unreachable: {0}")]
+    Unreachable(String),
+    #[error("district did not answer in time")]
+    Timeout,
+    #[error("district server error: {0}")]
+    Server(String),
+    #[error("district answered something unreadable: {0}")]
+    BadAnswer(String),
+}
+
+impl DistrictError {
+    /// The district could not be reached at all, as opposed to answering badly.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::Timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{SlotNo, Standing};
+    use serde_json::json;
+
+    #[test]
+    fn submitted_event_is_flat_json_tagged_by_kind() {
+        let id = uuid::Uuid::now_v7();
+        let event = SubmittedEvent {
+            id,
+            seq: 7,
+            kiosk_id: "K".into(),
+            offline: true,
+            created_at: Timestamp(1_000),
+            body: EventBody::Loan {
+                item_id: ItemId::new("MP0001"),
+                patron_id: PatronId::new("1000001"),
+                slot: SlotNo(1),
+                due_date: "2026-12-14".into(),
+            },
+        };
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "id": id.to_string(), "seq": 7, "kiosk_id": "K", "offline": true, "created_at": 1000,
+                "kind": "loan", "item_id": "MP0001", "patron_id": "1000001", "slot": 1, "due_date": "2026-12-14",
+            })
+        );
+        assert_eq!(serde_json::from_value::<SubmittedEvent>(value).unwrap(), event);
+    }
+
+    #[test]
+    fn results_and_answers_have_their_tags() {
+        let id = uuid::Uuid::now_v7();
+        let flagged = EventResult { id, outcome: EventOutcome::Flagged { reason: "r".into() } };
+        let value = serde_json::to_value(&flagged).unwrap();
+        assert_eq!(value, json!({ "id": id.to_string(), "outcome": "flagged", "reason": "r" }));
+        assert_eq!(serde_json::from_value::<EventResult>(value).unwrap(), flagged);
+
+        let applied = serde_json::to_value(EventResult { id, outcome: EventOutcome::Applied }).unwrap();
+        assert_eq!(applied["outcome"], "applied");
+
+        assert_eq!(serde_json::to_value(AuthAnswer::WrongPin).unwrap(), json!({ "result": "wrong_pin" }));
+        let patron = AuthAnswer::Patron {
+            status: PatronStatus {
+                patron_id: PatronId::new("1"),
+                standing: Standing::Good,
+                overdue_items: 0,
+                loans_total: 0,
+                loans_here: 0,
+                ready_holds: vec![],
+            },
+        };
+        let value = serde_json::to_value(&patron).unwrap();
+        assert_eq!(value["result"], "patron");
+        assert_eq!(serde_json::from_value::<AuthAnswer>(value).unwrap(), patron);
+    }
+
+    #[test]
+    fn only_unreachable_and_timeout_are_offline() {
+        assert!(DistrictError::Unreachable("x".into()).is_offline());
+        assert!(DistrictError::Timeout.is_offline());
+        assert!(!DistrictError::Server("x".into()).is_offline());
+        assert!(!DistrictError::BadAnswer("x".into()).is_offline());
+    }
+}

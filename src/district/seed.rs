@@ -1,0 +1,319 @@
+//! The demo's world: five patrons who each show one situation at the kiosk
+//! (good standing, overdue, suspended, hold ready, quota reached), 43 books
+//! of which 40 sit in lockers, and the loans and hold that make those
+//! situations true. The simulated district starts from it, and the demo fills
+//! its lockers from the same list, so the two always agree. The README
+//! documents these cards, so change them only together with it.
+
+use crate::domain::{Item, ItemId, PatronId, SlotNo, Standing};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The kiosk the demo plays.
+pub const DEMO_KIOSK_ID: &str = "MAPO-HAPJEONG-01";
+/// Every demo patron's PIN.
+pub const DEMO_PATRON_PIN: &str = "1234";
+/// The library the quota patron's other loans come from.
+const OTHER_KIOSK_ID: &str = "MAPO-CENTRAL";
+
+/// What a simulated district starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimSeed {
+    /// Everyone the district can authenticate.
+    pub patrons: Vec<SeedPatron>,
+    /// The catalogue of the kiosk the sim serves, and where each copy sits.
+    pub items: Vec<SeedItem>,
+    /// Loans already out when the world starts.
+    pub loans: Vec<SeedLoan>,
+    /// Holds already placed, all at the kiosk the sim serves.
+    pub holds: Vec<SeedHold>,
+}
+
+impl SimSeed {
+    /// The copies in lockers, for filling the demo kiosk.
+    pub fn in_lockers(&self) -> impl Iterator<Item = (SlotNo, &Item)> {
+        self.items.iter().filter_map(|s| s.slot.map(|slot| (slot, &s.item)))
+    }
+}
+
+/// A patron as the district knows them. No name: the kiosk never shows one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedPatron {
+    /// What events and answers carry instead of the card.
+    pub patron_id: PatronId,
+    /// Upper-case hex UID of their membership card.
+    pub card_uid: String,
+    /// Typed on the screen, or read from the mobile card's QR code.
+    pub member_number: String,
+    /// Checked when the kiosk sends one.
+    pub pin: String,
+    /// Suspended patrons may not borrow.
+    pub standing: Standing,
+    /// Overdue items the sim has no loan record for (another library's
+    /// system, say), added to the ones it computes from its own loans.
+    pub extra_overdue: u32,
+}
+
+/// Redacted: a UID, member number or PIN must never reach a log line.
+impl fmt::Debug for SeedPatron {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeedPatron")
+            .field("standing", &self.standing)
+            .field("extra_overdue", &self.extra_overdue)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A copy that belongs to the kiosk the sim serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedItem {
+    /// Bibliographic data; `hold_for` is `None` here, the sim derives it from holds.
+    pub item: Item,
+    /// Where it sits in the demo kiosk; `None` = on loan.
+    pub slot: Option<SlotNo>,
+}
+
+/// A loan that is already out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedLoan {
+    /// The copy that is out.
+    pub item_id: ItemId,
+    /// Who has it.
+    pub patron_id: PatronId,
+    /// Where it was lent; `None` = the kiosk the sim serves, so a seed works
+    /// for any kiosk id a test picks.
+    pub kiosk_id: Option<String>,
+    /// `YYYY-MM-DD`; overdue once the sim's `today` is past it.
+    pub due_date: String,
+}
+
+/// A hold placed on one of the served kiosk's copies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedHold {
+    /// The district's id, which the `hold_pickup` event echoes.
+    pub hold_id: String,
+    /// The copy set aside.
+    pub item_id: ItemId,
+    /// Whose hold it is.
+    pub patron_id: PatronId,
+    /// The copy is in a locker waiting, as opposed to still on its way.
+    pub ready: bool,
+}
+
+/// Titles, authors and shelf categories of MP0001.. in order, alternating
+/// Korean and English so every stretch of lockers shows both.
+const BOOKS: [(&str, &str, &str); 43] = [
+    ("홍길동전", "허균", CLASSICS),
+    ("The Little Prince", "Antoine de Saint-Exupéry", CHILDREN),
+    ("채식주의자", "한강", FICTION),
+    ("Pride and Prejudice", "Jane Austen", CLASSICS),
+    ("토지", "박경리", FICTION),
+    ("1984", "George Orwell", FICTION),
+    ("소년이 온다", "한강", FICTION),
+    ("The Great Gatsby", "F. Scott Fitzgerald", FICTION),
+    ("82년생 김지영", "조남주", FICTION),
+    ("Frankenstein", "Mary Shelley", CLASSICS),
+    ("어린 왕자", "앙투안 드 생텍쥐페리", CHILDREN),
+    ("Dracula", "Bram Stoker", CLASSICS),
+    ("구운몽", "김만중", CLASSICS),
+    ("Moby-Dick", "Herman Melville", CLASSICS),
+    ("운수 좋은 날", "현진건", CLASSICS),
+    ("Jane Eyre", "Charlotte Brontë", CLASSICS),
+    ("메밀꽃 필 무렵", "이효석", CLASSICS),
+    ("Little Women", "Louisa May Alcott", CLASSICS),
+    ("무정", "이광수", CLASSICS),
+    ("Alice's Adventures in Wonderland", "Lewis Carroll", CHILDREN),
+    ("태백산맥", "조정래", FICTION),
+    ("A Brief History of Time", "Stephen Hawking", SCIENCE),
+    ("난장이가 쏘아올린 작은 공", "조세희", FICTION),
+    ("On the Origin of Species", "Charles Darwin", SCIENCE),
+    ("아몬드", "손원평", FICTION),
+    ("Walden", "Henry David Thoreau", ESSAYS),
+    ("불편한 편의점", "김호연", FICTION),
+    ("The Diary of a Young Girl", "Anne Frank", HISTORY),
+    ("달러구트 꿈 백화점", "이미예", FICTION),
+    ("Treasure Island", "Robert Louis Stevenson", CHILDREN),
+    ("파친코", "이민진", FICTION),
+    ("Wuthering Heights", "Emily Brontë", CLASSICS),
+    ("난중일기", "이순신", HISTORY),
+    ("A Room of One's Own", "Virginia Woolf", ESSAYS),
+    ("백범일지", "김구", HISTORY),
+    ("Silent Spring", "Rachel Carson", SCIENCE),
+    ("마당을 나온 암탉", "황선미", CHILDREN),
+    ("The Adventures of Tom Sawyer", "Mark Twain", CHILDREN),
+    ("코스모스", "칼 세이건", SCIENCE),
+    ("The Hobbit", "J. R. R. Tolkien", FICTION),
+    ("하늘과 바람과 별과 시", "윤동주", POETRY),
+    ("Animal Farm", "George Orwell", FICTION),
+    ("역사란 무엇인가", "E. H. 카", HISTORY),
+];
+
+const FICTION: &str = "소설 Fiction";
+const CLASSICS: &str = "고전 Classics";
+const CHILDREN: &str = "아동 Children";
+const ESSAYS: &str = "에세이 Essays";
+const SCIENCE: &str = "과학 Science";
+const HISTORY: &str = "역사 History";
+const POETRY: &str = "시 Poetry";
+
+/// Books up to this number sit in the locker of the same number; the rest are on loan.
+const LOCKERS: usize = 40;
+/// Only a few books have cover art, so the UI's placeholder art gets shown too.
+const WITH_COVER: usize = 4;
+
+/// The demo world described in the README.
+pub fn demo() -> SimSeed {
+    let items = BOOKS
+        .iter()
+        .enumerate()
+        .map(|(i, (title, author, category))| {
+            let n = i + 1;
+            let id = format!("MP{n:04}");
+            SeedItem {
+                slot: (n <= LOCKERS).then(|| SlotNo(u16::try_from(n).unwrap_or(u16::MAX))),
+                item: Item {
+                    cover_url: (n <= WITH_COVER).then(|| format!("covers/{id}.png")),
+                    id: ItemId(id),
+                    title: (*title).to_owned(),
+                    author: (*author).to_owned(),
+                    category: (*category).to_owned(),
+                    hold_for: None,
+                },
+            }
+        })
+        .collect();
+
+    let patron = |n: u32, standing| SeedPatron {
+        patron_id: PatronId(format!("100000{n}")),
+        card_uid: if n == 1 { "04A1B2C3D4E5F6".to_owned() } else { format!("0400000000000{n}") },
+        member_number: format!("100000{n}"),
+        pin: DEMO_PATRON_PIN.to_owned(),
+        standing,
+        extra_overdue: 0,
+    };
+    let loan = |item: &str, patron: &str, kiosk: Option<&str>, due: &str| SeedLoan {
+        item_id: ItemId::new(item),
+        patron_id: PatronId::new(patron),
+        kiosk_id: kiosk.map(str::to_owned),
+        due_date: due.to_owned(),
+    };
+
+    SimSeed {
+        patrons: vec![
+            patron(1, Standing::Good),
+            patron(2, Standing::Good),
+            patron(3, Standing::Suspended),
+            patron(4, Standing::Good),
+            patron(5, Standing::Good),
+        ],
+        items,
+        loans: vec![
+            // Overdue against the sim's default today, 2026-11-29.
+            loan("MP0041", "1000002", None, "2026-11-01"),
+            // With the three from the central library, the district quota of 5.
+            loan("MP0042", "1000005", None, "2026-12-10"),
+            loan("MP0043", "1000005", None, "2026-12-10"),
+            loan("MC1001", "1000005", Some(OTHER_KIOSK_ID), "2026-12-03"),
+            loan("MC1002", "1000005", Some(OTHER_KIOSK_ID), "2026-12-08"),
+            loan("MC1003", "1000005", Some(OTHER_KIOSK_ID), "2026-12-15"),
+        ],
+        holds: vec![SeedHold {
+            hold_id: "H-0001".to_owned(),
+            item_id: ItemId::new("MP0040"),
+            patron_id: PatronId::new("1000004"),
+            ready: true,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::district::{AuthAnswer, District, SimDistrict};
+    use crate::domain::{Credential, Hold, PatronStatus, QrPattern};
+    use std::collections::HashSet;
+
+    async fn status(credential: Credential) -> PatronStatus {
+        let sim = SimDistrict::demo(DEMO_KIOSK_ID);
+        match sim.authenticate(&credential, Some(DEMO_PATRON_PIN)).await {
+            Ok(AuthAnswer::Patron { status }) => status,
+            other => panic!("expected a patron, got {other:?}"),
+        }
+    }
+
+    fn card(uid: &str) -> Credential {
+        Credential::card(uid).expect("a hex uid")
+    }
+
+    #[test]
+    fn items_are_unique_and_fill_lockers_1_to_40_once() {
+        let seed = demo();
+        assert_eq!(seed.items.len(), 43);
+        let ids: HashSet<_> = seed.items.iter().map(|s| s.item.id.clone()).collect();
+        assert_eq!(ids.len(), 43);
+        let mut slots: Vec<u16> = seed.in_lockers().map(|(slot, _)| slot.0).collect();
+        slots.sort_unstable();
+        assert_eq!(slots, (1..=40).collect::<Vec<_>>());
+        assert!(seed.items.iter().all(|s| s.item.hold_for.is_none()));
+        let on_loan: Vec<_> = seed.items.iter().filter(|s| s.slot.is_none()).map(|s| s.item.id.as_str()).collect();
+        assert_eq!(on_loan, ["MP0041", "MP0042", "MP0043"]);
+        assert_eq!(seed.items[39].item.id.as_str(), "MP0040");
+        assert_eq!(seed.items[39].slot, Some(SlotNo(40)));
+    }
+
+    #[tokio::test]
+    async fn good_standing_patron_has_no_loans() {
+        let s = status(card("04A1B2C3D4E5F6")).await;
+        assert_eq!(s.patron_id, PatronId::new("1000001"));
+        assert_eq!((s.standing, s.overdue_items, s.loans_total, s.loans_here), (Standing::Good, 0, 0, 0));
+        assert!(s.ready_holds.is_empty());
+    }
+
+    #[tokio::test]
+    async fn overdue_patron_has_one_overdue_item() {
+        let s = status(card("04000000000002")).await;
+        assert_eq!((s.overdue_items, s.loans_total, s.loans_here), (1, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn suspended_patron_is_suspended() {
+        assert_eq!(status(card("04000000000003")).await.standing, Standing::Suspended);
+    }
+
+    #[tokio::test]
+    async fn hold_patron_has_h0001_ready() {
+        let s = status(card("04000000000004")).await;
+        assert_eq!(s.ready_holds, vec![Hold { hold_id: "H-0001".into(), item_id: ItemId::new("MP0040") }]);
+        let inventory = SimDistrict::demo(DEMO_KIOSK_ID).inventory().await.unwrap();
+        let mp0040 = inventory.items.iter().find(|i| i.id.as_str() == "MP0040").unwrap();
+        assert_eq!(mp0040.hold_for, Some(PatronId::new("1000004")));
+        assert_eq!(inventory.items.len(), 43);
+        assert_eq!(inventory.holds.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn quota_patron_has_five_loans_two_here() {
+        let s = status(card("04000000000005")).await;
+        assert_eq!((s.overdue_items, s.loans_total, s.loans_here), (0, 5, 2));
+    }
+
+    #[tokio::test]
+    async fn member_number_from_the_mobile_qr_code_works() {
+        let credential = QrPattern::new("MAPO-MEMBER:").parse("MAPO-MEMBER:1000001").unwrap();
+        assert_eq!(status(credential).await.patron_id, PatronId::new("1000001"));
+    }
+
+    #[tokio::test]
+    async fn without_a_pin_the_pin_is_not_checked() {
+        let sim = SimDistrict::demo(DEMO_KIOSK_ID);
+        let answer = sim.authenticate(&card("04A1B2C3D4E5F6"), None).await.unwrap();
+        assert!(matches!(answer, AuthAnswer::Patron { .. }));
+    }
+
+    #[tokio::test]
+    async fn wrong_pin_and_unknown_card_are_answers() {
+        let sim = SimDistrict::demo(DEMO_KIOSK_ID);
+        assert_eq!(sim.authenticate(&card("04A1B2C3D4E5F6"), Some("9999")).await.unwrap(), AuthAnswer::WrongPin);
+        assert_eq!(sim.authenticate(&card("DEADBEEF"), Some("1234")).await.unwrap(), AuthAnswer::UnknownCredential);
+    }
+}

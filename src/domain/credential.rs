@@ -1,0 +1,104 @@
+//! How a patron says who they are: a contactless card's UID, or a member
+//! number (typed on the screen or read from the mobile card's QR code).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A patron credential. Its `Debug` never prints the value: a UID or a
+/// member number identifies a person and must not reach a log line.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Credential {
+    /// Upper-case hex UID read from the card (e.g. `04A1B2C3D4E5F6`).
+    Card(String),
+    /// The library's member number, digits only.
+    MemberNumber(String),
+}
+
+impl Credential {
+    /// A card UID normalised to upper-case hex, or `None` when it is not hex.
+    pub fn card(uid: &str) -> Option<Self> {
+        let uid: String = uid.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
+        let ok = !uid.is_empty() && uid.len() <= 20 && uid.chars().all(|c| c.is_ascii_hexdigit());
+        ok.then(|| Self::Card(uid.to_ascii_uppercase()))
+    }
+
+    /// A typed member number: 4 to 16 digits.
+    pub fn member_number(number: &str) -> Option<Self> {
+        let number = number.trim();
+        let ok = (4..=16).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit());
+        ok.then(|| Self::MemberNumber(number.to_owned()))
+    }
+
+    /// The bytes the keyed card hash is computed over; the prefix keeps a card
+    /// UID and a member number that happen to share digits apart.
+    pub fn hash_input(&self) -> String {
+        match self {
+            Self::Card(uid) => format!("card:{uid}"),
+            Self::MemberNumber(n) => format!("member:{n}"),
+        }
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Card(_) => f.write_str("Credential::Card(<redacted>)"),
+            Self::MemberNumber(_) => f.write_str("Credential::MemberNumber(<redacted>)"),
+        }
+    }
+}
+
+/// The text a mobile membership card's QR code carries: a fixed prefix, then
+/// the member number (Mapo's is `MAPO-MEMBER:1000001`). Configurable because
+/// each district prints its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrPattern {
+    /// Everything before the member number, matched exactly.
+    pub prefix: String,
+}
+
+impl QrPattern {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into() }
+    }
+
+    /// The member credential in a scanned text, or `None` when the text is not
+    /// a membership QR code (it may be a book's barcode).
+    pub fn parse(&self, text: &str) -> Option<Credential> {
+        text.trim().strip_prefix(&self.prefix).and_then(Credential::member_number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_uids_are_normalised_and_checked() {
+        assert_eq!(Credential::card("04:a1:b2"), Some(Credential::Card("04A1B2".into())));
+        assert_eq!(Credential::card("not hex"), None);
+        assert_eq!(Credential::card(""), None);
+    }
+
+    #[test]
+    fn member_numbers_are_digits_only() {
+        assert!(Credential::member_number("1000001").is_some());
+        assert!(Credential::member_number("12a4").is_none());
+        assert!(Credential::member_number("12").is_none());
+    }
+
+    #[test]
+    fn qr_pattern_reads_the_member_number() {
+        let p = QrPattern::new("MAPO-MEMBER:");
+        assert_eq!(p.parse("MAPO-MEMBER:1000001\r\n"), Some(Credential::MemberNumber("1000001".into())));
+        assert_eq!(p.parse("MP0001"), None);
+        assert_eq!(p.parse("MAPO-MEMBER:abc"), None);
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let shown = format!("{:?}", Credential::card("04A1B2C3D4E5F6").unwrap());
+        assert!(!shown.contains("04A1"), "{shown}");
+    }
+}

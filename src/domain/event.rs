@@ -1,0 +1,109 @@
+//! The facts the kiosk reports to the district, as they sit in the outbox.
+//! The store gives each an id (UUIDv7, the idempotency key) and a `seq`;
+//! the body below is the JSON payload.
+
+use super::{ItemId, PatronId, SlotNo};
+use serde::{Deserialize, Serialize};
+
+/// Something a door or sensor did that staff must look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmKind {
+    /// A door stayed open past the dispense timeout.
+    DoorLeftOpen,
+    /// A door did not open when told to; the slot is marked faulty.
+    DoorJammed,
+    /// A return was interrupted and its book was not seen in the chute.
+    ReturnUnconfirmed,
+    /// The locker board did not answer.
+    BoardNotResponding,
+}
+
+/// One event, tagged by `kind` in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    Loan {
+        item_id: ItemId,
+        patron_id: PatronId,
+        slot: SlotNo,
+        /// Seoul date, `YYYY-MM-DD`.
+        due_date: String,
+    },
+    HoldPickup {
+        item_id: ItemId,
+        patron_id: PatronId,
+        hold_id: String,
+        slot: SlotNo,
+        due_date: String,
+    },
+    Return {
+        item_id: ItemId,
+    },
+    Restock {
+        item_id: ItemId,
+        slot: SlotNo,
+    },
+    BinUnloaded {
+        items: Vec<ItemId>,
+    },
+    Alarm {
+        alarm: AlarmKind,
+        slot: Option<SlotNo>,
+        item_id: Option<ItemId>,
+    },
+    StaffDoorOpened {
+        slot: SlotNo,
+        staff_id: String,
+    },
+    OutOfService {
+        /// `None` for the whole kiosk.
+        slot: Option<SlotNo>,
+        out_of_service: bool,
+        staff_id: String,
+    },
+}
+
+impl EventBody {
+    /// The `kind` tag, for the outbox column of the same name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Loan { .. } => "loan",
+            Self::HoldPickup { .. } => "hold_pickup",
+            Self::Return { .. } => "return",
+            Self::Restock { .. } => "restock",
+            Self::BinUnloaded { .. } => "bin_unloaded",
+            Self::Alarm { .. } => "alarm",
+            Self::StaffDoorOpened { .. } => "staff_door_opened",
+            Self::OutOfService { .. } => "out_of_service",
+        }
+    }
+
+    /// The patron this event names, for the per-patron pending count.
+    pub fn patron(&self) -> Option<&PatronId> {
+        match self {
+            Self::Loan { patron_id, .. } | Self::HoldPickup { patron_id, .. } => Some(patron_id),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_tag_matches_json() {
+        let e = EventBody::Loan {
+            item_id: ItemId::new("MP0001"),
+            patron_id: PatronId::new("1000001"),
+            slot: SlotNo(3),
+            due_date: "2026-12-14".into(),
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["kind"], e.kind());
+        assert_eq!(json["slot"], 3);
+        let back: EventBody = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+    }
+}

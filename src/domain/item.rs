@@ -1,0 +1,19 @@
+//! A book that belongs to this kiosk, with what a patron sees of it.
+
+use super::{ItemId, PatronId};
+use serde::{Deserialize, Serialize};
+
+/// Bibliographic data of one copy, from the district's inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub title: String,
+    pub author: String,
+    /// Shelf category shown in browse (e.g. "소설 Fiction").
+    pub category: String,
+    /// Where the cover image comes from; the UI draws a placeholder when absent.
+    pub cover_url: Option<String>,
+    /// Set when the copy waits in a locker for one patron's hold: nobody else
+    /// may borrow it.
+    pub hold_for: Option<PatronId>,
+}

@@ -1,0 +1,29 @@
+//! The kiosk's vocabulary and rules, as plain types and pure functions.
+//!
+//! Nothing here does I/O or reads the clock: time comes in as a [`Timestamp`]
+//! argument. The engine asks these functions "may this happen?" and turns a
+//! [`Refusal`] into a screen; the tests of every rule live beside the rule.
+
+mod credential;
+mod event;
+mod ids;
+mod item;
+mod patron;
+mod policy;
+pub mod recovery;
+pub mod rules;
+pub mod search;
+mod slot;
+pub mod staff;
+mod time;
+
+pub use credential::{Credential, QrPattern};
+pub use event::{AlarmKind, EventBody};
+pub use ids::{CardHash, ItemId, PatronId, SlotNo};
+pub use item::Item;
+pub use patron::{CachedPatron, Hold, PatronStatus, Standing};
+pub use policy::{LoanPolicy, OfflinePolicy};
+pub use recovery::{IntentKind, Outcome};
+pub use rules::{Allowance, Refusal, RefusalReason};
+pub use slot::{Slot, SlotKind};
+pub use time::Timestamp;

@@ -1,0 +1,92 @@
+//! Staff sign-in and the PIN throttle shared by staff and patron PINs.
+
+use super::Timestamp;
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of a staff card UID, as written in the config; the config file
+/// never holds a card UID in the clear.
+pub fn staff_card_digest(uid: &str) -> String {
+    hex::encode(Sha256::digest(format!("card:{uid}").as_bytes()))
+}
+
+/// Check a PIN against an Argon2 PHC string (`$argon2id$...`). A malformed
+/// hash verifies nothing.
+pub fn verify_pin(phc: &str, pin: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|hash| argon2::Argon2::default().verify_password(pin.as_bytes(), &hash).is_ok())
+}
+
+/// Hash a PIN for the config (`bookstation hash-pin`).
+pub fn hash_pin(pin: &str) -> Result<String, argon2::password_hash::Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())?;
+    Ok(argon2::Argon2::default().hash_password(pin.as_bytes(), &salt)?.to_string())
+}
+
+/// Counts wrong PINs and locks PIN entry for a while after too many, so a
+/// lost card cannot be brute-forced at the kiosk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PinThrottle {
+    failures: u32,
+    locked_until: Option<Timestamp>,
+}
+
+impl PinThrottle {
+    /// Wrong PINs in a row before the lock.
+    pub const MAX_FAILURES: u32 = 3;
+    /// How long the lock lasts.
+    pub const LOCK_MS: i64 = 5 * 60 * 1000;
+
+    pub fn is_locked(&self, now: Timestamp) -> bool {
+        self.locked_until.is_some_and(|until| now < until)
+    }
+
+    /// Record a wrong PIN; true when this one locked entry.
+    pub fn fail(&mut self, now: Timestamp) -> bool {
+        self.failures += 1;
+        if self.failures >= Self::MAX_FAILURES {
+            self.failures = 0;
+            self.locked_until = Some(now.plus_millis(Self::LOCK_MS));
+            return true;
+        }
+        false
+    }
+
+    pub fn succeed(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_hash_round_trip() {
+        let phc = hash_pin("2580").unwrap();
+        assert!(verify_pin(&phc, "2580"));
+        assert!(!verify_pin(&phc, "2581"));
+        assert!(!verify_pin("not a hash", "2580"));
+    }
+
+    #[test]
+    fn throttle_locks_after_three_failures_and_unlocks_later() {
+        let mut t = PinThrottle::default();
+        let now = Timestamp(1_000);
+        assert!(!t.fail(now));
+        assert!(!t.fail(now));
+        assert!(t.fail(now));
+        assert!(t.is_locked(now.plus_millis(PinThrottle::LOCK_MS - 1)));
+        assert!(!t.is_locked(now.plus_millis(PinThrottle::LOCK_MS)));
+        t.succeed();
+        assert!(!t.is_locked(now));
+    }
+
+    #[test]
+    fn card_digest_is_stable_and_hides_the_uid() {
+        let d = staff_card_digest("04FFFFFFFFFF01");
+        assert_eq!(d.len(), 64);
+        assert!(!d.contains("04FFFFFFFFFF01"));
+        assert_eq!(d, staff_card_digest("04FFFFFFFFFF01"));
+    }
+}

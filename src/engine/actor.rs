@@ -1,0 +1,290 @@
+//! The thin tokio shell around the [`Runner`]: one task owns the engine and
+//! waits on its inbox, the card reader, the scanner, the next deadline and
+//! the sensor poll. The only engine file that knows about tokio's select.
+
+use super::input::{Action, Input};
+use super::runner::Runner;
+use super::view::ViewState;
+use bookstation_hardware::{CardEvent, CardReader, HwError, Scanner, SimWorld, WorldSnapshot};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// How often the board is polled for door and item sensors when nothing
+/// else happens. Real boards report nothing on their own.
+pub const SENSOR_POLL: Duration = Duration::from_millis(200);
+
+/// A simulated-hardware command from the control socket (mock hardware only).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "sim", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SimCommand {
+    /// Just answer with the view state.
+    State,
+    /// Answer with the simulated world (doors, books, network).
+    World,
+    TapCard {
+        uid: String,
+    },
+    RemoveCard,
+    Scan {
+        text: String,
+    },
+    Take {
+        slot: u16,
+    },
+    Put {
+        slot: u16,
+        barcode: String,
+    },
+    Close {
+        slot: u16,
+    },
+    Jam {
+        slot: u16,
+        #[serde(default = "yes")]
+        jammed: bool,
+    },
+    /// Staff take every book out of the open return bin.
+    EmptyBin,
+    Board {
+        online: bool,
+    },
+    Network {
+        up: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One request on the control socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlRequest {
+    Action(Action),
+    Sim(SimCommand),
+}
+
+impl ControlRequest {
+    /// Parse one JSON line: an object with `"action"` (what the touch UI
+    /// sends) or `"sim"` (simulated hardware). Errors say what was wrong.
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+        let object = value.as_object().ok_or("expected a JSON object such as {\"action\":\"browse\"}")?;
+        if object.contains_key("action") {
+            serde_json::from_value(value).map(Self::Action).map_err(|e| format!("bad action: {e}"))
+        } else if object.contains_key("sim") {
+            serde_json::from_value(value).map(Self::Sim).map_err(|e| format!("bad sim command: {e}"))
+        } else {
+            Err("expected an object with an \"action\" or a \"sim\" field".into())
+        }
+    }
+}
+
+/// The answer to a control request.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlReply {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<ViewState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub world: Option<WorldSnapshot>,
+}
+
+impl ControlReply {
+    pub fn error(message: impl Into<String>) -> Self {
+        Self { ok: false, error: Some(message.into()), view: None, world: None }
+    }
+}
+
+pub enum Command {
+    Input(Input),
+    Control(ControlRequest, oneshot::Sender<ControlReply>),
+}
+
+/// The way in to a running engine: send inputs and control requests, watch
+/// the view state.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Command>,
+    views: watch::Receiver<ViewState>,
+}
+
+impl EngineHandle {
+    pub async fn send(&self, input: Input) -> bool {
+        self.tx.send(Command::Input(input)).await.is_ok()
+    }
+
+    pub async fn control(&self, request: ControlRequest) -> ControlReply {
+        let (reply, answer) = oneshot::channel();
+        if self.tx.send(Command::Control(request, reply)).await.is_err() {
+            return ControlReply::error("the engine has stopped");
+        }
+        answer.await.unwrap_or_else(|_| ControlReply::error("the engine has stopped"))
+    }
+
+    pub fn views(&self) -> watch::Receiver<ViewState> {
+        self.views.clone()
+    }
+}
+
+/// The devices the actor reads events from.
+pub struct Devices {
+    pub card_reader: Option<Box<dyn CardReader>>,
+    pub scanner: Option<Box<dyn Scanner>>,
+    /// The simulated world, when the hardware is simulated.
+    pub sim: Option<SimWorld>,
+}
+
+/// Start the actor task; it ends when `shutdown` completes or every handle is dropped.
+pub fn spawn(
+    runner: Runner,
+    devices: Devices,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (EngineHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(64);
+    let handle = EngineHandle { tx, views: runner.subscribe() };
+    let task = tokio::spawn(run(runner, devices, rx, shutdown));
+    (handle, task)
+}
+
+async fn next_card(reader: &mut Option<Box<dyn CardReader>>) -> Result<CardEvent, HwError> {
+    match reader {
+        Some(r) => r.next_event().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_scan(scanner: &mut Option<Box<dyn Scanner>>) -> Result<String, HwError> {
+    match scanner {
+        Some(s) => s.next_scan().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn run(
+    mut runner: Runner,
+    mut devices: Devices,
+    mut rx: mpsc::Receiver<Command>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let mut poll = tokio::time::interval(SENSOR_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        let sleep = deadline_sleep(&runner);
+        tokio::select! {
+            () = &mut shutdown => break,
+            cmd = rx.recv() => match cmd {
+                None => break,
+                Some(Command::Input(input)) => runner.feed(input).await,
+                Some(Command::Control(request, reply)) => {
+                    let answer = control(&mut runner, &mut devices, request).await;
+                    let _ = reply.send(answer);
+                }
+            },
+            event = next_card(&mut devices.card_reader) => on_card(&mut runner, &mut devices, event).await,
+            scan = next_scan(&mut devices.scanner) => on_scan(&mut runner, &mut devices, scan).await,
+            () = sleep => runner.tick().await,
+            _ = poll.tick() => runner.poll_sensors().await,
+        }
+    }
+    tracing::info!("engine stopped");
+}
+
+fn deadline_sleep(runner: &Runner) -> tokio::time::Sleep {
+    let wait = match runner.next_deadline() {
+        Some(at) => Duration::from_millis(u64::try_from(at.since(runner.now())).unwrap_or(0)),
+        None => Duration::from_secs(3600),
+    };
+    tokio::time::sleep(wait)
+}
+
+async fn on_card(runner: &mut Runner, devices: &mut Devices, event: Result<CardEvent, HwError>) {
+    match event {
+        Ok(CardEvent::Tapped { uid }) => runner.feed(Input::CardTapped(uid)).await,
+        Ok(other) => tracing::debug!(event = ?other, "card reader"),
+        Err(e) => {
+            tracing::error!(error = %e, "card reader failed; no more card events");
+            devices.card_reader = None;
+        }
+    }
+}
+
+async fn on_scan(runner: &mut Runner, devices: &mut Devices, scan: Result<String, HwError>) {
+    match scan {
+        Ok(text) => runner.feed(Input::Scanned(text)).await,
+        Err(e) => {
+            tracing::error!(error = %e, "scanner failed; no more scans");
+            devices.scanner = None;
+        }
+    }
+}
+
+/// Feed whatever the simulated devices already have queued, so a control
+/// request's answer shows its effect.
+async fn drain_devices(runner: &mut Runner, devices: &mut Devices) {
+    loop {
+        tokio::select! {
+            biased;
+            event = next_card(&mut devices.card_reader) => on_card(runner, devices, event).await,
+            scan = next_scan(&mut devices.scanner) => on_scan(runner, devices, scan).await,
+            () = std::future::ready(()) => break,
+        }
+    }
+}
+
+async fn control(runner: &mut Runner, devices: &mut Devices, request: ControlRequest) -> ControlReply {
+    let command = match request {
+        ControlRequest::Action(action) => {
+            runner.feed(Input::Action(action)).await;
+            return ControlReply { ok: true, error: None, view: Some(runner.view()), world: None };
+        }
+        ControlRequest::Sim(command) => command,
+    };
+    let Some(world) = devices.sim.clone() else {
+        return ControlReply::error("sim commands need simulated hardware (hardware.kind = \"mock\")");
+    };
+    let done = match &command {
+        SimCommand::State | SimCommand::World => Ok(()),
+        SimCommand::TapCard { uid } => {
+            world.tap_card(uid);
+            Ok(())
+        }
+        SimCommand::RemoveCard => {
+            world.remove_card();
+            Ok(())
+        }
+        SimCommand::Scan { text } => {
+            world.scan(text);
+            Ok(())
+        }
+        SimCommand::Take { slot } => world.take(*slot).map(drop),
+        SimCommand::Put { slot, barcode } => world.put(*slot, barcode),
+        SimCommand::Close { slot } => world.close(*slot),
+        SimCommand::Jam { slot, jammed } => world.jam(*slot, *jammed),
+        SimCommand::EmptyBin => world.empty_bin().map(drop),
+        SimCommand::Board { online } => {
+            world.set_board_online(*online);
+            Ok(())
+        }
+        SimCommand::Network { up } => {
+            world.set_network(*up);
+            Ok(())
+        }
+    };
+    if let Err(e) = done {
+        return ControlReply::error(e.to_string());
+    }
+    drain_devices(runner, devices).await;
+    runner.poll_sensors().await;
+    if matches!(command, SimCommand::Network { .. }) {
+        // Learn about the network at once rather than at the next patron.
+        runner.refresh_inventory().await;
+    }
+    let world = matches!(command, SimCommand::World).then(|| world.snapshot());
+    ControlReply { ok: true, error: None, view: Some(runner.view()), world }
+}

@@ -1,0 +1,260 @@
+//! Lending and hold pickup, one book at a time: commit the intent, open the
+//! door, wait for the book to leave and the door to close, commit the loan.
+//! A book not taken in time is cancelled; a door that does not open marks
+//! its locker faulty and lends nothing.
+
+use super::{Engine, State};
+use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, SlotNo, Timestamp};
+use crate::engine::effect::{Effect, IntentSpec};
+use crate::engine::view::{Notice, ReceiptLine};
+use crate::store::IntentId;
+use bookstation_hardware::ErrorKind;
+
+/// One book to hand out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    pub item: ItemId,
+    pub slot: SlotNo,
+    pub title: String,
+    /// Set for a hold pickup.
+    pub hold_id: Option<String>,
+}
+
+/// Where the current book is in its sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// The intent is being written; the door stays shut until it is.
+    Committing,
+    Opening {
+        intent: IntentId,
+    },
+    Waiting {
+        intent: IntentId,
+        deadline: Timestamp,
+        taken: bool,
+    },
+    /// The loan or the cancellation is being written.
+    Closing {
+        intent: IntentId,
+        line: ReceiptLine,
+    },
+}
+
+/// The books of one confirmation, handed out in order.
+#[derive(Debug, Clone)]
+pub struct Dispense {
+    pub(super) picks: Vec<Pick>,
+    pub(super) index: usize,
+    pub(super) phase: Phase,
+    pub(super) lines: Vec<ReceiptLine>,
+}
+
+impl Dispense {
+    pub(super) fn new(picks: Vec<Pick>) -> Self {
+        Self { picks, index: 0, phase: Phase::Committing, lines: Vec::new() }
+    }
+
+    pub(super) fn current(&self) -> Option<&Pick> {
+        self.picks.get(self.index)
+    }
+
+    pub(super) fn deadline(&self) -> Option<Timestamp> {
+        match self.phase {
+            Phase::Waiting { deadline, .. } => Some(deadline),
+            _ => None,
+        }
+    }
+}
+
+fn line(pick: &Pick, due_date: Option<String>, problem: Option<&str>) -> ReceiptLine {
+    ReceiptLine {
+        item_id: pick.item.to_string(),
+        title: pick.title.clone(),
+        slot: pick.slot,
+        due_date,
+        problem: problem.map(str::to_owned),
+    }
+}
+
+impl Engine {
+    pub(super) fn start_dispense(&mut self, dispense: Dispense, fx: &mut Vec<Effect>) {
+        if dispense.picks.is_empty() {
+            self.notice = Some(Notice::new("notice.nothing_to_dispense"));
+            self.go_home();
+            return;
+        }
+        self.state = State::Dispensing(dispense);
+        self.begin_pick(fx);
+    }
+
+    /// Start the current book, skipping any whose locker stopped working.
+    fn begin_pick(&mut self, fx: &mut Vec<Effect>) {
+        loop {
+            let State::Dispensing(d) = &mut self.state else { return };
+            let Some(pick) = d.current().cloned() else {
+                let lines = std::mem::take(&mut d.lines);
+                self.finish_dispense(lines);
+                return;
+            };
+            let usable =
+                self.kiosk.slots.get(&pick.slot).is_some_and(|s| s.usable() && s.item == Some(pick.item.clone()));
+            if !usable {
+                d.lines.push(line(&pick, None, Some("problem.locker_unavailable")));
+                d.index += 1;
+                continue;
+            }
+            d.phase = Phase::Committing;
+            let patron = self.patron.as_ref();
+            fx.push(Effect::BeginIntent(IntentSpec {
+                kind: if pick.hold_id.is_some() { IntentKind::HoldPickup } else { IntentKind::Loan },
+                slot: pick.slot,
+                item: Some(pick.item.clone()),
+                patron: patron.map(|p| p.status.patron_id.clone()),
+                hold_id: pick.hold_id.clone(),
+                offline: patron.is_some_and(|p| p.offline),
+                drops_at_start: None,
+            }));
+            return;
+        }
+    }
+
+    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>) {
+        let until = self.now.plus_millis(self.settings.receipt_ms);
+        self.last_activity = self.now;
+        self.state = State::Receipt { lines, until };
+    }
+
+    pub(super) fn dispense_intent_begun(&mut self, id: IntentId, fx: &mut Vec<Effect>) {
+        let State::Dispensing(d) = &mut self.state else { return };
+        let (Phase::Committing, Some(pick)) = (&d.phase, d.current()) else { return };
+        fx.push(Effect::OpenSlot(pick.slot));
+        d.phase = Phase::Opening { intent: id };
+    }
+
+    pub(super) fn dispense_slot_opened(&mut self, result: Result<(), (ErrorKind, String)>, fx: &mut Vec<Effect>) {
+        let deadline = self.now.plus_millis(self.settings.dispense_timeout_ms);
+        let State::Dispensing(d) = &mut self.state else { return };
+        let (Phase::Opening { intent }, Some(pick)) = (d.phase.clone(), d.current().cloned()) else { return };
+        match result {
+            Ok(()) => {
+                d.phase = Phase::Waiting { intent, deadline, taken: false };
+                self.dispense_check(fx);
+            }
+            Err((kind, message)) => {
+                tracing::warn!(slot = pick.slot.0, ?kind, %message, "locker did not open; no loan recorded");
+                let fault = format!("door did not open: {message}");
+                fx.push(Effect::SetSlotFault { slot: pick.slot, fault: Some(fault.clone()) });
+                fx.push(Effect::CancelIntent {
+                    intent,
+                    note: fault.clone(),
+                    events: vec![EventBody::Alarm {
+                        alarm: AlarmKind::DoorJammed,
+                        slot: Some(pick.slot),
+                        item_id: Some(pick.item.clone()),
+                    }],
+                });
+                d.phase = Phase::Closing { intent, line: line(&pick, None, Some("problem.door_did_not_open")) };
+                if let Some(slot) = self.kiosk.slots.get_mut(&pick.slot) {
+                    slot.fault = Some(fault);
+                }
+            }
+        }
+    }
+
+    /// Sensors changed: has the book gone and the door shut?
+    pub(super) fn dispense_check(&mut self, fx: &mut Vec<Effect>) {
+        let State::Dispensing(d) = &self.state else { return };
+        let (Phase::Waiting { intent, taken, .. }, Some(pick)) = (&d.phase, d.current()) else { return };
+        let sensor = self.kiosk.sensor(pick.slot);
+        let taken = *taken || !sensor.item_present;
+        let (intent, pick) = (*intent, pick.clone());
+        if taken && !sensor.door_open {
+            self.complete_pick(intent, &pick, fx);
+        } else if let State::Dispensing(d) = &mut self.state
+            && let Phase::Waiting { taken: t, .. } = &mut d.phase
+        {
+            *t = taken;
+        }
+    }
+
+    /// The dispense timeout: a taken book is lent even with the door open
+    /// (the patron has it); an untaken one is cancelled.
+    pub(super) fn dispense_tick(&mut self, fx: &mut Vec<Effect>) {
+        let State::Dispensing(d) = &self.state else { return };
+        let (Phase::Waiting { intent, deadline, taken }, Some(pick)) = (&d.phase, d.current()) else { return };
+        if self.now < *deadline {
+            return;
+        }
+        let (intent, taken, pick) = (*intent, *taken, pick.clone());
+        let sensor = self.kiosk.sensor(pick.slot);
+        let door_alarm = sensor.door_open.then(|| EventBody::Alarm {
+            alarm: AlarmKind::DoorLeftOpen,
+            slot: Some(pick.slot),
+            item_id: Some(pick.item.clone()),
+        });
+        if sensor.door_open {
+            tracing::warn!(slot = pick.slot.0, "locker door left open after the dispense timeout");
+            self.notice = Some(Notice::new("notice.close_door").slot(pick.slot));
+        }
+        if taken || !sensor.item_present {
+            self.complete_pick(intent, &pick, fx);
+            fx.extend(door_alarm.map(Effect::AppendEvent));
+        } else {
+            fx.push(Effect::CancelIntent {
+                intent,
+                note: "book not taken before the timeout".into(),
+                events: door_alarm.into_iter().collect(),
+            });
+            if let State::Dispensing(d) = &mut self.state {
+                d.phase = Phase::Closing { intent, line: line(&pick, None, Some("problem.not_taken")) };
+            }
+        }
+    }
+
+    fn complete_pick(&mut self, intent: IntentId, pick: &Pick, fx: &mut Vec<Effect>) {
+        let Some(patron) = self.patron.as_mut() else { return };
+        let due_date = self.now.seoul_date_plus_days(self.settings.loan.loan_days).to_string();
+        let patron_id = patron.status.patron_id.clone();
+        let event = match &pick.hold_id {
+            Some(hold_id) => EventBody::HoldPickup {
+                item_id: pick.item.clone(),
+                patron_id,
+                hold_id: hold_id.clone(),
+                slot: pick.slot,
+                due_date: due_date.clone(),
+            },
+            None => {
+                EventBody::Loan { item_id: pick.item.clone(), patron_id, slot: pick.slot, due_date: due_date.clone() }
+            }
+        };
+        fx.push(Effect::CompleteIntent { intent, event });
+        // Mirror the store: the locker is empty, the patron has one more loan.
+        patron.status.loans_here += 1;
+        patron.status.loans_total += 1;
+        if pick.hold_id.is_some() {
+            patron.status.ready_holds.retain(|h| h.item_id != pick.item);
+        } else if let Ok(a) = &mut patron.allowance {
+            a.remaining = a.remaining.saturating_sub(1);
+        }
+        if let Some(slot) = self.kiosk.slots.get_mut(&pick.slot) {
+            slot.item = None;
+        }
+        if let Some(item) = self.kiosk.items.get_mut(&pick.item) {
+            item.hold_for = None;
+        }
+        if let State::Dispensing(d) = &mut self.state {
+            d.phase = Phase::Closing { intent, line: line(pick, Some(due_date), None) };
+        }
+    }
+
+    pub(super) fn dispense_intent_closed(&mut self, id: IntentId, fx: &mut Vec<Effect>) {
+        let State::Dispensing(d) = &mut self.state else { return };
+        let Phase::Closing { intent, line } = &d.phase else { return };
+        if *intent != id {
+            return;
+        }
+        d.lines.push(line.clone());
+        d.index += 1;
+        self.begin_pick(fx);
+    }
+}

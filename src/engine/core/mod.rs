@@ -1,0 +1,429 @@
+//! The kiosk state machine, sans-IO: `handle(input, now) -> effects`, then
+//! `view()` and `next_deadline()`. It never touches the store, the hardware,
+//! the network or the clock; the runner does that and feeds results back.
+//!
+//! One flow at a time: the engine is always in exactly one [`State`], and a
+//! flow that is waiting for an effect's result ignores what does not belong
+//! to it. The flows live in the sibling files: `session.rs` (cards, PINs,
+//! home, browse), `dispense.rs` (loans and hold pickups), `returns.rs`,
+//! `staff.rs`; `render.rs` builds the view.
+
+mod dispense;
+mod render;
+mod returns;
+mod session;
+mod staff;
+#[cfg(test)]
+mod tests;
+
+use super::effect::Effect;
+use super::input::{Action, Input};
+use super::view::{Notice, ViewState};
+use crate::config::{Config, Language, StaffConfig};
+use crate::domain::rules::Allowance;
+use crate::domain::{
+    Credential, Item, ItemId, LoanPolicy, OfflinePolicy, PatronStatus, QrPattern, RefusalReason, Slot, SlotNo,
+    Timestamp, staff::PinThrottle,
+};
+use bookstation_hardware::SlotStatus;
+use std::collections::{BTreeMap, HashMap};
+
+pub use dispense::Dispense;
+pub use returns::ReturnFlow;
+pub use staff::StaffTask;
+
+/// What the engine needs from the config, in the units it works in.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    pub kiosk_id: String,
+    pub kiosk_name: String,
+    pub default_language: Language,
+    pub require_pin: bool,
+    pub qr: QrPattern,
+    pub loan: LoanPolicy,
+    pub offline: OfflinePolicy,
+    pub dispense_timeout_ms: i64,
+    pub return_timeout_ms: i64,
+    pub inactivity_ms: i64,
+    pub countdown_ms: i64,
+    pub receipt_ms: i64,
+    /// Staff restock and unload may take longer than a patron's pickup.
+    pub staff_task_ms: i64,
+    pub bin_slot: SlotNo,
+    pub bin_capacity: u32,
+    pub staff: Vec<StaffConfig>,
+}
+
+impl EngineSettings {
+    pub fn from_config(config: &Config) -> Self {
+        let p = &config.policy;
+        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        Self {
+            kiosk_id: config.kiosk.id.clone(),
+            kiosk_name: config.kiosk.name.clone(),
+            default_language: config.kiosk.default_language,
+            require_pin: config.kiosk.require_patron_pin,
+            qr: QrPattern::new(config.kiosk.qr_prefix.clone()),
+            loan: p.loan_policy(),
+            offline: config.offline.policy(),
+            dispense_timeout_ms: ms(p.dispense_timeout_secs),
+            return_timeout_ms: ms(p.return_timeout_secs),
+            inactivity_ms: ms(p.inactivity_timeout_secs),
+            countdown_ms: ms(p.countdown_secs),
+            receipt_ms: ms(p.receipt_secs),
+            staff_task_ms: ms(p.dispense_timeout_secs.saturating_mul(5)),
+            bin_slot: SlotNo(config.hardware.return_bin_slot),
+            bin_capacity: config.hardware.return_bin_capacity,
+            staff: config.staff.clone(),
+        }
+    }
+}
+
+/// What the engine starts from: the store's contents and the sensors as read
+/// after start-up recovery.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub items: Vec<Item>,
+    pub slots: Vec<Slot>,
+    pub bin_items: Vec<ItemId>,
+    pub sensors: Vec<SlotStatus>,
+    pub out_of_service: bool,
+    pub online: bool,
+}
+
+/// The engine's mirror of the cabinet. The store is the durable truth; this
+/// copy changes in step with the effects the engine emits.
+#[derive(Debug, Clone, Default)]
+struct Kiosk {
+    items: BTreeMap<ItemId, Item>,
+    slots: BTreeMap<SlotNo, Slot>,
+    bin_items: Vec<ItemId>,
+    sensors: BTreeMap<SlotNo, SlotStatus>,
+    out_of_service: bool,
+}
+
+impl Kiosk {
+    fn slot_of(&self, item: &ItemId) -> Option<&Slot> {
+        self.slots.values().find(|s| s.item.as_ref() == Some(item))
+    }
+
+    fn sensor(&self, slot: SlotNo) -> SlotStatus {
+        self.sensors.get(&slot).copied().unwrap_or(SlotStatus {
+            slot: slot.0,
+            door_open: false,
+            item_present: false,
+            drop_count: 0,
+        })
+    }
+
+    fn title(&self, item: &ItemId) -> String {
+        self.items.get(item).map_or_else(|| item.to_string(), |i| i.title.clone())
+    }
+}
+
+/// The signed-in patron.
+#[derive(Debug, Clone)]
+struct PatronSession {
+    /// Kept only for the length of the session; never logged.
+    credential: Credential,
+    status: PatronStatus,
+    /// How many more books, or why none.
+    allowance: Result<Allowance, RefusalReason>,
+    offline: bool,
+}
+
+/// The one thing the kiosk is doing.
+#[derive(Debug, Clone)]
+enum State {
+    Attract,
+    /// The credential and wrong-PIN count travel along so a wrong PIN can
+    /// go back to the PIN pad for the same card.
+    Authenticating {
+        attempt: u64,
+        credential: Credential,
+        failures: u32,
+    },
+    Pin {
+        credential: Credential,
+        failures: u32,
+    },
+    Home,
+    Browse,
+    Detail {
+        item: ItemId,
+    },
+    Confirm,
+    Holds,
+    Dispensing(Dispense),
+    Receipt {
+        lines: Vec<super::view::ReceiptLine>,
+        until: Timestamp,
+    },
+    Return(ReturnFlow),
+    Refusal {
+        reason: RefusalReason,
+    },
+    StaffPin {
+        staff_id: String,
+        failures: u32,
+    },
+    Staff {
+        staff_id: String,
+        task: StaffTask,
+    },
+}
+
+/// The kiosk state machine.
+#[derive(Debug)]
+pub struct Engine {
+    settings: EngineSettings,
+    kiosk: Kiosk,
+    state: State,
+    patron: Option<PatronSession>,
+    selected: Vec<ItemId>,
+    query: String,
+    language: Language,
+    online: bool,
+    /// Time of the last touch or scan: the inactivity timeout counts from it.
+    last_activity: Timestamp,
+    /// The time of the latest input, so `view()` can show a countdown.
+    now: Timestamp,
+    notice: Option<Notice>,
+    /// Wrong patron PINs per credential (in memory only, gone on restart).
+    pin_throttles: HashMap<Credential, PinThrottle>,
+    staff_throttle: PinThrottle,
+    /// Tells a late district answer from the current one.
+    auth_attempt: u64,
+}
+
+impl Engine {
+    pub fn new(settings: EngineSettings, snapshot: Snapshot, now: Timestamp) -> Self {
+        let kiosk = Kiosk {
+            items: snapshot.items.into_iter().map(|i| (i.id.clone(), i)).collect(),
+            slots: snapshot.slots.into_iter().map(|s| (s.no, s)).collect(),
+            bin_items: snapshot.bin_items,
+            sensors: snapshot.sensors.into_iter().map(|s| (SlotNo(s.slot), s)).collect(),
+            out_of_service: snapshot.out_of_service,
+        };
+        Self {
+            language: settings.default_language,
+            settings,
+            kiosk,
+            state: State::Attract,
+            patron: None,
+            selected: Vec::new(),
+            query: String::new(),
+            online: snapshot.online,
+            last_activity: now,
+            now,
+            notice: None,
+            pin_throttles: HashMap::new(),
+            staff_throttle: PinThrottle::default(),
+            auth_attempt: 0,
+        }
+    }
+
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+
+    /// Feed one input; returns the effects to perform, in order.
+    pub fn handle(&mut self, input: Input, now: Timestamp) -> Vec<Effect> {
+        self.now = now;
+        let mut fx = Vec::new();
+        match input {
+            Input::Action(action) => {
+                self.last_activity = now;
+                self.notice = None;
+                self.on_action(action, &mut fx);
+            }
+            Input::CardTapped(uid) => self.on_card(&uid, &mut fx),
+            Input::Scanned(text) => self.on_scan(&text, &mut fx),
+            Input::Sensors(changed) => {
+                for s in &changed {
+                    self.kiosk.sensors.insert(SlotNo(s.slot), *s);
+                }
+                self.on_sensors(&mut fx);
+            }
+            Input::Tick => self.on_tick(&mut fx),
+            Input::Connectivity { online, .. } => self.online = online,
+            Input::Inventory(inventory) => self.on_inventory(inventory),
+            Input::Authenticated { attempt, result } => self.on_authenticated(attempt, result),
+            Input::IntentBegun(id) => self.on_intent_begun(id, &mut fx),
+            Input::IntentClosed(id) => self.on_intent_closed(id, &mut fx),
+            Input::SlotOpened { slot, result } => self.on_slot_opened(slot, result, &mut fx),
+            Input::BinUnloaded(items) => self.on_bin_unloaded(items),
+            Input::OutboxLoaded { stats, recent } => self.on_outbox_loaded(stats, recent),
+            Input::StoreFailed(message) => self.on_store_failed(&message),
+        }
+        fx
+    }
+
+    /// When the engine next needs a [`Input::Tick`], if ever.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        let flow = match &self.state {
+            State::Dispensing(d) => d.deadline(),
+            State::Return(r) => r.deadline(),
+            State::Staff { task, .. } => task.deadline(),
+            State::Receipt { until, .. } => Some(*until),
+            _ => None,
+        };
+        [flow, self.countdown_tick()].into_iter().flatten().min()
+    }
+
+    /// When an idle session ends, for screens that time out.
+    fn inactivity_deadline(&self) -> Option<Timestamp> {
+        let idle = match &self.state {
+            State::Attract | State::Authenticating { .. } | State::Dispensing(_) | State::Receipt { .. } => false,
+            State::Return(r) => r.is_idle(),
+            State::Staff { task, .. } => task.is_idle(),
+            _ => true,
+        };
+        idle.then(|| self.last_activity.plus_millis(self.settings.inactivity_ms))
+    }
+
+    /// The next moment the countdown's number changes or the session ends.
+    fn countdown_tick(&self) -> Option<Timestamp> {
+        let end = self.inactivity_deadline()?;
+        let start = end.plus_millis(-self.settings.countdown_ms);
+        if self.now < start {
+            return Some(start);
+        }
+        let shown = self.countdown()?;
+        Some(end.plus_millis(-1000 * (i64::from(shown) - 1)))
+    }
+
+    /// Whole seconds left, while the countdown shows.
+    fn countdown(&self) -> Option<u32> {
+        let end = self.inactivity_deadline()?;
+        let left = end.millis() - self.now.millis();
+        (left > 0 && left <= self.settings.countdown_ms).then(|| u32::try_from((left + 999) / 1000).unwrap_or(u32::MAX))
+    }
+
+    fn on_tick(&mut self, fx: &mut Vec<Effect>) {
+        if self.inactivity_deadline().is_some_and(|d| self.now >= d) {
+            self.end_session();
+            return;
+        }
+        match &self.state {
+            State::Receipt { until, .. } if self.now >= *until => self.end_session(),
+            State::Dispensing(_) => self.dispense_tick(fx),
+            State::Return(_) => self.return_tick(fx),
+            State::Staff { .. } => self.staff_tick(fx),
+            _ => {}
+        }
+    }
+
+    /// Back to the attract screen, in the kiosk's own language.
+    fn end_session(&mut self) {
+        self.state = State::Attract;
+        self.patron = None;
+        self.selected.clear();
+        self.query.clear();
+        self.language = self.settings.default_language;
+        self.notice = None;
+    }
+
+    fn on_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        match action {
+            Action::Touch => {}
+            Action::Language { language } => self.language = language,
+            Action::Logout => self.logout(fx),
+            Action::Back => self.back(fx),
+            Action::StaffPin { pin } => self.on_staff_pin(&pin),
+            Action::Restock { slot } => self.start_restock(slot, fx),
+            Action::UnloadBin => self.start_unload(fx),
+            Action::OpenSlot { slot } => self.staff_open(slot, fx),
+            Action::SetOutOfService { slot, value } => self.set_out_of_service(slot, value, fx),
+            Action::ClearFault { slot } => self.clear_fault(slot, fx),
+            Action::Outbox => self.show_outbox(fx),
+            Action::StartReturn => self.start_return(),
+            other => self.on_patron_action(other, fx),
+        }
+    }
+
+    /// "Finish": end the session unless a door is open mid-flow.
+    fn logout(&mut self, fx: &mut Vec<Effect>) {
+        match &self.state {
+            State::Dispensing(_) => self.notice = Some(Notice::new("notice.wait_for_locker")),
+            State::Return(r) if !r.is_idle() => self.notice = Some(Notice::new("notice.wait_for_locker")),
+            State::Staff { task, .. } if !task.is_idle() => self.staff_back(fx),
+            _ => self.end_session(),
+        }
+    }
+
+    fn back(&mut self, fx: &mut Vec<Effect>) {
+        let has_patron = self.patron.is_some();
+        match &self.state {
+            State::Browse | State::Holds | State::Receipt { .. } if has_patron => self.go_home(),
+            State::Detail { .. } | State::Confirm => self.state = State::Browse,
+            State::Refusal { .. } if self.patron.as_ref().is_some_and(|p| p.allowance.is_ok()) => self.go_home(),
+            State::Return(r) if r.is_idle() && has_patron => self.go_home(),
+            State::Dispensing(_) | State::Return(_) | State::Authenticating { .. } => {
+                self.notice = Some(Notice::new("notice.wait_for_locker"))
+            }
+            State::Staff { .. } => self.staff_back(fx),
+            _ => self.end_session(),
+        }
+    }
+
+    fn on_store_failed(&mut self, message: &str) {
+        tracing::error!(%message, "store write failed; the flow stopped and the intent stays open for recovery");
+        self.end_session();
+        self.notice = Some(Notice::new("notice.technical_problem"));
+    }
+
+    fn on_inventory(&mut self, inventory: crate::district::Inventory) {
+        for item in inventory.items {
+            self.kiosk.items.insert(item.id.clone(), item);
+        }
+    }
+
+    pub fn view(&self) -> ViewState {
+        self.render()
+    }
+}
+
+/// Effect results go to the flow that is waiting for them.
+impl Engine {
+    fn on_sensors(&mut self, fx: &mut Vec<Effect>) {
+        match &self.state {
+            State::Dispensing(_) => self.dispense_check(fx),
+            State::Return(_) => self.return_check(fx),
+            State::Staff { .. } => self.staff_check(fx),
+            _ => {}
+        }
+    }
+
+    fn on_intent_begun(&mut self, id: crate::store::IntentId, fx: &mut Vec<Effect>) {
+        match &self.state {
+            State::Dispensing(_) => self.dispense_intent_begun(id, fx),
+            State::Return(_) => self.return_intent_begun(id, fx),
+            State::Staff { .. } => self.staff_intent_begun(id, fx),
+            _ => tracing::warn!(intent = id.0, "intent begun with no flow waiting for it; recovery will close it"),
+        }
+    }
+
+    fn on_intent_closed(&mut self, id: crate::store::IntentId, fx: &mut Vec<Effect>) {
+        match &self.state {
+            State::Dispensing(_) => self.dispense_intent_closed(id, fx),
+            State::Return(_) => self.return_intent_closed(id),
+            State::Staff { .. } => self.staff_intent_closed(id),
+            _ => {}
+        }
+    }
+
+    fn on_slot_opened(
+        &mut self,
+        slot: SlotNo,
+        result: Result<(), (bookstation_hardware::ErrorKind, String)>,
+        fx: &mut Vec<Effect>,
+    ) {
+        match &self.state {
+            State::Dispensing(_) => self.dispense_slot_opened(result, fx),
+            State::Return(_) => self.return_slot_opened(result, fx),
+            State::Staff { .. } => self.staff_slot_opened(slot, result, fx),
+            _ => {}
+        }
+    }
+}

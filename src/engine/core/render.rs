@@ -1,0 +1,195 @@
+//! Building the [`ViewState`] from the engine's state: what each screen shows.
+
+use super::dispense::Phase;
+use super::returns::ReturnPhase;
+use super::{Engine, StaffTask, State};
+use crate::domain::{Item, ItemId};
+use crate::engine::view::{
+    DispenseView, ItemView, PatronView, RefusalView, ReturnView, Screen, SlotView, StaffView, ViewState,
+};
+
+impl Engine {
+    pub(super) fn render(&self) -> ViewState {
+        let mut v = ViewState {
+            screen: Screen::Attract,
+            language: self.language,
+            kiosk_name: self.settings.kiosk_name.clone(),
+            online: self.online,
+            countdown: self.countdown(),
+            notice: self.notice.clone(),
+            patron: self.patron_view(),
+            query: None,
+            items: Vec::new(),
+            selected: Vec::new(),
+            detail: None,
+            pin_failures: None,
+            dispensing: None,
+            receipt: Vec::new(),
+            refusal: None,
+            returning: None,
+            staff: None,
+        };
+        v.screen = match &self.state {
+            State::Attract if self.kiosk.out_of_service => Screen::OutOfService,
+            State::Attract => Screen::Attract,
+            State::Authenticating { .. } => Screen::Authenticating,
+            State::Pin { failures, .. } => {
+                v.pin_failures = Some(*failures);
+                Screen::Pin
+            }
+            State::Home => Screen::Home,
+            State::Browse => {
+                v.query = Some(self.query.clone());
+                v.items = self.browse_items().into_iter().map(|i| self.item_view(i)).collect();
+                v.selected = self.selected_views();
+                Screen::Browse
+            }
+            State::Detail { item } => {
+                v.detail = self.kiosk.items.get(item).map(|i| self.item_view(i));
+                v.selected = self.selected_views();
+                Screen::Detail
+            }
+            State::Confirm => {
+                v.selected = self.selected_views();
+                Screen::Confirm
+            }
+            State::Holds => Screen::Holds,
+            State::Dispensing(d) => {
+                v.dispensing = d.current().map(|pick| {
+                    let sensor = self.kiosk.sensor(pick.slot);
+                    let (step, seconds_left) = match &d.phase {
+                        Phase::Committing | Phase::Opening { .. } => ("opening", None),
+                        Phase::Waiting { deadline, taken, .. } => {
+                            let left = u32::try_from((deadline.since(self.now) + 999) / 1000).unwrap_or(0);
+                            (if *taken || !sensor.item_present { "close_door" } else { "take_book" }, Some(left))
+                        }
+                        Phase::Closing { .. } => ("saving", None),
+                    };
+                    DispenseView {
+                        slot: pick.slot,
+                        title: pick.title.clone(),
+                        step,
+                        door_open: sensor.door_open,
+                        item_present: sensor.item_present,
+                        number: d.index + 1,
+                        of: d.picks.len(),
+                        seconds_left,
+                    }
+                });
+                Screen::Dispensing
+            }
+            State::Receipt { lines, .. } => {
+                v.receipt = lines.clone();
+                Screen::Receipt
+            }
+            State::Return(flow) => {
+                let (step, item) = match &flow.phase {
+                    ReturnPhase::Scan => ("scan", None),
+                    ReturnPhase::Committing { item } => ("checking", Some(item)),
+                    ReturnPhase::Opening { item, .. } => ("opening", Some(item)),
+                    ReturnPhase::Waiting { item, dropped: false, .. } => ("insert_book", Some(item)),
+                    ReturnPhase::Waiting { item, dropped: true, .. } => ("close_door", Some(item)),
+                    ReturnPhase::Closing { item, .. } => ("saving", Some(item)),
+                };
+                v.returning = Some(ReturnView {
+                    step,
+                    title: item.map(|i| self.kiosk.title(i)),
+                    slot: self.settings.bin_slot,
+                    returned: flow.returned.clone(),
+                });
+                Screen::Return
+            }
+            State::Refusal { reason } => {
+                v.refusal = Some(RefusalView::from(*reason));
+                Screen::Refusal
+            }
+            State::StaffPin { failures, .. } => {
+                v.pin_failures = Some(*failures);
+                Screen::StaffPin
+            }
+            State::Staff { staff_id, task } => {
+                v.staff = Some(self.staff_view(staff_id, task));
+                Screen::Staff
+            }
+        };
+        v
+    }
+
+    fn patron_view(&self) -> Option<PatronView> {
+        let p = self.patron.as_ref()?;
+        let (can_borrow, limit_reason) = match p.allowance {
+            Ok(a) if a.remaining > 0 => (a.remaining, None),
+            Ok(a) => (0, Some(a.binding)),
+            Err(reason) => (0, Some(reason)),
+        };
+        Some(PatronView {
+            loans_here: p.status.loans_here,
+            loans_total: p.status.loans_total,
+            kiosk_limit: self.settings.loan.kiosk_limit,
+            district_quota: self.settings.loan.district_quota,
+            can_borrow,
+            limit_reason,
+            ready_holds: self
+                .holds_here(&p.status)
+                .iter()
+                .filter_map(|pick| self.kiosk.items.get(&pick.item))
+                .map(|i| self.item_view(i))
+                .collect(),
+            offline: p.offline,
+        })
+    }
+
+    fn item_view(&self, item: &Item) -> ItemView {
+        let slot = self.kiosk.slot_of(&item.id);
+        ItemView {
+            id: item.id.to_string(),
+            title: item.title.clone(),
+            author: item.author.clone(),
+            category: item.category.clone(),
+            cover_url: item.cover_url.clone(),
+            slot: slot.map(|s| s.no),
+            available: item.hold_for.is_none() && slot.is_some_and(|s| s.usable()),
+            selected: self.selected.contains(&item.id),
+        }
+    }
+
+    fn selected_views(&self) -> Vec<ItemView> {
+        self.selected.iter().filter_map(|id: &ItemId| self.kiosk.items.get(id)).map(|i| self.item_view(i)).collect()
+    }
+
+    fn staff_view(&self, staff_id: &str, task: &StaffTask) -> StaffView {
+        let (outbox, outbox_recent) = match task {
+            StaffTask::Outbox { stats, recent } => (*stats, recent.clone()),
+            _ => (None, Vec::new()),
+        };
+        StaffView {
+            staff_id: staff_id.to_owned(),
+            task: task.name(),
+            task_slot: task.slot(),
+            slots: self
+                .kiosk
+                .slots
+                .values()
+                .map(|s| {
+                    let sensor = self.kiosk.sensor(s.no);
+                    let item = s.item.as_ref().and_then(|id| self.kiosk.items.get(id));
+                    SlotView {
+                        slot: s.no,
+                        kind: s.kind,
+                        item_id: s.item.as_ref().map(ToString::to_string),
+                        title: item.map(|i| i.title.clone()),
+                        door_open: sensor.door_open,
+                        item_present: sensor.item_present,
+                        out_of_service: s.out_of_service,
+                        fault: s.fault.clone(),
+                        held: item.is_some_and(|i| i.hold_for.is_some()),
+                    }
+                })
+                .collect(),
+            bin_count: u32::try_from(self.kiosk.bin_items.len()).unwrap_or(u32::MAX),
+            bin_capacity: self.settings.bin_capacity,
+            outbox,
+            outbox_recent,
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The patron's session: card or QR or member number, PIN, the district's
+//! answer, home, browse, search, detail, selection and confirmation.
+
+use super::dispense::{Dispense, Pick};
+use super::{Engine, PatronSession, State};
+use crate::domain::rules::{self, Allowance};
+use crate::domain::{Credential, ItemId, RefusalReason, search, staff};
+use crate::engine::effect::Effect;
+use crate::engine::input::{Action, AuthResult};
+use crate::engine::view::Notice;
+
+impl Engine {
+    /// A card on the reader.
+    pub(super) fn on_card(&mut self, uid: &str, fx: &mut Vec<Effect>) {
+        let Some(credential) = Credential::card(uid) else {
+            self.notice = Some(Notice::new("notice.card_unreadable"));
+            return;
+        };
+        if let Some(staff) = self.staff_for_card(uid) {
+            if self.is_idle_for_new_session() {
+                self.last_activity = self.now;
+                self.end_session();
+                self.state = State::StaffPin { staff_id: staff, failures: 0 };
+            } else {
+                self.notice = Some(Notice::new("notice.session_in_progress"));
+            }
+            return;
+        }
+        self.start_patron(credential, fx);
+    }
+
+    fn staff_for_card(&self, uid: &str) -> Option<String> {
+        let digest = staff::staff_card_digest(uid);
+        self.settings.staff.iter().find(|s| s.card_sha256.eq_ignore_ascii_case(&digest)).map(|s| s.id.clone())
+    }
+
+    /// A new session may start only from a screen that belongs to nobody.
+    fn is_idle_for_new_session(&self) -> bool {
+        match &self.state {
+            State::Attract | State::Refusal { .. } => self.patron.is_none(),
+            State::Return(r) => r.is_idle() && self.patron.is_none(),
+            State::Pin { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Card, QR code or typed member number: ask for the PIN or the district.
+    fn start_patron(&mut self, credential: Credential, fx: &mut Vec<Effect>) {
+        if let Some(current) = &self.patron {
+            // The same card again just keeps the session; another patron's
+            // card must not take over someone else's session.
+            if current.credential != credential {
+                self.notice = Some(Notice::new("notice.session_in_progress"));
+            }
+            self.last_activity = self.now;
+            return;
+        }
+        if !self.is_idle_for_new_session() {
+            self.notice = Some(Notice::new("notice.session_in_progress"));
+            return;
+        }
+        self.end_session();
+        self.last_activity = self.now;
+        if self.kiosk.out_of_service {
+            self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
+            return;
+        }
+        if self.pin_throttles.get(&credential).is_some_and(|t| t.is_locked(self.now)) {
+            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+            return;
+        }
+        if self.settings.require_pin {
+            self.state = State::Pin { credential, failures: 0 };
+        } else {
+            self.authenticate(credential, None, 0, fx);
+        }
+    }
+
+    fn authenticate(&mut self, credential: Credential, pin: Option<String>, failures: u32, fx: &mut Vec<Effect>) {
+        self.auth_attempt += 1;
+        let attempt = self.auth_attempt;
+        fx.push(Effect::Authenticate { attempt, credential: credential.clone(), pin });
+        self.state = State::Authenticating { attempt, credential, failures };
+    }
+
+    pub(super) fn on_authenticated(&mut self, attempt: u64, result: AuthResult) {
+        let (credential, failures) = match &self.state {
+            State::Authenticating { attempt: current, credential, failures } if *current == attempt => {
+                (credential.clone(), *failures)
+            }
+            _ => return, // a late answer for a session that already ended
+        };
+        let (status, offline, allowance) = match result {
+            AuthResult::Online { status, pending_here } => {
+                let allowance = rules::borrowing_allowance(&status, pending_here, &self.settings.loan);
+                (status, false, allowance)
+            }
+            AuthResult::Offline { cached, pending_here, counts, outage_started } => {
+                let allowance = rules::offline_allowance(
+                    cached.as_ref(),
+                    self.now,
+                    outage_started,
+                    counts,
+                    &self.settings.offline,
+                    &self.settings.loan,
+                    pending_here,
+                );
+                match cached {
+                    Some(c) => (c.status, true, allowance),
+                    None => return self.refuse(RefusalReason::OfflineNotEligible),
+                }
+            }
+            AuthResult::UnknownCredential => return self.refuse(RefusalReason::UnknownCard),
+            AuthResult::Failed => return self.refuse(RefusalReason::DistrictUnavailable),
+            AuthResult::WrongPin => {
+                let throttle = self.pin_throttles.entry(credential.clone()).or_default();
+                if throttle.fail(self.now) {
+                    return self.refuse(RefusalReason::PinLocked);
+                }
+                self.notice = Some(Notice::new("notice.wrong_pin"));
+                self.state = State::Pin { credential, failures: failures + 1 };
+                return;
+            }
+        };
+        self.pin_throttles.remove(&credential);
+        let allowance = allowance.map_err(|r| r.reason);
+        let has_holds = !self.holds_here(&status).is_empty();
+        let session = PatronSession { credential, status, allowance, offline };
+        match session.allowance {
+            // Suspension and overdue items stop everything, holds included.
+            Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => {
+                self.patron = Some(session);
+                self.state = State::Refusal { reason };
+            }
+            Err(reason) if !has_holds => {
+                self.patron = Some(session);
+                self.state = State::Refusal { reason };
+            }
+            _ => {
+                self.patron = Some(session);
+                self.state = State::Home;
+            }
+        }
+    }
+
+    fn refuse(&mut self, reason: RefusalReason) {
+        self.state = State::Refusal { reason };
+    }
+
+    pub(super) fn go_home(&mut self) {
+        self.state = if self.patron.is_some() { State::Home } else { State::Attract };
+    }
+
+    /// The patron's ready holds whose book sits in a working locker here.
+    pub(super) fn holds_here(&self, status: &crate::domain::PatronStatus) -> Vec<Pick> {
+        status
+            .ready_holds
+            .iter()
+            .filter_map(|h| {
+                let slot = self.kiosk.slot_of(&h.item_id)?;
+                (slot.kind == crate::domain::SlotKind::Locker && slot.fault.is_none()).then(|| Pick {
+                    item: h.item_id.clone(),
+                    slot: slot.no,
+                    title: self.kiosk.title(&h.item_id),
+                    hold_id: Some(h.hold_id.clone()),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn on_patron_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        match action {
+            Action::MemberNumber { number } => match Credential::member_number(&number) {
+                Some(c) => self.start_patron(c, fx),
+                None => self.notice = Some(Notice::new("notice.member_number_invalid")),
+            },
+            Action::Pin { pin } => {
+                if let State::Pin { credential, failures } = &self.state {
+                    let (credential, failures) = (credential.clone(), *failures);
+                    self.authenticate(credential, Some(pin), failures, fx);
+                }
+            }
+            Action::Browse if self.can_browse() => self.state = State::Browse,
+            Action::Search { query } if self.can_browse() => {
+                self.query = query;
+                self.state = State::Browse;
+            }
+            Action::Detail { item_id } if self.can_browse() && self.kiosk.items.contains_key(&item_id) => {
+                self.state = State::Detail { item: item_id }
+            }
+            Action::Select { item_id } if self.can_browse() => self.select(item_id),
+            Action::Unselect { item_id } if self.can_browse() => self.selected.retain(|i| *i != item_id),
+            Action::Confirm => self.confirm(fx),
+            Action::PickupHolds if matches!(self.state, State::Home) => {
+                let has = self.patron.as_ref().is_some_and(|p| !self.holds_here(&p.status).is_empty());
+                if has {
+                    self.state = State::Holds;
+                } else {
+                    self.notice = Some(Notice::new("notice.no_holds_here"));
+                }
+            }
+            _ => self.notice = Some(Notice::new("notice.not_now")),
+        }
+    }
+
+    fn can_browse(&self) -> bool {
+        matches!(self.state, State::Home | State::Browse | State::Detail { .. } | State::Confirm)
+            && self.patron.is_some()
+    }
+
+    fn select(&mut self, item_id: ItemId) {
+        let Some(patron) = &self.patron else { return };
+        if self.selected.contains(&item_id) {
+            return;
+        }
+        let allowance = match patron.allowance {
+            Ok(a) => a,
+            Err(reason) => Allowance { remaining: 0, binding: reason },
+        };
+        let verdict = match self.kiosk.items.get(&item_id) {
+            Some(item) => rules::can_select(
+                item,
+                self.kiosk.slot_of(&item_id),
+                &patron.status.patron_id,
+                self.selected.len(),
+                allowance,
+            ),
+            None => Err(RefusalReason::ItemNotAvailable.into()),
+        };
+        match verdict {
+            Ok(()) => self.selected.push(item_id),
+            Err(refusal) => self.notice = Some(Notice::new(&refusal.reason.message_key())),
+        }
+    }
+
+    fn confirm(&mut self, fx: &mut Vec<Effect>) {
+        match &self.state {
+            State::Browse | State::Detail { .. } if !self.selected.is_empty() => self.state = State::Confirm,
+            State::Browse | State::Detail { .. } => self.notice = Some(Notice::new("notice.select_first")),
+            State::Confirm => {
+                let picks: Vec<Pick> = self
+                    .selected
+                    .iter()
+                    .filter_map(|id| {
+                        let slot = self.kiosk.slot_of(id)?;
+                        Some(Pick { item: id.clone(), slot: slot.no, title: self.kiosk.title(id), hold_id: None })
+                    })
+                    .collect();
+                self.selected.clear();
+                self.start_dispense(Dispense::new(picks), fx);
+            }
+            State::Holds => {
+                let picks = self.patron.as_ref().map(|p| self.holds_here(&p.status)).unwrap_or_default();
+                self.start_dispense(Dispense::new(picks), fx);
+            }
+            _ => self.notice = Some(Notice::new("notice.not_now")),
+        }
+    }
+
+    /// Items the browse screen lists: books in lockers that match the query.
+    pub(super) fn browse_items(&self) -> Vec<&crate::domain::Item> {
+        self.kiosk
+            .slots
+            .values()
+            .filter_map(|s| s.item.as_ref())
+            .filter_map(|id| self.kiosk.items.get(id))
+            .filter(|i| search::matches(&self.query, &i.title) || search::matches(&self.query, &i.author))
+            .collect()
+    }
+
+    /// A scan: a member's QR code, a book to return, or a book for a restock.
+    pub(super) fn on_scan(&mut self, text: &str, fx: &mut Vec<Effect>) {
+        if let Some(credential) = self.settings.qr.parse(text) {
+            self.start_patron(credential, fx);
+            return;
+        }
+        let item = ItemId::new(text.trim());
+        match &self.state {
+            State::Staff { .. } => self.staff_scan(item, fx),
+            State::Return(r) if r.is_idle() => self.return_scan(item, fx),
+            State::Attract if self.kiosk.items.contains_key(&item) => {
+                // A book held up to the scanner on the idle screen is a return.
+                self.start_return();
+                self.return_scan(item, fx);
+            }
+            _ => self.notice = Some(Notice::new("notice.scan_not_expected")),
+        }
+    }
+}

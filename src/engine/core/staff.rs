@@ -1,0 +1,419 @@
+//! Maintenance mode: staff card and PIN, then restock a locker (open, scan,
+//! close), unload the return bin, open any door, take a locker or the whole
+//! kiosk out of service, clear a fault, look at the outbox.
+
+use super::{Engine, State};
+use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, SlotKind, SlotNo, Timestamp, staff};
+use crate::engine::effect::{Effect, IntentSpec};
+use crate::engine::view::Notice;
+use crate::store::{IntentId, OutboxEvent, OutboxStats};
+use bookstation_hardware::ErrorKind;
+
+/// What the signed-in staff member is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaffTask {
+    Menu,
+    Outbox {
+        stats: Option<OutboxStats>,
+        recent: Vec<OutboxEvent>,
+    },
+    /// A staff-requested door opening, waiting for the board's answer.
+    Opening {
+        slot: SlotNo,
+    },
+    Restock {
+        slot: SlotNo,
+        phase: RestockPhase,
+    },
+    Unload {
+        phase: UnloadPhase,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestockPhase {
+    Committing,
+    Opening {
+        intent: IntentId,
+    },
+    /// Door open: scan the book, put it in, close the door.
+    Loading {
+        intent: IntentId,
+        item: Option<ItemId>,
+        deadline: Timestamp,
+    },
+    Closing {
+        intent: IntentId,
+        completed: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnloadPhase {
+    Opening,
+    /// Door open: take the books out and close it.
+    Open,
+    Saving,
+}
+
+impl StaffTask {
+    /// Nothing physical in progress: the session may time out or end.
+    pub(super) fn is_idle(&self) -> bool {
+        matches!(self, Self::Menu | Self::Outbox { .. })
+    }
+
+    pub(super) fn deadline(&self) -> Option<Timestamp> {
+        match self {
+            Self::Restock { phase: RestockPhase::Loading { deadline, .. }, .. } => Some(*deadline),
+            _ => None,
+        }
+    }
+
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Self::Menu => "menu",
+            Self::Outbox { .. } => "outbox",
+            Self::Opening { .. } => "opening",
+            Self::Restock { phase: RestockPhase::Committing | RestockPhase::Opening { .. }, .. } => "restock_opening",
+            Self::Restock { phase: RestockPhase::Loading { item: None, .. }, .. } => "restock_scan",
+            Self::Restock { phase: RestockPhase::Loading { item: Some(_), .. }, .. } => "restock_close",
+            Self::Restock { phase: RestockPhase::Closing { .. }, .. } => "restock_saving",
+            Self::Unload { phase: UnloadPhase::Opening } => "unload_opening",
+            Self::Unload { phase: UnloadPhase::Open } => "unload",
+            Self::Unload { phase: UnloadPhase::Saving } => "unload_saving",
+        }
+    }
+
+    pub(super) fn slot(&self) -> Option<SlotNo> {
+        match self {
+            Self::Opening { slot } | Self::Restock { slot, .. } => Some(*slot),
+            _ => None,
+        }
+    }
+}
+
+impl Engine {
+    fn staff_task_mut(&mut self) -> Option<(&str, &mut StaffTask)> {
+        match &mut self.state {
+            State::Staff { staff_id, task } => Some((staff_id.as_str(), task)),
+            _ => None,
+        }
+    }
+
+    fn staff_id(&self) -> Option<String> {
+        match &self.state {
+            State::Staff { staff_id, .. } => Some(staff_id.clone()),
+            _ => None,
+        }
+    }
+
+    /// Staff actions are only taken from the staff menu.
+    fn staff_menu(&mut self) -> Option<String> {
+        match &self.state {
+            State::Staff { staff_id, task } if task.is_idle() => Some(staff_id.clone()),
+            State::Staff { .. } => {
+                self.notice = Some(Notice::new("notice.finish_task_first"));
+                None
+            }
+            _ => {
+                self.notice = Some(Notice::new(&RefusalReason::NotStaff.message_key()));
+                None
+            }
+        }
+    }
+
+    pub(super) fn on_staff_pin(&mut self, pin: &str) {
+        let State::StaffPin { staff_id, failures } = &self.state else { return };
+        let (staff_id, failures) = (staff_id.clone(), *failures);
+        if self.staff_throttle.is_locked(self.now) {
+            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+            return;
+        }
+        let phc = self.settings.staff.iter().find(|s| s.id == staff_id).map(|s| s.pin_argon2.clone());
+        if phc.is_some_and(|phc| staff::verify_pin(&phc, pin)) {
+            self.staff_throttle.succeed();
+            tracing::info!(staff = %staff_id, "staff signed in");
+            self.state = State::Staff { staff_id, task: StaffTask::Menu };
+        } else if self.staff_throttle.fail(self.now) {
+            tracing::warn!("staff PIN entry locked after repeated wrong PINs");
+            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+        } else {
+            self.notice = Some(Notice::new("notice.wrong_pin"));
+            self.state = State::StaffPin { staff_id, failures: failures + 1 };
+        }
+    }
+
+    pub(super) fn staff_back(&mut self, fx: &mut Vec<Effect>) {
+        match &self.state {
+            State::Staff { task: StaffTask::Menu, .. } => self.end_session(),
+            State::Staff { task: StaffTask::Outbox { .. }, .. } => {
+                if let Some((_, task)) = self.staff_task_mut() {
+                    *task = StaffTask::Menu;
+                }
+            }
+            // A restock still waiting for its book is given up: cancel the
+            // intent (the sensors decide as on recovery if a book went in).
+            State::Staff { task: StaffTask::Restock { phase: RestockPhase::Loading { .. }, .. }, .. } => {
+                self.finish_restock(true, fx)
+            }
+            _ => self.notice = Some(Notice::new("notice.finish_task_first")),
+        }
+    }
+
+    pub(super) fn start_restock(&mut self, slot: SlotNo, fx: &mut Vec<Effect>) {
+        if self.staff_menu().is_none() {
+            return;
+        }
+        let ok = self.kiosk.slots.get(&slot).is_some_and(|s| s.kind == SlotKind::Locker && s.item.is_none());
+        if !ok {
+            self.notice = Some(Notice::new("notice.restock_needs_empty_locker").slot(slot));
+            return;
+        }
+        fx.push(Effect::BeginIntent(IntentSpec {
+            kind: IntentKind::Restock,
+            slot,
+            item: None,
+            patron: None,
+            hold_id: None,
+            offline: !self.online,
+            drops_at_start: None,
+        }));
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Restock { slot, phase: RestockPhase::Committing };
+        }
+    }
+
+    pub(super) fn staff_intent_begun(&mut self, id: IntentId, fx: &mut Vec<Effect>) {
+        if let Some((_, StaffTask::Restock { slot, phase: phase @ RestockPhase::Committing })) = self.staff_task_mut() {
+            fx.push(Effect::OpenSlot(*slot));
+            *phase = RestockPhase::Opening { intent: id };
+        }
+    }
+
+    pub(super) fn staff_slot_opened(
+        &mut self,
+        slot: SlotNo,
+        result: Result<(), (ErrorKind, String)>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let deadline = self.now.plus_millis(self.settings.staff_task_ms);
+        let failed = result.is_err();
+        if let Err((kind, message)) = &result {
+            tracing::warn!(slot = slot.0, ?kind, %message, "door did not open for staff");
+            let fault = format!("door did not open: {message}");
+            fx.push(Effect::SetSlotFault { slot, fault: Some(fault.clone()) });
+            if let Some(s) = self.kiosk.slots.get_mut(&slot) {
+                s.fault = Some(fault);
+            }
+            self.notice = Some(Notice::new("notice.door_did_not_open").slot(slot));
+        }
+        let Some((_, task)) = self.staff_task_mut() else { return };
+        match task {
+            StaffTask::Opening { .. } => {
+                *task = StaffTask::Menu;
+                if !failed {
+                    self.notice = Some(Notice::new("notice.door_opened").slot(slot));
+                }
+            }
+            StaffTask::Restock { phase, .. } => {
+                let RestockPhase::Opening { intent } = *phase else { return };
+                if failed {
+                    fx.push(Effect::CancelIntent { intent, note: "door did not open".into(), events: vec![] });
+                    *phase = RestockPhase::Closing { intent, completed: false };
+                } else {
+                    *phase = RestockPhase::Loading { intent, item: None, deadline };
+                }
+            }
+            StaffTask::Unload { phase } => {
+                if failed {
+                    *task = StaffTask::Menu;
+                } else {
+                    *phase = UnloadPhase::Open;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn staff_scan(&mut self, item: ItemId, fx: &mut Vec<Effect>) {
+        self.last_activity = self.now;
+        let known = self.kiosk.items.contains_key(&item);
+        let elsewhere = self.kiosk.slot_of(&item).is_some() || self.kiosk.bin_items.contains(&item);
+        let Some((_, StaffTask::Restock { phase: RestockPhase::Loading { intent, item: slot_item, .. }, .. })) =
+            self.staff_task_mut()
+        else {
+            self.notice = Some(Notice::new("notice.scan_not_expected"));
+            return;
+        };
+        if !known {
+            self.notice = Some(Notice::new(&RefusalReason::ItemNotFromThisKiosk.message_key()));
+        } else if elsewhere {
+            self.notice = Some(Notice::new("notice.item_already_in_kiosk"));
+        } else {
+            fx.push(Effect::SetIntentItem { intent: *intent, item: item.clone() });
+            *slot_item = Some(item);
+        }
+    }
+
+    /// Sensors changed during a staff task.
+    pub(super) fn staff_check(&mut self, fx: &mut Vec<Effect>) {
+        let bin = self.settings.bin_slot;
+        let (slot, loading) = match &self.state {
+            State::Staff { task: StaffTask::Restock { slot, phase: RestockPhase::Loading { item, .. } }, .. } => {
+                (*slot, item.is_some())
+            }
+            State::Staff { task: StaffTask::Unload { phase: UnloadPhase::Open }, .. } => {
+                if !self.kiosk.sensor(bin).door_open {
+                    self.finish_unload(fx);
+                }
+                return;
+            }
+            _ => return,
+        };
+        let sensor = self.kiosk.sensor(slot);
+        if !sensor.door_open && (sensor.item_present || !loading) {
+            // Closed: with the scanned book in, or closed empty-handed.
+            self.finish_restock(false, fx);
+        }
+    }
+
+    pub(super) fn staff_tick(&mut self, fx: &mut Vec<Effect>) {
+        if self.staff_task_deadline_passed() {
+            self.finish_restock(true, fx);
+        }
+    }
+
+    fn staff_task_deadline_passed(&self) -> bool {
+        matches!(&self.state, State::Staff { task, .. } if task.deadline().is_some_and(|d| self.now >= d))
+    }
+
+    /// Close a restock the way recovery would: a scanned book that the
+    /// sensor sees completes it, anything else cancels it.
+    fn finish_restock(&mut self, gave_up: bool, fx: &mut Vec<Effect>) {
+        let State::Staff {
+            task: StaffTask::Restock { slot, phase: RestockPhase::Loading { intent, item, .. } }, ..
+        } = &self.state
+        else {
+            return;
+        };
+        let (slot, intent, item) = (*slot, *intent, item.clone());
+        let present = self.kiosk.sensor(slot).item_present;
+        let completed = match item {
+            Some(item) if present => {
+                fx.push(Effect::CompleteIntent { intent, event: EventBody::Restock { item_id: item.clone(), slot } });
+                if let Some(s) = self.kiosk.slots.get_mut(&slot) {
+                    s.item = Some(item);
+                }
+                true
+            }
+            _ => {
+                let note = if gave_up { "restock abandoned" } else { "door closed without a scanned book" };
+                fx.push(Effect::CancelIntent { intent, note: note.into(), events: vec![] });
+                false
+            }
+        };
+        if let Some((_, StaffTask::Restock { phase, .. })) = self.staff_task_mut() {
+            *phase = RestockPhase::Closing { intent, completed };
+        }
+    }
+
+    pub(super) fn staff_intent_closed(&mut self, id: IntentId) {
+        let Some((_, task)) = self.staff_task_mut() else { return };
+        let StaffTask::Restock { slot, phase: RestockPhase::Closing { intent, completed } } = task else { return };
+        if *intent != id {
+            return;
+        }
+        let key = if *completed { "notice.restocked" } else { "notice.restock_cancelled" };
+        let slot = *slot;
+        *task = StaffTask::Menu;
+        self.last_activity = self.now;
+        self.notice = Some(Notice::new(key).slot(slot));
+    }
+
+    pub(super) fn start_unload(&mut self, fx: &mut Vec<Effect>) {
+        if self.staff_menu().is_none() {
+            return;
+        }
+        fx.push(Effect::OpenSlot(self.settings.bin_slot));
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Unload { phase: UnloadPhase::Opening };
+        }
+    }
+
+    fn finish_unload(&mut self, fx: &mut Vec<Effect>) {
+        let Some(staff_id) = self.staff_id() else { return };
+        fx.push(Effect::UnloadBin { staff_id });
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Unload { phase: UnloadPhase::Saving };
+        }
+    }
+
+    pub(super) fn on_bin_unloaded(&mut self, items: Vec<ItemId>) {
+        self.kiosk.bin_items.retain(|i| !items.contains(i));
+        self.last_activity = self.now;
+        if let Some((_, task @ StaffTask::Unload { .. })) = self.staff_task_mut() {
+            *task = StaffTask::Menu;
+            self.notice =
+                Some(Notice { key: "notice.bin_unloaded".into(), slot: None, title: Some(items.len().to_string()) });
+        }
+    }
+
+    pub(super) fn staff_open(&mut self, slot: SlotNo, fx: &mut Vec<Effect>) {
+        let Some(staff_id) = self.staff_menu() else { return };
+        if !self.kiosk.slots.contains_key(&slot) {
+            self.notice = Some(Notice::new("notice.no_such_slot").slot(slot));
+            return;
+        }
+        fx.push(Effect::AppendEvent(EventBody::StaffDoorOpened { slot, staff_id }));
+        fx.push(Effect::OpenSlot(slot));
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Opening { slot };
+        }
+    }
+
+    pub(super) fn set_out_of_service(&mut self, slot: Option<SlotNo>, value: bool, fx: &mut Vec<Effect>) {
+        let Some(staff_id) = self.staff_menu() else { return };
+        let event = EventBody::OutOfService { slot, out_of_service: value, staff_id };
+        match slot {
+            Some(slot) => {
+                let Some(s) = self.kiosk.slots.get_mut(&slot) else {
+                    self.notice = Some(Notice::new("notice.no_such_slot").slot(slot));
+                    return;
+                };
+                s.out_of_service = value;
+                fx.push(Effect::SetSlotOutOfService { slot, value, event });
+            }
+            None => {
+                self.kiosk.out_of_service = value;
+                fx.push(Effect::SetKioskOutOfService { value, event });
+            }
+        }
+    }
+
+    pub(super) fn clear_fault(&mut self, slot: SlotNo, fx: &mut Vec<Effect>) {
+        if self.staff_menu().is_none() {
+            return;
+        }
+        if let Some(s) = self.kiosk.slots.get_mut(&slot) {
+            s.fault = None;
+            fx.push(Effect::SetSlotFault { slot, fault: None });
+        }
+    }
+
+    pub(super) fn show_outbox(&mut self, fx: &mut Vec<Effect>) {
+        if self.staff_menu().is_none() {
+            return;
+        }
+        fx.push(Effect::LoadOutbox);
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Outbox { stats: None, recent: Vec::new() };
+        }
+    }
+
+    pub(super) fn on_outbox_loaded(&mut self, new_stats: OutboxStats, new_recent: Vec<OutboxEvent>) {
+        if let Some((_, StaffTask::Outbox { stats, recent })) = self.staff_task_mut() {
+            *stats = Some(new_stats);
+            *recent = new_recent;
+        }
+    }
+}

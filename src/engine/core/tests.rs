@@ -1,0 +1,100 @@
+//! Step-by-step tests of the core alone: which effects come out of which
+//! input, in what order. The whole flows against real parts live in
+//! `tests/engine_flows.rs`.
+
+use super::*;
+use crate::domain::{PatronId, SlotKind, Standing};
+use crate::engine::input::AuthResult;
+use crate::store::IntentId;
+
+const T0: Timestamp = Timestamp(1_795_900_000_000);
+
+fn settings() -> EngineSettings {
+    let mut s = EngineSettings::from_config(&Config::demo(std::path::Path::new("/nonexistent")));
+    s.require_pin = false;
+    s
+}
+
+fn engine() -> Engine {
+    let item = Item {
+        id: ItemId::new("MP0001"),
+        title: "홍길동전".into(),
+        author: "허균".into(),
+        category: "고전".into(),
+        cover_url: None,
+        hold_for: None,
+    };
+    let slot =
+        Slot { no: SlotNo(1), kind: SlotKind::Locker, item: Some(item.id.clone()), out_of_service: false, fault: None };
+    let bin = Slot { no: SlotNo(41), kind: SlotKind::ReturnBin, item: None, out_of_service: false, fault: None };
+    let sensors = vec![SlotStatus { slot: 1, door_open: false, item_present: true, drop_count: 0 }];
+    Engine::new(
+        settings(),
+        Snapshot { items: vec![item], slots: vec![slot, bin], sensors, online: true, ..Snapshot::default() },
+        T0,
+    )
+}
+
+fn patron() -> PatronStatus {
+    PatronStatus {
+        patron_id: PatronId::new("1000001"),
+        standing: Standing::Good,
+        overdue_items: 0,
+        loans_total: 0,
+        loans_here: 0,
+        ready_holds: vec![],
+    }
+}
+
+fn act(e: &mut Engine, action: Action) -> Vec<Effect> {
+    e.handle(Input::Action(action), T0)
+}
+
+#[test]
+fn the_door_opens_only_after_the_intent_is_committed() {
+    let mut e = engine();
+    let fx = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    assert!(matches!(fx.as_slice(), [Effect::Authenticate { attempt: 1, pin: None, .. }]));
+    assert!(
+        e.handle(
+            Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } },
+            T0
+        )
+        .is_empty()
+    );
+    assert_eq!(e.view().screen, crate::engine::Screen::Home);
+    act(&mut e, Action::Browse);
+    assert!(act(&mut e, Action::Select { item_id: ItemId::new("MP0001") }).is_empty());
+    assert!(act(&mut e, Action::Confirm).is_empty(), "the confirm screen opens nothing");
+    let fx = act(&mut e, Action::Confirm);
+    assert!(matches!(fx.as_slice(), [Effect::BeginIntent(_)]), "only the intent, no door yet: {fx:?}");
+    let fx = e.handle(Input::IntentBegun(IntentId(7)), T0);
+    assert_eq!(fx, vec![Effect::OpenSlot(SlotNo(1))]);
+}
+
+#[test]
+fn a_late_district_answer_is_ignored() {
+    let mut e = engine();
+    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    e.handle(Input::Action(Action::Logout), T0);
+    e.handle(Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } }, T0);
+    assert_eq!(e.view().screen, crate::engine::Screen::Attract);
+    assert!(e.view().patron.is_none());
+}
+
+#[test]
+fn the_countdown_ticks_each_second_and_ends_the_session() {
+    let mut e = engine();
+    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    e.handle(Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } }, T0);
+    let s = settings();
+    let start = T0.plus_millis(s.inactivity_ms - s.countdown_ms);
+    assert_eq!(e.next_deadline(), Some(start));
+    e.handle(Input::Tick, start);
+    assert_eq!(e.view().countdown, Some(10));
+    assert_eq!(e.next_deadline(), Some(start.plus_millis(1000)));
+    e.handle(Input::Tick, start.plus_millis(9_500));
+    assert_eq!(e.view().countdown, Some(1));
+    e.handle(Input::Tick, T0.plus_millis(s.inactivity_ms));
+    assert_eq!(e.view().screen, crate::engine::Screen::Attract);
+}

@@ -1,0 +1,70 @@
+//! What the engine wants done, as data. The runner performs each effect and
+//! feeds its result back as an [`super::Input`]; nothing here does I/O.
+
+use crate::domain::{Credential, EventBody, IntentKind, ItemId, PatronId, SlotNo};
+use crate::store::IntentId;
+
+/// A journal entry to write before a door opens (invariant 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentSpec {
+    pub kind: IntentKind,
+    pub slot: SlotNo,
+    pub item: Option<ItemId>,
+    pub patron: Option<PatronId>,
+    pub hold_id: Option<String>,
+    pub offline: bool,
+    /// The bin's chute counter when a return starts, so recovery can tell
+    /// whether the book went in.
+    pub drops_at_start: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Ask the district who this is → `Input::Authenticated`.
+    Authenticate {
+        attempt: u64,
+        credential: Credential,
+        pin: Option<String>,
+    },
+    /// Commit an intent → `Input::IntentBegun`.
+    BeginIntent(IntentSpec),
+    /// Record the book a restock puts in → no answer needed.
+    SetIntentItem {
+        intent: IntentId,
+        item: ItemId,
+    },
+    /// Unlatch a door → `Input::SlotOpened` (then `Input::Sensors`).
+    OpenSlot(SlotNo),
+    /// Close an intent with its event → `Input::IntentClosed`.
+    CompleteIntent {
+        intent: IntentId,
+        event: EventBody,
+    },
+    /// Close an intent with no effect, plus any alarm → `Input::IntentClosed`.
+    CancelIntent {
+        intent: IntentId,
+        note: String,
+        events: Vec<EventBody>,
+    },
+    /// Append a standalone event (alarms, staff actions).
+    AppendEvent(EventBody),
+    SetSlotFault {
+        slot: SlotNo,
+        fault: Option<String>,
+    },
+    SetSlotOutOfService {
+        slot: SlotNo,
+        value: bool,
+        event: EventBody,
+    },
+    SetKioskOutOfService {
+        value: bool,
+        event: EventBody,
+    },
+    /// Empty the bin's record → `Input::BinUnloaded`.
+    UnloadBin {
+        staff_id: String,
+    },
+    /// Read the outbox for the staff screen → `Input::OutboxLoaded`.
+    LoadOutbox,
+}

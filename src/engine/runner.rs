@@ -1,0 +1,383 @@
+//! The runner: performs the engine's effects against the store, the locker
+//! board and the district, and feeds their results back until the engine is
+//! settled. Tests drive it directly with a virtual clock; the actor wraps it
+//! in a tokio loop.
+
+use super::clock::Clock;
+use super::effect::{Effect, IntentSpec};
+use super::input::{AuthResult, Input};
+use super::recovery::{RecoveryReport, recover};
+use super::{Engine, EngineSettings, Snapshot, ViewState};
+use crate::district::{AuthAnswer, District, DistrictError};
+use crate::domain::rules::OutageCounts;
+use crate::domain::{Credential, Timestamp};
+use crate::store::{AsyncStore, CardHasher, NewIntent, Store, StoreError};
+use bookstation_hardware::{LockerBoard, SlotStatus, changed_slots};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Everything the runner talks to.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: AsyncStore,
+    pub board: Arc<dyn LockerBoard>,
+    pub district: Arc<dyn District>,
+    pub hasher: Arc<CardHasher>,
+    pub clock: Arc<dyn Clock>,
+    /// Upper bound on every district call, so a hung server cannot hold a patron.
+    pub district_timeout: Duration,
+}
+
+/// How many effect rounds one input may cause before the runner gives up:
+/// a guard against a flow that never settles.
+const MAX_STEPS: usize = 1_000;
+
+pub struct Runner {
+    engine: Engine,
+    deps: Deps,
+    /// The last sensor reading, to turn polls into changes.
+    sensors: Vec<SlotStatus>,
+    online: bool,
+    outage_started: Option<Timestamp>,
+    views: watch::Sender<ViewState>,
+}
+
+impl Runner {
+    /// Recover open intents, load the store, read the sensors, fetch the
+    /// inventory, and build the engine.
+    pub async fn start(settings: EngineSettings, deps: Deps) -> Result<(Self, RecoveryReport), StoreError> {
+        let now = deps.clock.now();
+        let sensors = match deps.board.read_all().await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!(error = %e, "locker board unreadable at start-up");
+                None
+            }
+        };
+        let loan_days = settings.loan.loan_days;
+        let bin = settings.bin_slot;
+        let lockers = deps.board.slots().into_iter().filter(|s| *s != bin.0).max().unwrap_or(0);
+        let readings = sensors.clone();
+        let (report, outage_started) = db(&deps.store, move |s: &mut Store| {
+            s.ensure_slots(lockers, bin)?;
+            let report = recover(s, readings.as_deref(), loan_days, now)?;
+            Ok((report, s.outage_started_at()?))
+        })
+        .await?;
+        let snapshot = db(&deps.store, move |s: &mut Store| {
+            Ok(Snapshot {
+                items: s.items()?,
+                slots: s.slots()?,
+                bin_items: s.bin_items()?,
+                sensors: Vec::new(),
+                out_of_service: s.kiosk_out_of_service()?,
+                online: true,
+            })
+        })
+        .await?;
+        let sensors = sensors.unwrap_or_default();
+        let snapshot = Snapshot { sensors: sensors.clone(), online: outage_started.is_none(), ..snapshot };
+        let engine = Engine::new(settings, snapshot, now);
+        let (views, _) = watch::channel(engine.view());
+        let mut runner = Self { engine, deps, sensors, online: outage_started.is_none(), outage_started, views };
+        runner.refresh_inventory().await;
+        Ok((runner, report))
+    }
+
+    pub fn view(&self) -> ViewState {
+        self.engine.view()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<ViewState> {
+        self.views.subscribe()
+    }
+
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.engine.next_deadline()
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.deps.clock.now()
+    }
+
+    pub fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.online
+    }
+
+    /// Feed one input and everything it leads to, until the engine waits
+    /// for the outside world again.
+    pub async fn feed(&mut self, input: Input) {
+        let mut queue = VecDeque::from([input]);
+        let mut steps = 0;
+        while let Some(input) = queue.pop_front() {
+            steps += 1;
+            if steps > MAX_STEPS {
+                tracing::error!("engine did not settle after {MAX_STEPS} steps; dropping the rest");
+                break;
+            }
+            let effects = self.engine.handle(input, self.deps.clock.now());
+            self.publish();
+            for effect in effects {
+                queue.extend(self.perform(effect).await);
+            }
+        }
+        self.publish();
+    }
+
+    /// Time passed: let the engine act on its deadlines.
+    pub async fn tick(&mut self) {
+        self.feed(Input::Tick).await;
+    }
+
+    /// Read the board and feed what changed.
+    pub async fn poll_sensors(&mut self) {
+        if let Some(input) = self.read_sensors().await {
+            self.feed(input).await;
+        }
+    }
+
+    /// Fetch the district's inventory into the store and the engine.
+    pub async fn refresh_inventory(&mut self) {
+        let answer = tokio::time::timeout(self.deps.district_timeout, self.deps.district.inventory()).await;
+        match flatten(answer) {
+            Ok(inventory) => {
+                self.connectivity(true).await;
+                let now = self.deps.clock.now();
+                let inv = inventory.clone();
+                let stored = db(&self.deps.store, move |s: &mut Store| {
+                    let holds: Vec<_> = inv.holds.iter().map(|h| (h.item_id.clone(), h.hold_id.clone())).collect();
+                    let items: Vec<_> = inv
+                        .items
+                        .iter()
+                        .map(|i| {
+                            let mut i = i.clone();
+                            i.hold_for = inv.holds.iter().find(|h| h.item_id == i.id).map(|h| h.patron_id.clone());
+                            i
+                        })
+                        .collect();
+                    s.upsert_items(&items, &holds, now)?;
+                    s.items()
+                })
+                .await;
+                match stored {
+                    Ok(items) => {
+                        self.feed(Input::Inventory(crate::district::Inventory { items, holds: inventory.holds })).await
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not store the inventory"),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "inventory refresh failed");
+                if e.is_offline() {
+                    self.connectivity(false).await;
+                }
+            }
+        }
+    }
+
+    fn publish(&self) {
+        let view = self.engine.view();
+        self.views.send_if_modified(|old| {
+            let changed = *old != view;
+            if changed {
+                *old = view;
+            }
+            changed
+        });
+    }
+
+    async fn read_sensors(&mut self) -> Option<Input> {
+        match self.deps.board.read_all().await {
+            Ok(now) => {
+                let changed = changed_slots(&self.sensors, &now);
+                self.sensors = now;
+                (!changed.is_empty()).then_some(Input::Sensors(changed))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "locker board read failed");
+                None
+            }
+        }
+    }
+
+    /// Track whether the district answers; an outage's start is kept in the
+    /// store so the offline policy's clock survives a restart.
+    async fn connectivity(&mut self, online: bool) {
+        if online == self.online {
+            return;
+        }
+        self.online = online;
+        let now = self.deps.clock.now();
+        self.outage_started = if online { None } else { self.outage_started.or(Some(now)) };
+        let at = self.outage_started;
+        if let Err(e) = db(&self.deps.store, move |s: &mut Store| s.set_outage_started_at(at)).await {
+            tracing::error!(error = %e, "could not record the outage");
+        }
+        tracing::info!(online, "district connectivity changed");
+        let input = Input::Connectivity { online, outage_started: self.outage_started };
+        self.engine.handle(input, now);
+        self.publish();
+    }
+
+    async fn perform(&mut self, effect: Effect) -> Vec<Input> {
+        let now = self.deps.clock.now();
+        let stored = |r: Result<Input, StoreError>| vec![r.unwrap_or_else(|e| Input::StoreFailed(e.to_string()))];
+        match effect {
+            Effect::Authenticate { attempt, credential, pin } => {
+                let result = self.authenticate(credential, pin).await;
+                vec![Input::Authenticated { attempt, result }]
+            }
+            Effect::BeginIntent(spec) => {
+                let new = new_intent(spec, now);
+                stored(db(&self.deps.store, move |s: &mut Store| s.begin_intent(&new)).await.map(Input::IntentBegun))
+            }
+            Effect::SetIntentItem { intent, item } => {
+                let r = db(&self.deps.store, move |s: &mut Store| s.set_intent_item(intent, &item)).await;
+                r.err().map(|e| Input::StoreFailed(e.to_string())).into_iter().collect()
+            }
+            Effect::OpenSlot(slot) => {
+                let result = self.deps.board.open(slot.0).await.map_err(|e| (e.kind(), e.to_string()));
+                let mut out = vec![Input::SlotOpened { slot, result }];
+                out.extend(self.read_sensors().await);
+                out
+            }
+            Effect::CompleteIntent { intent, event } => stored(
+                db(&self.deps.store, move |s: &mut Store| s.complete_intent(intent, &event, now))
+                    .await
+                    .map(|_| Input::IntentClosed(intent)),
+            ),
+            Effect::CancelIntent { intent, note, events } => stored(
+                db(&self.deps.store, move |s: &mut Store| s.cancel_intent(intent, &note, &events, now))
+                    .await
+                    .map(|()| Input::IntentClosed(intent)),
+            ),
+            Effect::AppendEvent(event) => {
+                let offline = !self.online;
+                self.quietly(move |s| s.append_event(&event, offline, now).map(drop)).await
+            }
+            Effect::SetSlotFault { slot, fault } => {
+                self.quietly(move |s| s.set_slot_fault(slot, fault.as_deref())).await
+            }
+            Effect::SetSlotOutOfService { slot, value, event } => {
+                self.quietly(move |s| s.set_slot_out_of_service(slot, value, Some((&event, now)))).await
+            }
+            Effect::SetKioskOutOfService { value, event } => {
+                self.quietly(move |s| s.set_kiosk_out_of_service(value, Some((&event, now)))).await
+            }
+            Effect::UnloadBin { staff_id } => stored(
+                db(&self.deps.store, move |s: &mut Store| s.unload_bin(&staff_id, now)).await.map(Input::BinUnloaded),
+            ),
+            Effect::LoadOutbox => stored(
+                db(&self.deps.store, |s: &mut Store| {
+                    let stats = s.outbox_stats()?;
+                    let mut recent = s.outbox(None, usize::MAX)?;
+                    let keep = recent.len().saturating_sub(20);
+                    recent.drain(..keep);
+                    Ok(Input::OutboxLoaded { stats, recent })
+                })
+                .await,
+            ),
+        }
+    }
+
+    /// A store write whose only possible answer is a failure.
+    async fn quietly(&self, f: impl FnOnce(&mut Store) -> Result<(), StoreError> + Send + 'static) -> Vec<Input> {
+        match db(&self.deps.store, f).await {
+            Ok(()) => vec![],
+            Err(e) => vec![Input::StoreFailed(e.to_string())],
+        }
+    }
+
+    async fn authenticate(&mut self, credential: Credential, pin: Option<String>) -> AuthResult {
+        let call = self.deps.district.authenticate(&credential, pin.as_deref());
+        let answer = flatten(tokio::time::timeout(self.deps.district_timeout, call).await);
+        let hash = self.deps.hasher.hash(&credential);
+        let now = self.deps.clock.now();
+        match answer {
+            Ok(answer) => {
+                self.connectivity(true).await;
+                match answer {
+                    AuthAnswer::Patron { status } => {
+                        let st = status.clone();
+                        let pending = db(&self.deps.store, move |s: &mut Store| {
+                            s.cache_patron(&hash, &st, now)?;
+                            s.pending_loans_for(&st.patron_id)
+                        })
+                        .await;
+                        match pending {
+                            Ok(pending_here) => AuthResult::Online { status, pending_here },
+                            Err(e) => {
+                                tracing::error!(error = %e, "store failed during sign-in");
+                                AuthResult::Failed
+                            }
+                        }
+                    }
+                    AuthAnswer::UnknownCredential => AuthResult::UnknownCredential,
+                    AuthAnswer::WrongPin => AuthResult::WrongPin,
+                }
+            }
+            Err(e) if e.is_offline() => {
+                self.connectivity(false).await;
+                let outage_started = self.outage_started.unwrap_or(now);
+                let offline = db(&self.deps.store, move |s: &mut Store| {
+                    let cached = s.cached_patron(&hash)?;
+                    let (pending_here, this_patron) = match &cached {
+                        Some(c) => (
+                            s.pending_loans_for(&c.status.patron_id)?,
+                            s.offline_loans_since(outage_started, Some(&c.status.patron_id))?,
+                        ),
+                        None => (0, 0),
+                    };
+                    let all_patrons = s.offline_loans_since(outage_started, None)?;
+                    Ok(AuthResult::Offline {
+                        cached,
+                        pending_here,
+                        counts: OutageCounts { this_patron, all_patrons },
+                        outage_started,
+                    })
+                })
+                .await;
+                offline.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "store failed during offline sign-in");
+                    AuthResult::Failed
+                })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "district refused to authenticate");
+                AuthResult::Failed
+            }
+        }
+    }
+}
+
+fn new_intent(spec: IntentSpec, now: Timestamp) -> NewIntent {
+    NewIntent {
+        kind: spec.kind,
+        slot: spec.slot,
+        item: spec.item,
+        patron: spec.patron,
+        hold_id: spec.hold_id,
+        offline: spec.offline,
+        drops_at_start: spec.drops_at_start,
+        now,
+    }
+}
+
+/// Run a store operation on the store's thread.
+pub async fn db<T: Send + 'static>(
+    store: &AsyncStore,
+    f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    store.call(f).await?
+}
+
+/// A timed-out district call is an outage like a refused connection.
+fn flatten<T>(r: Result<Result<T, DistrictError>, tokio::time::error::Elapsed>) -> Result<T, DistrictError> {
+    r.unwrap_or(Err(DistrictError::Timeout))
+}

@@ -1,0 +1,190 @@
+//! A kiosk on simulated hardware with a virtual clock, for flow tests that
+//! read like scripts: tap, type, take, close, jump time; then check the view
+//! and the outbox. Real store (SQLite in a temp dir), real simulated world,
+//! simulated district; nothing sleeps.
+
+#![allow(dead_code)]
+
+use bookstation::config::Config;
+use bookstation::demo::{SimNetwork, seed_demo};
+use bookstation::district::SimDistrict;
+use bookstation::domain::Timestamp;
+use bookstation::engine::{Action, Deps, EngineSettings, Input, Runner, VirtualClock};
+use bookstation::store::{AsyncStore, CardHasher, OutboxEvent, Store};
+use bookstation_hardware::{SimLayout, SimWorld};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const GOOD: &str = "04A1B2C3D4E5F6";
+pub const OVERDUE: &str = "04000000000002";
+pub const SUSPENDED: &str = "04000000000003";
+pub const HOLDER: &str = "04000000000004";
+pub const AT_QUOTA: &str = "04000000000005";
+pub const STAFF: &str = "04FFFFFFFFFF01";
+pub const PIN: &str = "1234";
+pub const STAFF_PIN: &str = "2580";
+
+/// 2026-11-29 10:00 in Seoul.
+pub const T0: Timestamp = Timestamp(1_795_914_000_000);
+
+/// Steps a time jump may take before the test fails instead of hanging.
+const MAX_TICKS: usize = 10_000;
+
+pub struct Kiosk {
+    pub runner: Runner,
+    pub world: SimWorld,
+    pub clock: VirtualClock,
+    pub district: SimDistrict,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+}
+
+impl Kiosk {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::demo(dir.path());
+        tweak(&mut config);
+        let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
+        let world = SimWorld::open(&dir.path().join("world.json"), layout).expect("world");
+        let mut store = Store::open(&dir.path().join("bookstation.db")).expect("store");
+        seed_demo(&mut store, &world, T0).expect("seed");
+        drop(store);
+        let district = SimDistrict::demo(&config.kiosk.id);
+        let clock = VirtualClock::new(T0);
+        let runner = start(&config, &world, &district, &clock, &dir).await;
+        Self { runner, world, clock, district, config, dir }
+    }
+
+    /// A power cut: the engine and its store connection are gone; the world
+    /// (books, doors) and the district stay as they are.
+    pub async fn restart(self) -> Self {
+        let Self { runner, world, clock, district, config, dir } = self;
+        drop(runner);
+        let runner = start(&config, &world, &district, &clock, &dir).await;
+        Self { runner, world, clock, district, config, dir }
+    }
+
+    pub async fn tap(&mut self, uid: &str) {
+        self.runner.feed(Input::CardTapped(uid.into())).await;
+    }
+
+    pub async fn scan(&mut self, text: &str) {
+        self.runner.feed(Input::Scanned(text.into())).await;
+    }
+
+    /// A UI action written as JSON, as the UI and the control socket send it.
+    pub async fn act(&mut self, json: Value) {
+        let action: Action = serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{json}: {e}"));
+        self.runner.feed(Input::Action(action)).await;
+    }
+
+    pub async fn login(&mut self, uid: &str) {
+        self.tap(uid).await;
+        assert_eq!(self.screen(), "pin", "{}", self.view());
+        self.act(serde_json::json!({"action": "pin", "pin": PIN})).await;
+    }
+
+    pub async fn staff_login(&mut self) {
+        self.tap(STAFF).await;
+        assert_eq!(self.screen(), "staff_pin");
+        self.act(serde_json::json!({"action": "staff_pin", "pin": STAFF_PIN})).await;
+        assert_eq!(self.screen(), "staff", "{}", self.view());
+    }
+
+    pub async fn select(&mut self, item: &str) {
+        self.act(serde_json::json!({"action": "select", "item_id": item})).await;
+    }
+
+    pub async fn take(&mut self, slot: u16) {
+        self.world.take(slot).expect("take");
+        self.runner.poll_sensors().await;
+    }
+
+    pub async fn put(&mut self, slot: u16, barcode: &str) {
+        self.world.put(slot, barcode).expect("put");
+        self.runner.poll_sensors().await;
+    }
+
+    pub async fn close(&mut self, slot: u16) {
+        self.world.close(slot).expect("close");
+        self.runner.poll_sensors().await;
+    }
+
+    /// Jump the clock forward, stopping at every deadline on the way.
+    pub async fn advance(&mut self, secs: u64) {
+        let target = self.clock_now().plus_secs(secs);
+        for _ in 0..MAX_TICKS {
+            match self.runner.next_deadline() {
+                Some(d) if d <= target => {
+                    self.clock.set(d.max(self.clock_now()));
+                    self.runner.tick().await;
+                }
+                _ => {
+                    self.clock.set(target);
+                    self.runner.tick().await;
+                    return;
+                }
+            }
+        }
+        panic!("the engine kept asking for time after {MAX_TICKS} ticks");
+    }
+
+    pub fn clock_now(&self) -> Timestamp {
+        bookstation::engine::Clock::now(&self.clock)
+    }
+
+    pub fn view(&self) -> Value {
+        serde_json::to_value(self.runner.view()).expect("view is JSON")
+    }
+
+    pub fn screen(&self) -> String {
+        self.view()["screen"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn notice(&self) -> String {
+        self.view()["notice"]["key"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn refusal(&self) -> String {
+        self.view()["refusal"]["reason"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn events(&self) -> Vec<OutboxEvent> {
+        self.runner.deps().store.call(|s| s.outbox(None, 10_000)).await.expect("store thread").expect("outbox")
+    }
+
+    pub async fn event_kinds(&self) -> Vec<String> {
+        self.events().await.into_iter().map(|e| e.kind).collect()
+    }
+
+    /// Whether the store still has a book in a locker.
+    pub async fn slot_item(&self, slot: u16) -> Option<String> {
+        let slots = self.runner.deps().store.call(|s| s.slots()).await.expect("store thread").expect("slots");
+        slots.into_iter().find(|s| s.no.0 == slot).and_then(|s| s.item.map(|i| i.to_string()))
+    }
+}
+
+async fn start(
+    config: &Config,
+    world: &SimWorld,
+    district: &SimDistrict,
+    clock: &VirtualClock,
+    dir: &tempfile::TempDir,
+) -> Runner {
+    let store = Store::open(&dir.path().join("bookstation.db")).expect("store");
+    let deps = Deps {
+        store: AsyncStore::new(store).expect("store thread"),
+        board: Arc::new(world.board()),
+        district: Arc::new(SimNetwork::new(district.clone(), world.clone())),
+        hasher: Arc::new(CardHasher::from_key([7; 32])),
+        clock: Arc::new(clock.clone()),
+        district_timeout: Duration::from_secs(5),
+    };
+    let (runner, _report) = Runner::start(EngineSettings::from_config(config), deps).await.expect("runner");
+    runner
+}

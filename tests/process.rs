@@ -1,0 +1,240 @@
+//! The real binary as separate processes: `bookstation demo --headless`
+//! driven through `bookstation sim`, killed with SIGKILL at chosen points and
+//! restarted, and fed bad input. Waits on the daemon's "ready" line and on
+//! answers, never on the clock.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bookstation");
+const GOOD: &str = "04A1B2C3D4E5F6";
+const HOLDER: &str = "04000000000004";
+const STAFF: &str = "04FFFFFFFFFF01";
+
+/// A running daemon, killed when dropped.
+struct Daemon {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Daemon {
+    fn start(dir: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["demo", "--headless", "--state-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn bookstation demo");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("ready") => break,
+                Some(Ok(_)) => continue,
+                other => panic!("daemon exited before it was ready: {other:?} {:?}", child.try_wait()),
+            }
+        }
+        Self { child, dir: dir.to_owned() }
+    }
+
+    /// `bookstation sim ...`, its JSON answer.
+    fn sim(&self, args: &[&str]) -> Value {
+        let out = Command::new(BIN).arg("sim").arg("--state-dir").arg(&self.dir).args(args).output().expect("sim");
+        let answer: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("sim {args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(out.status.success(), answer["ok"] == true, "{answer}");
+        answer
+    }
+
+    fn act(&self, action: Value) -> Value {
+        self.sim(&["act", &action.to_string()])
+    }
+
+    fn screen(&self) -> String {
+        self.sim(&["state"])["view"]["screen"].as_str().unwrap_or_default().to_owned()
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+
+    fn login(&self, card: &str, pin: &str) {
+        self.sim(&["tap-card", card]);
+        let v = self.act(json!({"action": "pin", "pin": pin}));
+        assert_eq!(v["view"]["screen"], "home", "{v}");
+    }
+
+    fn borrow_until_door_open(&self, item: &str) -> u64 {
+        self.login(GOOD, "1234");
+        self.act(json!({"action": "browse"}));
+        self.act(json!({"action": "select", "item_id": item}));
+        self.act(json!({"action": "confirm"}));
+        let v = self.act(json!({"action": "confirm"}));
+        assert_eq!(v["view"]["screen"], "dispensing", "{v}");
+        v["view"]["dispensing"]["slot"].as_u64().expect("slot")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn outbox(dir: &Path) -> Vec<Value> {
+    let out = Command::new(BIN).args(["outbox", "--state-dir"]).arg(dir).arg("list").output().expect("outbox");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+}
+
+fn kinds(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["kind"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+#[test]
+fn borrow_return_hold_pickup_and_restock_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    assert_eq!(d.screen(), "attract");
+    // Borrow.
+    let slot = d.borrow_until_door_open("MP0001");
+    assert_eq!(slot, 1);
+    d.sim(&["take", "1"]);
+    d.sim(&["close", "1"]);
+    assert_eq!(d.screen(), "receipt");
+    d.act(json!({"action": "logout"}));
+    // Return, no card.
+    d.sim(&["scan", "MP0041"]);
+    d.sim(&["put", "41", "MP0041"]);
+    let v = d.sim(&["close", "41"]);
+    assert_eq!(v["view"]["notice"]["key"], "notice.returned");
+    d.act(json!({"action": "logout"}));
+    // Hold pickup.
+    d.login(HOLDER, "1234");
+    d.act(json!({"action": "pickup_holds"}));
+    d.act(json!({"action": "confirm"}));
+    d.sim(&["take", "40"]);
+    d.sim(&["close", "40"]);
+    d.act(json!({"action": "logout"}));
+    // Restock locker 1 with the returned book.
+    d.sim(&["tap-card", STAFF]);
+    d.act(json!({"action": "staff_pin", "pin": "2580"}));
+    d.act(json!({"action": "unload_bin"}));
+    let world = d.sim(&["world"])["world"].clone();
+    assert_eq!(world["slots"][40]["bin_items"], json!(["MP0041"]));
+    d.sim(&["empty-bin"]);
+    let v = d.sim(&["close", "41"]);
+    assert_eq!(v["view"]["notice"]["key"], "notice.bin_unloaded");
+    d.act(json!({"action": "restock", "slot": 1}));
+    d.sim(&["scan", "MP0041"]);
+    d.sim(&["put", "1", "MP0041"]);
+    let v = d.sim(&["close", "1"]);
+    assert_eq!(v["view"]["notice"]["key"], "notice.restocked", "{v}");
+    let events = outbox(dir.path());
+    assert_eq!(kinds(&events), vec!["loan", "return", "hold_pickup", "bin_unloaded", "restock"]);
+    let seqs: Vec<_> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+    assert!(events.iter().all(|e| e["state"] == "pending" && e["id"].as_str().is_some_and(|id| id.len() == 36)));
+}
+
+#[test]
+fn kill_9_after_the_book_was_taken_gives_exactly_one_loan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    let slot = d.borrow_until_door_open("MP0002");
+    d.sim(&["take", &slot.to_string()]);
+    assert!(outbox(dir.path()).is_empty(), "the loan waits for the door");
+    d.kill9();
+    let d = Daemon::start(dir.path());
+    let events = outbox(dir.path());
+    assert_eq!(kinds(&events), vec!["loan"]);
+    assert_eq!(events[0]["body"]["item_id"], "MP0002");
+    d.kill9();
+    let _d = Daemon::start(dir.path());
+    assert_eq!(outbox(dir.path()).len(), 1, "a second restart adds nothing");
+}
+
+#[test]
+fn kill_9_before_the_book_was_taken_gives_no_loan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    let slot = d.borrow_until_door_open("MP0003");
+    d.kill9();
+    let d = Daemon::start(dir.path());
+    assert!(outbox(dir.path()).is_empty());
+    let world = d.sim(&["world"])["world"].clone();
+    assert_eq!(world["slots"][slot as usize - 1]["item"], "MP0003");
+    // The kiosk still lends that book afterwards.
+    d.sim(&["close", &slot.to_string()]);
+    let again = d.borrow_until_door_open("MP0003");
+    assert_eq!(again, slot);
+}
+
+#[test]
+fn bad_input_gets_a_clear_answer_and_the_daemon_keeps_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    let mut socket = UnixStream::connect(dir.path().join("control.sock")).unwrap();
+    let mut reader = BufReader::new(socket.try_clone().unwrap());
+    let mut ask = |line: &str| -> Value {
+        socket.write_all(line.as_bytes()).unwrap();
+        socket.write_all(b"\n").unwrap();
+        let mut answer = String::new();
+        reader.read_line(&mut answer).unwrap();
+        serde_json::from_str(&answer).unwrap()
+    };
+    let garbage = ask("\u{1b}[2J garbage {{{");
+    assert_eq!(garbage["ok"], false);
+    assert!(garbage["error"].as_str().unwrap().starts_with("not JSON"), "{garbage}");
+    let unknown = ask(r#"{"action":"fly"}"#);
+    assert!(unknown["error"].as_str().unwrap().contains("unknown variant `fly`"), "{unknown}");
+    let extra = ask(r#"{"action":"select","item":"MP0001"}"#);
+    assert_eq!(extra["ok"], false, "{extra}");
+    let neither = ask(r#"{"hello":1}"#);
+    assert!(neither["error"].as_str().unwrap().contains("\"action\" or a \"sim\""), "{neither}");
+    let bad_slot = ask(r#"{"sim":"take","slot":999}"#);
+    assert_eq!(bad_slot["ok"], false, "{bad_slot}");
+    let unknown_card = ask(&json!({"sim": "tap_card", "uid": "04DEADBEEF0000"}).to_string());
+    assert_eq!(unknown_card["view"]["screen"], "pin");
+    let refused = ask(r#"{"action":"pin","pin":"1234"}"#);
+    assert_eq!(refused["view"]["refusal"]["reason"], "unknown_card");
+    // Still alive and answering on a fresh connection.
+    assert_eq!(d.screen(), "refusal");
+}
+
+#[test]
+fn a_config_typo_names_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bookstation.toml");
+    let good = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/bookstation.toml")).unwrap();
+    std::fs::write(&path, good.replace("loan_days", "loan_dayz")).unwrap();
+    let out = Command::new(BIN).args(["run", "--config"]).arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(path.to_str().unwrap()) && err.contains("policy.loan_dayz"), "{err}");
+}
+
+#[test]
+fn doctor_checks_a_demo_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    d.kill9();
+    let out = Command::new(BIN).args(["doctor", "--state-dir"]).arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("passes its integrity check") && text.contains("40 books"), "{text}");
+    // A database that is not ours makes doctor fail, and is left alone.
+    std::fs::write(dir.path().join("bookstation.db"), b"not a database at all, just text").unwrap();
+    let out = Command::new(BIN).args(["doctor", "--state-dir"]).arg(dir.path()).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not a SQLite database"));
+    let after = std::fs::read(dir.path().join("bookstation.db")).unwrap();
+    assert_eq!(after, b"not a database at all, just text");
+}
