@@ -100,9 +100,12 @@ async fn main() {
     };
     let (runner, _) = Runner::start(EngineSettings::from_config(&config), deps).await.expect("runner");
     let mut b = Bench { runner, world };
-    let mut rows: Vec<(&str, Vec<Duration>)> =
-        vec![("borrow (card, PIN, select, door, loan)", vec![]), ("return (scan, bin, record)", vec![]),
-             ("unload bin (staff sign-in incl. Argon2)", vec![]), ("restock (open, scan, close)", vec![])];
+    let mut rows: Vec<(&str, Vec<Duration>)> = vec![
+        ("borrow (card, PIN, select, door, loan)", vec![]),
+        ("return (scan, bin, record)", vec![]),
+        ("unload bin (staff sign-in incl. Argon2)", vec![]),
+        ("restock (open, scan, close)", vec![]),
+    ];
     for _ in 0..ROUNDS {
         for (i, row) in rows.iter_mut().enumerate() {
             let t = Instant::now();

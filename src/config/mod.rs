@@ -379,7 +379,7 @@ impl Config {
     pub fn demo(state_dir: &Path) -> Config {
         Config {
             kiosk: KioskConfig {
-                id: "MAPO-DEMO-01".to_owned(),
+                id: crate::district::seed::DEMO_KIOSK_ID.to_owned(),
                 name: "합정역 스마트도서관 (데모)".to_owned(),
                 default_language: Language::Ko,
                 state_dir: state_dir.to_path_buf(),
