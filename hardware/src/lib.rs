@@ -26,6 +26,8 @@
 //! careless `?event` in a log line does not leak it either.
 
 pub mod card;
+pub mod codec;
+pub mod drivers;
 pub mod error;
 pub mod locker;
 pub mod scanner;

@@ -13,8 +13,12 @@
 //! - `devices`: [`SimCardReader`], [`SimScanner`] and [`SimBoard`], the
 //!   handles that implement the device traits for the daemon.
 //! - `store`: reading and atomically replacing the world file.
+//! - [`pty`]: board simulators speaking the Kerong CU and Modbus RTU wire
+//!   protocols over a pseudo-terminal, in front of a [`pty::Panel`] (the
+//!   world itself, or lockers in memory).
 
 mod devices;
+pub mod pty;
 mod store;
 mod world;
 

@@ -318,7 +318,7 @@ impl SimWorld {
 
     /// The board pulsing a lock: the door springs ajar unless the board is
     /// off or the lock is jammed.
-    pub(super) fn board_open(&self, slot: u16) -> Result<(), HwError> {
+    pub(crate) fn board_open(&self, slot: u16) -> Result<(), HwError> {
         let Some(index) = self.inner.layout.index(slot) else {
             return Err(HwError::new(ErrorKind::InvalidSlot, format!("simulated board has no slot {slot}")));
         };
@@ -342,7 +342,7 @@ impl SimWorld {
     }
 
     /// The board reporting every slot's sensors.
-    pub(super) fn board_read(&self) -> Result<Vec<SlotStatus>, HwError> {
+    pub(crate) fn board_read(&self) -> Result<Vec<SlotStatus>, HwError> {
         let state = lock(&self.inner.state);
         if !state.phys.board_online {
             return Err(not_responding());

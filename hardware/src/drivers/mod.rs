@@ -1,0 +1,18 @@
+//! Drivers for the real devices, each behind one of the crate's traits.
+//!
+//! - [`serial_link`]: one serial port per thread, with timeouts, bounded
+//!   retries and reopening with backoff; shared by the boards on a bus.
+//! - [`cabinet`]: [`Cabinet`], the [`LockerBoard`](crate::LockerBoard) made
+//!   of several boards, and the [`BoardUnit`] trait they implement.
+//! - [`kerong_cu`]: Kerong CU lock-control boards.
+//! - [`modbus_rtu`]: Modbus RTU relay-and-input boards.
+
+pub mod cabinet;
+pub mod kerong_cu;
+pub mod modbus_rtu;
+pub mod serial_link;
+
+pub use cabinet::{BoardUnit, Cabinet, ChannelState, Mount};
+pub use kerong_cu::{KerongCu, KerongPolarity};
+pub use modbus_rtu::{ModbusBoard, ModbusLayout};
+pub use serial_link::{LinkSettings, SerialLink};
