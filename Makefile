@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
-DEB_PACKAGES := pkg-config build-essential
+DEB_PACKAGES := pkg-config build-essential libpcsclite-dev pcscd vsmartcard-vpcd
 STATE_DIR ?= demo-state
 CARGO ?= cargo
 
