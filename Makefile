@@ -37,9 +37,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-## bench: engine figures (a table; not a test)
+## bench: engine and district sync figures (tables; not tests)
 bench: deps
 	$(CARGO) run --release --locked --example engine_bench
+	$(CARGO) run --release --locked --example sync_bench
 
 clean:
 	$(CARGO) clean

@@ -17,15 +17,15 @@ pub enum SeedError {
     World(#[from] SimError),
 }
 
-/// The simulated district behind the simulated network cable: unplugged in
-/// the world, unreachable here.
-pub struct SimNetwork {
-    district: SimDistrict,
+/// A district (the simulated one, or the HTTP client of one) behind the
+/// simulated network cable: unplugged in the world, unreachable here.
+pub struct SimNetwork<D = SimDistrict> {
+    district: D,
     world: SimWorld,
 }
 
-impl SimNetwork {
-    pub fn new(district: SimDistrict, world: SimWorld) -> Self {
+impl<D: District> SimNetwork<D> {
+    pub fn new(district: D, world: SimWorld) -> Self {
         Self { district, world }
     }
 
@@ -39,7 +39,7 @@ impl SimNetwork {
 }
 
 #[async_trait]
-impl District for SimNetwork {
+impl<D: District> District for SimNetwork<D> {
     async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
         self.check()?;
         self.district.authenticate(credential, pin).await

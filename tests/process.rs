@@ -141,7 +141,10 @@ fn borrow_return_hold_pickup_and_restock_through_the_cli() {
     assert_eq!(kinds(&events), vec!["loan", "return", "hold_pickup", "bin_unloaded", "restock"]);
     let seqs: Vec<_> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
-    assert!(events.iter().all(|e| e["state"] == "pending" && e["id"].as_str().is_some_and(|id| id.len() == 36)));
+    // The demo's sync worker may already have delivered some to its simulated district.
+    assert!(events.iter().all(
+        |e| (e["state"] == "pending" || e["state"] == "acked") && e["id"].as_str().is_some_and(|id| id.len() == 36)
+    ));
 }
 
 #[test]

@@ -4,8 +4,7 @@
 use anyhow::Context;
 use bookstation::config::Config;
 use bookstation::control;
-use bookstation::demo::{SimNetwork, seed_demo};
-use bookstation::district::SimDistrict;
+use bookstation::demo::seed_demo;
 use bookstation::engine::actor::{self, Devices};
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
 use bookstation::store::{AsyncStore, CardHasher, Store};
@@ -57,16 +56,18 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         seed_demo(&mut store, &world, bookstation::engine::Clock::now(&SystemClock))?;
     }
-    let district = SimNetwork::new(SimDistrict::demo(&config.kiosk.id), world.clone());
+    let district = super::district::connect(&config, &world).await?;
     let deps = Deps {
         store: AsyncStore::new(store)?,
         board: Arc::new(world.board()),
-        district: Arc::new(district),
+        district: district.clone(),
         hasher: Arc::new(hasher),
         clock: Arc::new(SystemClock),
         district_timeout: Duration::from_secs(config.district.timeout_secs),
     };
-    let (runner, report) = Runner::start(EngineSettings::from_config(&config), deps).await?;
+    let (mut runner, report) = Runner::start(EngineSettings::from_config(&config), deps).await?;
+    runner.set_inventory_refresh(Duration::from_secs(config.district.inventory_refresh_secs));
+    let (sync_store, sync_now) = (runner.deps().store.clone(), runner.sync_trigger());
     tracing::info!(
         completed = report.completed.len(),
         cancelled = report.cancelled.len(),
@@ -79,6 +80,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         sim: Some(world),
     };
     let (engine, task) = actor::spawn(runner, devices, shutdown_signal());
+    super::district::spawn_sync(&config, sync_store, district, engine.clone(), sync_now);
     let socket = control::socket_path(&state_dir);
     let listener = control::bind(&socket).await.with_context(|| format!("binding {}", socket.display()))?;
     let server = tokio::spawn(control::serve(listener, engine));

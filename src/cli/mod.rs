@@ -1,6 +1,7 @@
 //! Command-line parsing and the subcommands, each in its own file.
 
 mod daemon;
+mod district;
 mod doctor;
 mod outbox;
 mod sim;
@@ -27,6 +28,9 @@ enum Command {
     Run {
         #[arg(long, default_value = "/etc/bookstation/bookstation.toml")]
         config: PathBuf,
+        /// On first start, place the demo books in the simulated lockers and the store (mock hardware only), as `demo` does.
+        #[arg(long)]
+        demo_books: bool,
     },
     /// Run the demo kiosk: simulated hardware, simulated district, demo books and cards.
     Demo {
@@ -36,6 +40,24 @@ enum Command {
         /// State directory (database, simulated world, control socket); created if missing.
         #[arg(long, default_value = DEMO_STATE_DIR)]
         state_dir: PathBuf,
+        /// A district server already running (e.g. `bookstation district-sim`), instead of the simulated district started inside the demo.
+        #[arg(long, value_name = "URL")]
+        district: Option<String>,
+    },
+    /// Serve the simulated district over HTTP (the API of docs/district-api.md, plus /sim/state and /sim/faults).
+    DistrictSim {
+        /// Address to listen on, e.g. 127.0.0.1:8700 (port 0 picks a free one; the ready line says which).
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: std::net::SocketAddr,
+        /// Keep the district's state in this JSON file (written after every change), so a restarted simulator remembers every event id.
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Require this bearer token (a file readable by its owner only); without it any token is accepted.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+        /// The kiosk id the district serves (default: the demo kiosk's).
+        #[arg(long)]
+        kiosk_id: Option<String>,
     },
     /// Drive a running kiosk with simulated hardware through its control socket.
     Sim {
@@ -70,16 +92,26 @@ enum Command {
 
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { config } => {
+        Command::Run { config, demo_books } => {
             let config = Config::load(&config)?;
-            daemon::run(config, false)?;
+            daemon::run(config, demo_books)?;
         }
-        Command::Demo { headless, state_dir } => {
+        Command::Demo { headless, state_dir, district: url } => {
             if !headless {
                 anyhow::bail!("the kiosk window is not built yet: run `bookstation demo --headless`");
             }
-            let config = daemon::demo_config(&state_dir)?;
+            let mut config = daemon::demo_config(&state_dir)?;
+            if let Some(url) = url {
+                let token_file = district::demo_token_file(&config.kiosk.state_dir)?;
+                config.district = bookstation::config::DistrictConfig::http(url, token_file);
+                let path = config.kiosk.state_dir.join("bookstation.toml");
+                config.validate(&path)?;
+                std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
+            }
             daemon::run(config, true)?;
+        }
+        Command::DistrictSim { listen, db, token_file, kiosk_id } => {
+            district::district_sim(listen, db, token_file, kiosk_id)?
         }
         Command::Sim { state_dir, command } => return sim::run(&state_dir, command),
         Command::Outbox { state_dir, command } => outbox::run(&state_dir, command)?,

@@ -18,6 +18,14 @@ pub enum OutboxCmd {
     },
     /// Counts by state and the age of the oldest pending event, as JSON.
     Stats,
+    /// Make every pending event due now (forget the back-off); with
+    /// --rejected, also put rejected events back in the queue. A running
+    /// kiosk sends them at its next look (`district.sync_interval_secs`).
+    Retry {
+        /// Also re-send events the district rejected (after staff fixed the cause).
+        #[arg(long)]
+        rejected: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -30,7 +38,7 @@ pub enum StateArg {
 pub fn run(state_dir: &Path, command: OutboxCmd) -> anyhow::Result<()> {
     let path = state_dir.join("bookstation.db");
     anyhow::ensure!(path.exists(), "{} does not exist: no kiosk has run with this state directory", path.display());
-    let store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let mut store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
     match command {
         OutboxCmd::List { state, limit } => {
             let state = state.map(|s| match s {
@@ -43,6 +51,10 @@ pub fn run(state_dir: &Path, command: OutboxCmd) -> anyhow::Result<()> {
             }
         }
         OutboxCmd::Stats => println!("{}", serde_json::to_string_pretty(&store.outbox_stats()?)?),
+        OutboxCmd::Retry { rejected } => {
+            let (due, requeued) = store.retry_now(rejected)?;
+            println!("{}", serde_json::json!({ "made_due": due, "requeued_rejected": requeued }));
+        }
     }
     Ok(())
 }

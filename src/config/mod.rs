@@ -282,8 +282,13 @@ impl HardwareConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DistrictKind {
-    /// The in-process simulated district, for the demo and tests.
+    /// The simulated district, started inside the daemon on a loopback port
+    /// and reached over HTTP like a real one (state in
+    /// `state_dir/district-sim.json`).
     Sim,
+    /// A district server speaking the HTTP JSON API of `docs/district-api.md`
+    /// (or `bookstation district-sim`), at `url`.
+    Http,
 }
 
 /// `[district]`: the library server the kiosk reports to.
@@ -296,16 +301,88 @@ pub struct DistrictConfig {
     /// patron waits seconds, not minutes, before the offline rules apply.
     #[serde(default = "default_district_timeout")]
     pub timeout_secs: u64,
+    /// `http`: the server's base URL. `https://` always, except `http://` to
+    /// a loopback address (a simulator on this machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `http`: the file holding the device's bearer token, one line, readable
+    /// by the daemon's user only (the daemon refuses a wider file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// `http`, optional: a PEM file with the one CA the server's certificate
+    /// must chain to, instead of the system's roots (pinning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// How often the sync worker looks for new events to send when nothing
+    /// wakes it sooner.
+    #[serde(default = "default_sync_interval")]
+    pub sync_interval_secs: u64,
+    /// How often the kiosk's health goes to the district.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_secs: u64,
+    /// Events per batch sent to the district (the API takes at most 100).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: u32,
+    /// A failed batch waits a random time up to this, doubling with every
+    /// further failure (full jitter), up to `retry_max_secs`.
+    #[serde(default = "default_retry_min")]
+    pub retry_min_secs: u64,
+    /// The longest back-off between two attempts.
+    #[serde(default = "default_retry_max")]
+    pub retry_max_secs: u64,
+    /// How often the kiosk's inventory and holds are fetched again.
+    #[serde(default = "default_inventory_refresh")]
+    pub inventory_refresh_secs: u64,
 }
 
 impl DistrictConfig {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
     }
+
+    /// The in-process simulated district, every other key at its default.
+    pub fn sim() -> Self {
+        Self {
+            kind: DistrictKind::Sim,
+            timeout_secs: default_district_timeout(),
+            url: None,
+            token_file: None,
+            ca_file: None,
+            sync_interval_secs: default_sync_interval(),
+            heartbeat_secs: default_heartbeat(),
+            batch_size: default_batch_size(),
+            retry_min_secs: default_retry_min(),
+            retry_max_secs: default_retry_max(),
+            inventory_refresh_secs: default_inventory_refresh(),
+        }
+    }
+
+    /// A district server over HTTP at `url`, token in `token_file`.
+    pub fn http(url: impl Into<String>, token_file: impl Into<PathBuf>) -> Self {
+        Self { kind: DistrictKind::Http, url: Some(url.into()), token_file: Some(token_file.into()), ..Self::sim() }
+    }
 }
 
 fn default_district_timeout() -> u64 {
     5
+}
+fn default_sync_interval() -> u64 {
+    5
+}
+fn default_heartbeat() -> u64 {
+    60
+}
+fn default_batch_size() -> u32 {
+    100
+}
+fn default_retry_min() -> u64 {
+    1
+}
+fn default_retry_max() -> u64 {
+    300
+}
+fn default_inventory_refresh() -> u64 {
+    900
 }
 
 /// `[logging]`.
@@ -394,7 +471,7 @@ impl Config {
                 return_bin_slot: 41,
                 return_bin_capacity: 30,
             },
-            district: DistrictConfig { kind: DistrictKind::Sim, timeout_secs: default_district_timeout() },
+            district: DistrictConfig::sim(),
             logging: LoggingConfig::default(),
             staff: vec![StaffConfig {
                 id: "demo-staff".to_owned(),

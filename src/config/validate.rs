@@ -102,7 +102,43 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
     at_least(file, "hardware.return_bin_capacity", h.return_bin_capacity.into(), 1)?;
 
     // [district]
-    within(file, "district.timeout_secs", c.district.timeout_secs, DISTRICT_TIMEOUT_SECS)?;
+    let d = &c.district;
+    within(file, "district.timeout_secs", d.timeout_secs, DISTRICT_TIMEOUT_SECS)?;
+    match d.kind {
+        super::DistrictKind::Http => {
+            let Some(url) = &d.url else {
+                return fail("district.url", "must be set when district.kind = \"http\"".into());
+            };
+            crate::district::http::check_url(url)
+                .map_err(|e| ConfigError::invalid(file, "district.url", e.to_string()))?;
+            if d.token_file.is_none() {
+                return fail(
+                    "district.token_file",
+                    "must be set when district.kind = \"http\" (a file with the device's token, mode 0600)".into(),
+                );
+            }
+        }
+        super::DistrictKind::Sim => {
+            for (key, set) in
+                [("url", d.url.is_some()), ("token_file", d.token_file.is_some()), ("ca_file", d.ca_file.is_some())]
+            {
+                if set {
+                    return fail(&format!("district.{key}"), "is only used with district.kind = \"http\"".into());
+                }
+            }
+        }
+    }
+    within(file, "district.sync_interval_secs", d.sync_interval_secs, 1..=3600)?;
+    within(file, "district.heartbeat_secs", d.heartbeat_secs, 10..=86_400)?;
+    within(file, "district.batch_size", d.batch_size, 1..=100)?;
+    within(file, "district.retry_min_secs", d.retry_min_secs, 1..=3600)?;
+    if d.retry_max_secs < d.retry_min_secs || d.retry_max_secs > 86_400 {
+        return fail(
+            "district.retry_max_secs",
+            format!("must be from district.retry_min_secs ({}) to 86400 (got {})", d.retry_min_secs, d.retry_max_secs),
+        );
+    }
+    within(file, "district.inventory_refresh_secs", d.inventory_refresh_secs, 60..=86_400)?;
 
     // [logging]
     check_log_level(&c.logging.level).map_err(|message| ConfigError::invalid(file, "logging.level", message))?;

@@ -4,6 +4,12 @@
 //! simulator serves; nothing outside this module knows the district's wire
 //! protocol.
 //!
+//! - [`api`]: the HTTP JSON wire format (paths and bodies), written down in
+//!   `docs/district-api.md`.
+//! - [`http`]: [`HttpDistrict`], the client of a district server over HTTPS.
+//! - [`server`]: [`SimServer`], the simulator served over HTTP with switchable
+//!   faults (`bookstation district-sim`).
+//! - [`sync`]: the sync worker that delivers the outbox, one batch at a time.
 //! - [`sim`]: [`SimDistrict`], an in-memory district for the demo and tests.
 //! - [`seed`]: the demo's patrons, books, loans and holds.
 //!
@@ -14,10 +20,17 @@ use crate::domain::{Credential, EventBody, Item, ItemId, PatronId, PatronStatus,
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub mod api;
+pub mod http;
 pub mod seed;
+pub mod server;
 pub mod sim;
+pub mod sync;
 
+pub use http::{HttpDistrict, HttpSettings};
+pub use server::{Faults, SimServer};
 pub use sim::SimDistrict;
+pub use sync::{SyncReport, SyncSettings, SyncWorker};
 
 /// A district backend. Every call may fail; [`DistrictError::is_offline`]
 /// tells the engine whether to fall back to its offline policy.
@@ -111,7 +124,8 @@ pub struct EventResult {
     pub outcome: EventOutcome,
 }
 
-/// All three mean the event is delivered and may leave the outbox.
+/// The first three mean the event is delivered and may leave the outbox;
+/// `Rejected` means the district will not record it and staff must look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum EventOutcome {
@@ -123,6 +137,20 @@ pub enum EventOutcome {
     Flagged {
         reason: String,
     },
+    /// Not recorded, for good (an event the server cannot read or will not
+    /// take from this kiosk). The kiosk keeps it as `rejected` for staff and
+    /// goes on with the rest; it is never resent unless staff ask
+    /// (`bookstation outbox retry --rejected`).
+    Rejected {
+        reason: String,
+    },
+}
+
+impl EventOutcome {
+    /// The district has the event (applied now, before, or flagged).
+    pub fn is_delivered(&self) -> bool {
+        !matches!(self, Self::Rejected { .. })
+    }
 }
 
 /// The kiosk's health, sent with each heartbeat for the district's dashboard.
@@ -142,7 +170,7 @@ pub struct Health {
 
 /// Why a district call failed. Callers branch on [`Self::is_offline`]: an
 /// offline district means the offline policy; the others mean retry later.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DistrictError {
     #[error("district unreachable: {0}")]
     Unreachable(String),
@@ -152,12 +180,24 @@ pub enum DistrictError {
     Server(String),
     #[error("district answered something unreadable: {0}")]
     BadAnswer(String),
+    /// HTTP 429 or 503: the server is up but asks the kiosk to wait, for
+    /// `retry_after` when it said how long (`Retry-After`).
+    #[error("district is busy (retry after {retry_after:?})")]
+    Busy { retry_after: Option<std::time::Duration> },
 }
 
 impl DistrictError {
     /// The district could not be reached at all, as opposed to answering badly.
     pub fn is_offline(&self) -> bool {
         matches!(self, Self::Unreachable(_) | Self::Timeout)
+    }
+
+    /// How long the server asked the kiosk to wait before calling again.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Busy { retry_after } => *retry_after,
+            _ => None,
+        }
     }
 }
 

@@ -115,11 +115,13 @@ struct Network {
     reachable: bool,
     /// Calls still to be answered with a server error.
     fail_next: u32,
+    /// New events still to be answered `rejected` (and not recorded).
+    reject_next: u32,
 }
 
 impl Default for Network {
     fn default() -> Self {
-        Self { reachable: true, fail_next: 0 }
+        Self { reachable: true, fail_next: 0, reject_next: 0 }
     }
 }
 
@@ -259,6 +261,11 @@ impl SimState {
 
     /// Counts the arrival and applies the event if it is new.
     fn receive(&mut self, event: &SubmittedEvent) -> EventOutcome {
+        if self.network.reject_next > 0 && !self.received.contains_key(&event.id) {
+            // Not recorded: a later delivery of the same id is a first arrival.
+            self.network.reject_next -= 1;
+            return EventOutcome::Rejected { reason: "simulated rejection".into() };
+        }
         let times = self.received.entry(event.id).or_insert(0);
         *times = times.saturating_add(1);
         if *times > 1 {
@@ -433,6 +440,22 @@ impl SimDistrict {
     /// The next `n` calls that reach the server answer with a server error.
     pub fn set_fail_next(&self, n: u32) {
         self.lock().network.fail_next = n;
+    }
+
+    /// The next `n` events the sim has not seen are answered `rejected` and
+    /// not recorded, as a district refusing an event for good would.
+    pub fn set_reject_next(&self, n: u32) {
+        self.lock().network.reject_next = n;
+    }
+
+    /// How many rejections [`Self::set_reject_next`] has left.
+    pub fn reject_next(&self) -> u32 {
+        self.lock().network.reject_next
+    }
+
+    /// The kiosk this sim answers `authenticate` and `inventory` for.
+    pub fn kiosk_id(&self) -> String {
+        self.lock().kiosk_id.clone()
     }
 
     /// Move the sim's calendar (`YYYY-MM-DD`); overdue counts follow it.
@@ -671,6 +694,21 @@ mod tests {
         assert!(sim.state().events.is_empty());
         assert_eq!(outcomes(&sim.submit(&batch).await.unwrap()), vec![EventOutcome::Applied]);
         assert_eq!(sim.state().events[0].received, 1);
+    }
+
+    #[tokio::test]
+    async fn a_rejected_event_is_not_recorded_and_may_come_again() {
+        let sim = SimDistrict::demo(K);
+        sim.set_reject_next(1);
+        let batch = [ret(1, "MP0041"), ret(2, "MP0042")];
+        let results = sim.submit(&batch).await.unwrap();
+        assert_eq!(
+            outcomes(&results),
+            vec![EventOutcome::Rejected { reason: "simulated rejection".into() }, EventOutcome::Applied]
+        );
+        assert_eq!(sim.state().seqs(K), vec![2]);
+        assert_eq!(outcomes(&sim.submit(&batch[..1]).await.unwrap()), vec![EventOutcome::Applied]);
+        assert_eq!(sim.reject_next(), 0);
     }
 
     #[tokio::test]

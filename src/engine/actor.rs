@@ -173,6 +173,10 @@ async fn run(
 ) {
     let mut poll = tokio::time::interval(SENSOR_POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first fetch happened in `Runner::start`.
+    let every = runner.inventory_refresh();
+    let mut inventory = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    inventory.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         let sleep = deadline_sleep(&runner);
@@ -190,6 +194,7 @@ async fn run(
             scan = next_scan(&mut devices.scanner) => on_scan(&mut runner, &mut devices, scan).await,
             () = sleep => runner.tick().await,
             _ = poll.tick() => runner.poll_sensors().await,
+            _ = inventory.tick() => runner.refresh_inventory().await,
         }
     }
     tracing::info!("engine stopped");

@@ -67,4 +67,6 @@ pub enum Effect {
     },
     /// Read the outbox for the staff screen → `Input::OutboxLoaded`.
     LoadOutbox,
+    /// Wake the sync worker: send now, back-off forgotten → no answer.
+    SyncNow,
 }

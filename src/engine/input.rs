@@ -67,6 +67,9 @@ pub enum Action {
         slot: SlotNo,
     },
     Outbox,
+    /// Staff: send the outbox to the district now, forgetting the back-off;
+    /// then shows the outbox.
+    SyncNow,
 }
 
 /// The district's answer to an authentication, with what the store adds to it.

@@ -16,7 +16,7 @@ use bookstation_hardware::{LockerBoard, SlotStatus, changed_slots};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// Everything the runner talks to.
 #[derive(Clone)]
@@ -42,6 +42,11 @@ pub struct Runner {
     online: bool,
     outage_started: Option<Timestamp>,
     views: watch::Sender<ViewState>,
+    /// Wakes the sync worker (staff's "sync now"); the daemon hands it to
+    /// the worker.
+    sync_now: Arc<Notify>,
+    /// How often the actor fetches the inventory again.
+    inventory_refresh: Duration,
 }
 
 impl Runner {
@@ -81,7 +86,16 @@ impl Runner {
         let snapshot = Snapshot { sensors: sensors.clone(), online: outage_started.is_none(), ..snapshot };
         let engine = Engine::new(settings, snapshot, now);
         let (views, _) = watch::channel(engine.view());
-        let mut runner = Self { engine, deps, sensors, online: outage_started.is_none(), outage_started, views };
+        let mut runner = Self {
+            engine,
+            deps,
+            sensors,
+            online: outage_started.is_none(),
+            outage_started,
+            views,
+            sync_now: Arc::new(Notify::new()),
+            inventory_refresh: Duration::from_secs(900),
+        };
         runner.refresh_inventory().await;
         Ok((runner, report))
     }
@@ -110,9 +124,33 @@ impl Runner {
         self.online
     }
 
+    /// What staff's "sync now" notifies; the sync worker waits on it.
+    pub fn sync_trigger(&self) -> Arc<Notify> {
+        self.sync_now.clone()
+    }
+
+    /// How often the actor refreshes the inventory (`district.inventory_refresh_secs`).
+    pub fn inventory_refresh(&self) -> Duration {
+        self.inventory_refresh
+    }
+
+    pub fn set_inventory_refresh(&mut self, every: Duration) {
+        self.inventory_refresh = every;
+    }
+
     /// Feed one input and everything it leads to, until the engine waits
     /// for the outside world again.
     pub async fn feed(&mut self, input: Input) {
+        if let Input::Connectivity { online, .. } = input {
+            // From outside (the sync worker): the district answered or not.
+            // Back online, fetch what changed during the outage.
+            let was_online = self.online;
+            self.connectivity(online).await;
+            if online && !was_online {
+                Box::pin(self.refresh_inventory()).await;
+            }
+            return;
+        }
         let mut queue = VecDeque::from([input]);
         let mut steps = 0;
         while let Some(input) = queue.pop_front() {
@@ -273,6 +311,10 @@ impl Runner {
             Effect::UnloadBin { staff_id } => stored(
                 db(&self.deps.store, move |s: &mut Store| s.unload_bin(&staff_id, now)).await.map(Input::BinUnloaded),
             ),
+            Effect::SyncNow => {
+                self.sync_now.notify_one();
+                vec![]
+            }
             Effect::LoadOutbox => stored(
                 db(&self.deps.store, |s: &mut Store| {
                     let stats = s.outbox_stats()?;

@@ -260,6 +260,72 @@ impl Store {
         Ok(())
     }
 
+    /// Record the district's answer to one batch in one transaction: the
+    /// delivered events (with the reason when the district flagged one,
+    /// kept in `last_error` for staff) and the rejected ones. Events the
+    /// answer left out stay pending, due at once. Settled events are left
+    /// alone, so an answer recorded twice changes nothing.
+    pub fn record_delivery(&mut self, delivered: &[(Uuid, Option<String>)], rejected: &[(Uuid, String)]) -> Result<()> {
+        let tx = self.write()?;
+        {
+            let mut ack = tx.prepare(
+                "UPDATE outbox SET state = 'acked', next_attempt_at = NULL, last_error = ?2
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for (id, flag) in delivered {
+                ack.execute(params![id.to_string(), flag.as_ref().map(|r| format!("flagged: {r}"))])?;
+            }
+            let mut reject = tx.prepare(
+                "UPDATE outbox SET state = 'rejected', next_attempt_at = NULL, last_error = ?2
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for (id, reason) in rejected {
+                reject.execute(params![id.to_string(), reason])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the oldest pending event may be sent: `None` with an empty
+    /// queue, the event's `next_attempt_at` while it backs off, else `now`.
+    /// The sync worker sleeps until then.
+    pub fn next_attempt_at(&self, now: Timestamp) -> Result<Option<Timestamp>> {
+        let head: Option<Option<i64>> = self
+            .conn
+            .query_row("SELECT next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+        Ok(head.map(|at| at.map_or(now, |at| Timestamp(at).max(now))))
+    }
+
+    /// `bookstation outbox retry`: every pending event is due now, its
+    /// back-off forgotten; with `rejected`, rejected events become pending
+    /// again (attempts reset, the old reason kept after "retried: ") and go
+    /// out with the next batch, in `seq` order among the pending ones.
+    /// Returns (pending made due, rejected re-queued).
+    pub fn retry_now(&mut self, rejected: bool) -> Result<(usize, usize)> {
+        let tx = self.write()?;
+        let due = tx.execute(
+            "UPDATE outbox SET next_attempt_at = NULL WHERE state = 'pending' AND next_attempt_at IS NOT NULL",
+            [],
+        )?;
+        let requeued = if rejected {
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL,
+                        last_error = 'retried: ' || coalesce(last_error, '')
+                 WHERE state = 'rejected'",
+                [],
+            )?
+        } else {
+            0
+        };
+        tx.commit()?;
+        Ok((due, requeued))
+    }
+
     /// Loans and hold pickups of this patron the district has not yet
     /// heard about, which its counts do not include.
     pub fn pending_loans_for(&self, patron: &PatronId) -> Result<u32> {

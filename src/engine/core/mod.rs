@@ -337,6 +337,7 @@ impl Engine {
             Action::SetOutOfService { slot, value } => self.set_out_of_service(slot, value, fx),
             Action::ClearFault { slot } => self.clear_fault(slot, fx),
             Action::Outbox => self.show_outbox(fx),
+            Action::SyncNow => self.sync_now(fx),
             Action::StartReturn => self.start_return(),
             other => self.on_patron_action(other, fx),
         }

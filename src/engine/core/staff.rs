@@ -410,6 +410,16 @@ impl Engine {
         }
     }
 
+    /// "Sync now" on the outbox screen: wake the sync worker, then show the
+    /// outbox again.
+    pub(super) fn sync_now(&mut self, fx: &mut Vec<Effect>) {
+        if self.staff_menu().is_none() {
+            return;
+        }
+        fx.push(Effect::SyncNow);
+        self.show_outbox(fx);
+    }
+
     pub(super) fn on_outbox_loaded(&mut self, new_stats: OutboxStats, new_recent: Vec<OutboxEvent>) {
         if let Some((_, StaffTask::Outbox { stats, recent })) = self.staff_task_mut() {
             *stats = Some(new_stats);

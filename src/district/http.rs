@@ -1,0 +1,339 @@
+//! [`HttpDistrict`]: the district server over HTTPS (reqwest on rustls with
+//! the ring provider; no OpenSSL). Every call has a timeout; the device's
+//! bearer token goes with every call; plain HTTP is refused except to a
+//! loopback address (the simulator on the same machine); the server's
+//! certificate may be pinned to one CA file instead of the system's roots.
+//!
+//! Failures become [`DistrictError`]s the engine and the sync worker branch
+//! on: no connection or a dropped one is `Unreachable`, no answer in time is
+//! `Timeout` (both mean "offline"), 429/503 is `Busy` with the server's
+//! `Retry-After`, other non-2xx answers are `Server`, and a body that does
+//! not parse is `BadAnswer`. No message ever quotes a body: it may hold a
+//! patron's data.
+
+use super::api::{self, AuthRequest, SubmitAnswer, SubmitRequest, WireCredential};
+use super::{AuthAnswer, District, DistrictError, EventResult, Health, Inventory, SubmittedEvent};
+use crate::domain::Credential;
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+/// What the client needs; built from `[district]` by the daemon.
+#[derive(Clone)]
+pub struct HttpSettings {
+    /// The server's base URL (`https://district.example/`); paths from
+    /// [`api`] are joined to it.
+    pub url: String,
+    /// The device's bearer token, from [`read_token_file`].
+    pub token: String,
+    /// PEM of the one CA the server's certificate must chain to; `None`
+    /// trusts the system's roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Upper bound on each call, connecting included.
+    pub timeout: Duration,
+    /// This kiosk, sent with every request.
+    pub kiosk_id: String,
+}
+
+impl fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("url", &self.url)
+            .field("token", &"<redacted>")
+            .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<pinned>"))
+            .field("timeout", &self.timeout)
+            .field("kiosk_id", &self.kiosk_id)
+            .finish()
+    }
+}
+
+/// Why the client cannot be set up. Each names the file or the URL, since
+/// it stops the daemon at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("district.url {url:?} is not a URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error(
+        "district.url {url:?} uses plain HTTP to a host that is not loopback; use https:// (plain HTTP is only for a simulator on this machine)"
+    )]
+    NotHttps { url: String },
+    #[error("cannot read the token file {path}: {source}")]
+    TokenRead { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the token file {path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}` and make it owned by the daemon's user"
+    )]
+    TokenPermissions { path: PathBuf, mode: u32 },
+    #[error("the token file {path} is empty or not one line of printable text")]
+    TokenEmpty { path: PathBuf },
+    #[error("the CA file {path}: {reason}")]
+    CaFile { path: PathBuf, reason: String },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// Check a district URL: it parses, and it is `https`, or `http` to a
+/// loopback address (`localhost`, `127.0.0.0/8`, `::1`).
+pub fn check_url(url: &str) -> Result<Url, SetupError> {
+    let parsed = Url::parse(url).map_err(|e| SetupError::BadUrl { url: url.to_owned(), reason: e.to_string() })?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if is_loopback(&parsed) => {}
+        "http" => return Err(SetupError::NotHttps { url: url.to_owned() }),
+        other => {
+            return Err(SetupError::BadUrl { url: url.to_owned(), reason: format!("scheme {other:?} is not https") });
+        }
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(SetupError::BadUrl { url: url.to_owned(), reason: "no host".into() });
+    }
+    Ok(parsed)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Read the device token: one line, from a file nobody but its owner may
+/// read (mode `0600` or stricter). A wider file is refused, naming it.
+pub fn read_token_file(path: &Path) -> Result<String, SetupError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|source| SetupError::TokenRead { path: path.to_owned(), source })?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(SetupError::TokenPermissions { path: path.to_owned(), mode });
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|source| SetupError::TokenRead { path: path.to_owned(), source })?;
+    let token = text.trim();
+    if token.is_empty() || token.lines().count() != 1 || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(SetupError::TokenEmpty { path: path.to_owned() });
+    }
+    Ok(token.to_owned())
+}
+
+/// Read a pinned CA file (PEM, one or more certificates).
+pub fn read_ca_file(path: &Path) -> Result<Vec<u8>, SetupError> {
+    let pem = std::fs::read(path).map_err(|e| SetupError::CaFile { path: path.to_owned(), reason: e.to_string() })?;
+    reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| SetupError::CaFile { path: path.to_owned(), reason: format!("not PEM certificates: {e}") })
+        .and_then(|certs| {
+            if certs.is_empty() {
+                Err(SetupError::CaFile { path: path.to_owned(), reason: "holds no certificate".into() })
+            } else {
+                Ok(pem)
+            }
+        })
+}
+
+/// reqwest is built without a default crypto provider (to keep aws-lc and
+/// its C build out); ring is installed once for the process. Call it before
+/// building any other reqwest client (tests, benchmarks).
+pub fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Another part of the process may have installed one first; fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The district over HTTP(S).
+pub struct HttpDistrict {
+    client: reqwest::Client,
+    /// Checked base URL.
+    base: Url,
+    /// Bearer token; never logged.
+    token: String,
+    kiosk_id: String,
+}
+
+impl fmt::Debug for HttpDistrict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpDistrict").field("base", &self.base.as_str()).finish_non_exhaustive()
+    }
+}
+
+impl HttpDistrict {
+    pub fn new(settings: HttpSettings) -> Result<Self, SetupError> {
+        install_crypto_provider();
+        let base = check_url(&settings.url)?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .no_proxy()
+            .user_agent(concat!("bookstation/", env!("CARGO_PKG_VERSION")))
+            .https_only(base.scheme() == "https");
+        builder = match (&settings.ca_pem, base.scheme()) {
+            (Some(pem), _) => {
+                let certs =
+                    reqwest::Certificate::from_pem_bundle(pem).map_err(|e| SetupError::Client(e.to_string()))?;
+                builder.tls_certs_only(certs)
+            }
+            // Plain HTTP to loopback: no TLS, so no system roots to load.
+            (None, "http") => builder.tls_certs_only([]),
+            (None, _) => builder,
+        };
+        let client = builder.build().map_err(|e| SetupError::Client(e.to_string()))?;
+        Ok(Self { client, base, token: settings.token, kiosk_id: settings.kiosk_id })
+    }
+
+    fn url(&self, path: &str) -> Result<Url, DistrictError> {
+        self.base.join(path).map_err(|e| DistrictError::BadAnswer(format!("cannot build the URL for {path}: {e}")))
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, DistrictError> {
+        let response = request.bearer_auth(&self.token).send().await.map_err(transport_error)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            return Err(DistrictError::Busy { retry_after: retry_after(response.headers()) });
+        }
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(DistrictError::Server(format!(
+                "HTTP {status}: the district refused the device token; check district.token_file"
+            )));
+        }
+        Err(DistrictError::Server(format!("HTTP {status}")))
+    }
+
+    async fn json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, DistrictError> {
+        let response = self.send(request).await?;
+        let body = response.bytes().await.map_err(transport_error)?;
+        serde_json::from_slice(&body).map_err(|e| {
+            // Line and column only: serde's message may quote the body.
+            DistrictError::BadAnswer(format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()))
+        })
+    }
+}
+
+/// A failure before any answer: timeouts are `Timeout`; anything else
+/// (refused, reset, dropped mid-answer) is `Unreachable`.
+fn transport_error(e: reqwest::Error) -> DistrictError {
+    if e.is_timeout() {
+        DistrictError::Timeout
+    } else if e.is_decode() {
+        DistrictError::BadAnswer("the answer's body could not be read".into())
+    } else {
+        // The URL is the server's, not a patron's; the source chain says why.
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        DistrictError::Unreachable(message)
+    }
+}
+
+/// `Retry-After` in seconds; the HTTP-date form is not used by district
+/// servers we know and is ignored (the kiosk's own back-off applies).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[async_trait::async_trait]
+impl District for HttpDistrict {
+    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+        let body = AuthRequest {
+            kiosk_id: self.kiosk_id.clone(),
+            credential: WireCredential::from(credential),
+            pin: pin.map(str::to_owned),
+        };
+        self.json(self.client.post(self.url(api::AUTHENTICATE)?).json(&body)).await
+    }
+
+    async fn inventory(&self) -> Result<Inventory, DistrictError> {
+        self.json(self.client.get(self.url(&api::inventory_path(&self.kiosk_id))?)).await
+    }
+
+    async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError> {
+        let body = SubmitRequest { kiosk_id: self.kiosk_id.clone(), events: batch.to_vec() };
+        let answer: SubmitAnswer = self.json(self.client.post(self.url(api::EVENTS)?).json(&body)).await?;
+        Ok(answer.results)
+    }
+
+    async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
+        let response = self.send(self.client.post(self.url(api::HEARTBEAT)?).json(health)).await?;
+        // Read the (empty) body so the connection goes back to the pool.
+        response.bytes().await.map_err(transport_error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn https_everywhere_but_loopback() {
+        assert!(check_url("https://district.example/").is_ok());
+        assert!(check_url("http://127.0.0.1:8700/").is_ok());
+        assert!(check_url("http://127.1.2.3/").is_ok());
+        assert!(check_url("http://localhost:8700").is_ok());
+        assert!(check_url("http://[::1]:8700/").is_ok());
+        assert!(matches!(check_url("http://district.example/"), Err(SetupError::NotHttps { .. })));
+        assert!(matches!(check_url("http://10.0.0.1/"), Err(SetupError::NotHttps { .. })));
+        assert!(matches!(check_url("ftp://district.example/"), Err(SetupError::BadUrl { .. })));
+        assert!(matches!(check_url("not a url"), Err(SetupError::BadUrl { .. })));
+    }
+
+    #[test]
+    fn the_token_file_must_be_private_and_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "s3cret-token\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = read_token_file(&path).unwrap_err();
+        assert!(matches!(err, SetupError::TokenPermissions { mode: 0o644, .. }), "{err}");
+        assert!(err.to_string().contains(&path.display().to_string()));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_token_file(&path).unwrap(), "s3cret-token");
+        std::fs::write(&path, "\n").unwrap();
+        assert!(matches!(read_token_file(&path), Err(SetupError::TokenEmpty { .. })));
+        std::fs::write(&path, "two\nlines\n").unwrap();
+        assert!(matches!(read_token_file(&path), Err(SetupError::TokenEmpty { .. })));
+        assert!(matches!(read_token_file(&dir.path().join("missing")), Err(SetupError::TokenRead { .. })));
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate").unwrap();
+        assert!(matches!(read_ca_file(&path), Err(SetupError::CaFile { .. })));
+    }
+
+    #[test]
+    fn settings_never_print_the_token() {
+        let s = HttpSettings {
+            url: "https://d.example/".into(),
+            token: "s3cret".into(),
+            ca_pem: None,
+            timeout: Duration::from_secs(1),
+            kiosk_id: "K".into(),
+        };
+        assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn retry_after_seconds_are_read_and_dates_ignored() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(120)));
+        h.insert(reqwest::header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}

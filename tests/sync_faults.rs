@@ -1,0 +1,277 @@
+//! District sync against `district-sim` over real HTTP on loopback, one
+//! test per fault the network or the server can throw at the kiosk: a
+//! six-hour outage with loans and returns, HTTP 500, answers slower than the
+//! timeout, malformed JSON, a batch applied and the connection dropped
+//! before the answer, partial batches, 503 with Retry-After, a rejected
+//! event, a restarted kiosk and a restarted simulator. After each, the
+//! district holds every event exactly once, in `seq` order.
+//!
+//! Time is virtual (the worker is stepped; the clock jumps to each retry),
+//! so the six hours take milliseconds; only the slow-answer test waits for
+//! real timeouts, a few hundred milliseconds.
+
+mod sync_support;
+
+use bookstation::district::server::load_sim;
+use bookstation::district::{DistrictError, Faults, SimDistrict, SyncReport};
+use bookstation::engine::{Clock, VirtualClock};
+use bookstation::store::{AsyncStore, OutboxState, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use sync_support::*;
+
+async fn queued(
+    n: usize,
+    batch: usize,
+) -> (tempfile::TempDir, SimServer, AsyncStore, bookstation::district::SyncWorker) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = AsyncStore::new(queued_store(dir.path(), n)).unwrap();
+    let server = serve(SimDistrict::demo(K), None).await;
+    let w = worker(&store, Arc::new(client(&server, Duration::from_secs(2))), batch);
+    (dir, server, store, w)
+}
+
+use bookstation::district::SimServer;
+
+#[tokio::test]
+async fn six_hour_outage_with_loans_and_returns_then_recovery() {
+    let server = serve(SimDistrict::demo(K), None).await;
+    let mut kiosk = HttpKiosk::new(&server).await;
+    // Seen online, so the offline policy may trust this patron later.
+    kiosk.login(GOOD).await;
+    kiosk.borrow("MP0001").await;
+    assert!(kiosk.runner.is_online());
+
+    server.set_down(true).await;
+    kiosk.login(GOOD).await; // from the patron cache: the district refuses connections
+    assert!(!kiosk.runner.is_online());
+    kiosk.borrow("MP0002").await;
+    kiosk.give_back("MP0041").await;
+    kiosk.give_back("MP0042").await;
+    let events = outbox(&kiosk.store()).await;
+    assert_eq!(
+        events.iter().map(|e| (e.kind.as_str(), e.offline)).collect::<Vec<_>>(),
+        vec![("loan", false), ("loan", true), ("return", true), ("return", true)]
+    );
+
+    // Six hours of trying, every ten minutes and whenever the back-off says.
+    let end = kiosk.clock.now().plus_secs(6 * 3600);
+    let mut failures = 0;
+    for _ in 0..MAX_STEPS {
+        if kiosk.clock.now() >= end {
+            break;
+        }
+        match kiosk.worker.sync_once(kiosk.clock.now()).await.unwrap() {
+            SyncReport::Failed { error, .. } => {
+                assert!(error.is_offline(), "{error}");
+                failures += 1;
+            }
+            SyncReport::Idle { next_due: Some(_) } => {}
+            other => panic!("nothing can be delivered while the district is down: {other:?}"),
+        }
+        kiosk.advance(600).await;
+    }
+    assert!(kiosk.clock.now() >= end);
+    assert!(failures >= 30, "the worker kept trying (capped back-off of 5 min): {failures}");
+    let waiting = outbox(&kiosk.store()).await;
+    assert!(waiting.iter().all(|e| e.state == OutboxState::Pending && e.attempts > 0));
+    assert!(server.sim().state().events.is_empty());
+
+    server.set_down(false).await;
+    let reports = drain(&mut kiosk.worker, &kiosk.clock).await;
+    assert!(reports.iter().any(|r| matches!(r, SyncReport::Answered { .. })));
+    kiosk.forward_reachability().await;
+    assert!(kiosk.runner.is_online(), "the worker's success brings the engine back online");
+    assert_exactly_once_in_order(&server, &kiosk.store(), 0).await;
+    let state = sim_state(&server).await;
+    assert_eq!(state.events.iter().filter(|e| e.offline).count(), 3);
+    assert!(state.loans.iter().any(|l| l.item_id.as_str() == "MP0002" && l.offline));
+    assert!(state.returns.iter().any(|i| i.as_str() == "MP0041"));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_delivered() {
+    let (_dir, server, store, mut w) = queued(12, 5).await;
+    set_faults(&server, &Faults { http_500: 3, ..Faults::default() }).await;
+    let clock = VirtualClock::new(T0);
+    let reports = drain(&mut w, &clock).await;
+    let failed =
+        reports.iter().filter(|r| matches!(r, SyncReport::Failed { error: DistrictError::Server(_), .. })).count();
+    assert_eq!(failed, 3);
+    assert_exactly_once_in_order(&server, &store, 0).await;
+    assert!(sim_state(&server).await.events.iter().all(|e| e.received == 1));
+}
+
+#[tokio::test]
+async fn answers_slower_than_the_timeout_are_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = AsyncStore::new(queued_store(dir.path(), 6)).unwrap();
+    let server = serve(SimDistrict::demo(K), None).await;
+    let mut w = worker(&store, Arc::new(client(&server, Duration::from_millis(300))), 100);
+    server.set_faults(Faults { slow_ms: 1_500, ..Faults::default() });
+    let r = w.sync_once(T0).await.unwrap();
+    assert!(matches!(r, SyncReport::Failed { error: DistrictError::Timeout, .. }), "{r:?}");
+    server.set_faults(Faults::default());
+    let clock = VirtualClock::new(T0);
+    drain(&mut w, &clock).await;
+    assert_exactly_once_in_order(&server, &store, 0).await;
+}
+
+#[tokio::test]
+async fn malformed_answers_are_retried_and_counted_once() {
+    let (_dir, server, store, mut w) = queued(7, 100).await;
+    set_faults(&server, &Faults { malformed: 2, ..Faults::default() }).await;
+    let clock = VirtualClock::new(T0);
+    let reports = drain(&mut w, &clock).await;
+    let bad = reports.iter().filter(|r| matches!(r, SyncReport::Failed { error: DistrictError::BadAnswer(_), .. }));
+    assert_eq!(bad.count(), 2);
+    assert_exactly_once_in_order(&server, &store, 0).await;
+    // The batch was applied the first time; the retries were duplicates.
+    assert!(sim_state(&server).await.events.iter().all(|e| e.received == 3));
+}
+
+#[tokio::test]
+async fn a_batch_applied_then_dropped_counts_once() {
+    let (_dir, server, store, mut w) = queued(8, 100).await;
+    set_faults(&server, &Faults { drop_after_apply: 1, ..Faults::default() }).await;
+    let r = w.sync_once(T0).await.unwrap();
+    assert!(matches!(&r, SyncReport::Failed { error: DistrictError::Unreachable(_), .. }), "{r:?}");
+    assert_eq!(server.sim().state().events.len(), 8, "the server applied the batch before dropping the connection");
+    let clock = VirtualClock::new(T0);
+    drain(&mut w, &clock).await;
+    assert_exactly_once_in_order(&server, &store, 0).await;
+    assert!(sim_state(&server).await.events.iter().all(|e| e.received == 2));
+}
+
+#[tokio::test]
+async fn partial_batches_are_completed_in_order() {
+    let (_dir, server, store, mut w) = queued(10, 100).await;
+    set_faults(&server, &Faults { partial: 2, ..Faults::default() }).await;
+    let clock = VirtualClock::new(T0);
+    let reports = drain(&mut w, &clock).await;
+    let answered: Vec<_> = reports
+        .iter()
+        .filter_map(|r| match r {
+            SyncReport::Answered { sent, delivered, unanswered, .. } => Some((*sent, *delivered, *unanswered)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, vec![(10, 5, 5), (5, 3, 2), (2, 2, 0)]);
+    assert_exactly_once_in_order(&server, &store, 0).await;
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let (_dir, server, store, mut w) = queued(3, 100).await;
+    set_faults(&server, &Faults { busy: 1, retry_after_secs: 120, ..Faults::default() }).await;
+    let r = w.sync_once(T0).await.unwrap();
+    let SyncReport::Failed { retry_at, error, .. } = r else { panic!("{r:?}") };
+    assert!(matches!(error, DistrictError::Busy { retry_after: Some(d) } if d == Duration::from_secs(120)));
+    assert_eq!(retry_at, T0.plus_secs(120));
+    assert_eq!(w.sync_once(T0.plus_secs(119)).await.unwrap(), SyncReport::Idle { next_due: Some(retry_at) });
+    assert!(matches!(w.sync_once(retry_at).await.unwrap(), SyncReport::Answered { delivered: 3, .. }));
+    assert_exactly_once_in_order(&server, &store, 0).await;
+}
+
+#[tokio::test]
+async fn a_rejected_event_waits_for_staff_and_the_rest_goes_on() {
+    let (_dir, server, store, mut w) = queued(4, 100).await;
+    set_faults(&server, &Faults { reject: 1, ..Faults::default() }).await;
+    let clock = VirtualClock::new(T0);
+    drain(&mut w, &clock).await;
+    assert_exactly_once_in_order(&server, &store, 1).await;
+    let rejected = store.call(|s| s.outbox(Some(OutboxState::Rejected), 10)).await.unwrap().unwrap();
+    assert_eq!(rejected.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1]);
+    // `bookstation outbox retry --rejected`, after staff fixed the cause.
+    assert_eq!(store.call(|s| s.retry_now(true)).await.unwrap().unwrap(), (0, 1));
+    drain(&mut w, &clock).await;
+    assert_eq!(sim_state(&server).await.seqs(K), vec![2, 3, 4, 1]);
+}
+
+#[tokio::test]
+async fn a_restarted_kiosk_keeps_its_queue_and_its_back_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(SimDistrict::demo(K), None).await;
+    let district: Arc<dyn bookstation::district::District> = Arc::new(client(&server, Duration::from_secs(2)));
+    let store = AsyncStore::new(queued_store(dir.path(), 9)).unwrap();
+    let mut w = worker(&store, district.clone(), 4);
+    server.set_down(true).await;
+    let SyncReport::Failed { retry_at, .. } = w.sync_once(T0).await.unwrap() else { panic!("expected a failure") };
+    // Power cut.
+    drop((w, store));
+    let store = AsyncStore::new(Store::open(&dir.path().join("bookstation.db")).unwrap()).unwrap();
+    let mut w = worker(&store, district, 4);
+    server.set_down(false).await;
+    if retry_at > T0.plus_millis(1) {
+        assert_eq!(w.sync_once(T0.plus_millis(1)).await.unwrap(), SyncReport::Idle { next_due: Some(retry_at) });
+    }
+    assert!(server.sim().state().events.is_empty(), "nothing went out before the back-off ended");
+    let clock = VirtualClock::new(retry_at);
+    drain(&mut w, &clock).await;
+    assert_exactly_once_in_order(&server, &store, 0).await;
+}
+
+#[tokio::test]
+async fn a_restarted_kiosk_mid_flow_delivers_everything_once() {
+    let server = serve(SimDistrict::demo(K), None).await;
+    let mut kiosk = HttpKiosk::new(&server).await;
+    kiosk.login(GOOD).await;
+    kiosk.borrow("MP0003").await;
+    kiosk.give_back("MP0041").await;
+    // The first batch is applied but its answer is lost, then the power goes.
+    server.set_faults(Faults { drop_after_apply: 1, ..Faults::default() });
+    let now = kiosk.clock.now();
+    assert!(matches!(kiosk.worker.sync_once(now).await.unwrap(), SyncReport::Failed { .. }));
+    let mut kiosk = kiosk.restart().await;
+    kiosk.give_back("MP0042").await;
+    drain(&mut kiosk.worker, &kiosk.clock).await;
+    assert_exactly_once_in_order(&server, &kiosk.store(), 0).await;
+    assert_eq!(sim_state(&server).await.seqs(K), vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_restarted_simulator_remembers_every_event_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("district-sim.json");
+    let store = AsyncStore::new(queued_store(dir.path(), 5)).unwrap();
+    let server = serve(load_sim(&db, K).unwrap(), Some(&db)).await;
+    let events = outbox(&store).await;
+    let mut w = worker(&store, Arc::new(client(&server, Duration::from_secs(2))), 100);
+    set_faults(&server, &Faults { drop_after_apply: 1, ..Faults::default() }).await;
+    assert!(matches!(w.sync_once(T0).await.unwrap(), SyncReport::Failed { .. }));
+    drop(server);
+    // The simulator comes back from its file on another port.
+    let server = serve(load_sim(&db, K).unwrap(), Some(&db)).await;
+    let mut w = worker(&store, Arc::new(client(&server, Duration::from_secs(2))), 100);
+    let clock = VirtualClock::new(T0.plus_secs(3600));
+    drain(&mut w, &clock).await;
+    assert_exactly_once_in_order(&server, &store, 0).await;
+    let state = sim_state(&server).await;
+    assert_eq!(state.events.len(), events.len());
+    assert!(state.events.iter().all(|e| e.received == 2), "the resent batch was recognised as duplicates");
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_and_is_not_an_outage() {
+    let server = serve(SimDistrict::demo(K), None).await;
+    let settings = bookstation::district::HttpSettings {
+        url: server.url(),
+        token: "wrong".into(),
+        ca_pem: None,
+        timeout: Duration::from_secs(2),
+        kiosk_id: K.into(),
+    };
+    let district = bookstation::district::HttpDistrict::new(settings).unwrap();
+    let err = bookstation::district::District::inventory(&district).await.unwrap_err();
+    assert!(matches!(&err, DistrictError::Server(m) if m.contains("401") && m.contains("token_file")), "{err}");
+    assert!(!err.is_offline());
+}
+
+#[tokio::test]
+async fn the_heartbeat_reaches_the_district_over_http() {
+    let (_dir, server, _store, mut w) = queued(2, 100).await;
+    w.heartbeat_once(T0.plus_secs(30)).await.unwrap().unwrap();
+    let hb = sim_state(&server).await.last_heartbeat.expect("heartbeat");
+    assert_eq!((hb.queue_depth, hb.oldest_pending_age_secs), (2, Some(30)));
+    assert_eq!(hb.version, env!("CARGO_PKG_VERSION"));
+}
