@@ -39,18 +39,17 @@ fn ms(i: usize) -> i64 {
 }
 
 /// `n` appends through the store, each its own fsynced transaction.
-fn enqueue_store(dir: &Path, n: usize) -> Duration {
-    let mut store = Store::open(&dir.join("store.db")).expect("store");
+fn enqueue_store(store: &mut Store, from: usize, n: usize) -> Duration {
     let start = Instant::now();
-    for i in 0..n {
+    for i in from..from + n {
         store.append_event(&loan(i), false, T0.plus_millis(ms(i))).expect("append");
     }
     start.elapsed()
 }
 
-/// The same rows into an identical table with bare rusqlite, same pragmas,
-/// one autocommit INSERT (one transaction, one fsync) each.
-fn enqueue_bare(dir: &Path, n: usize) -> Duration {
+/// A bare rusqlite connection with the store's pragmas and an identical
+/// outbox table.
+fn bare(dir: &Path) -> Connection {
     let conn = Connection::open(dir.join("bare.db")).expect("open");
     conn.busy_timeout(Duration::from_secs(5)).expect("busy_timeout");
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).expect("wal");
@@ -68,12 +67,19 @@ fn enqueue_bare(dir: &Path, n: usize) -> Duration {
         CREATE INDEX outbox_state_seq ON outbox (state, seq);",
     )
     .expect("schema");
-    let payloads: Vec<String> = (0..n).map(|i| serde_json::to_string(&loan(i)).expect("json")).collect();
+    conn
+}
+
+/// The same rows as [`enqueue_store`], one autocommit INSERT (one
+/// transaction, one fsync) each; the JSON is encoded inside the loop too,
+/// as the store does.
+fn enqueue_bare(conn: &Connection, from: usize, n: usize) -> Duration {
     let mut insert = conn
-        .prepare("INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .prepare_cached("INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
         .expect("prepare");
     let start = Instant::now();
-    for (i, payload) in payloads.iter().enumerate() {
+    for i in from..from + n {
+        let payload = serde_json::to_string(&loan(i)).expect("json");
         insert
             .execute(params![uuid::Uuid::now_v7().to_string(), "loan", payload, false, T0.millis() + ms(i)])
             .expect("insert");
@@ -140,8 +146,24 @@ fn main() {
     let drain_n = args.next().unwrap_or(10_000);
     let dir = tempfile::tempdir().expect("temp dir");
 
-    let store = enqueue_store(dir.path(), enqueue_n);
-    let bare = enqueue_bare(dir.path(), enqueue_n);
+    // Interleaved rounds, alternating which goes first, so disk warm-up and
+    // other load fall on both loops alike.
+    const ROUNDS: usize = 10;
+    let per_round = enqueue_n.div_ceil(ROUNDS);
+    let enqueue_n = per_round * ROUNDS;
+    let mut db = Store::open(&dir.path().join("store.db")).expect("store");
+    let conn = bare(dir.path());
+    let (mut store, mut bare) = (Duration::ZERO, Duration::ZERO);
+    for round in 0..ROUNDS {
+        let from = round * per_round;
+        if round % 2 == 0 {
+            store += enqueue_store(&mut db, from, per_round);
+            bare += enqueue_bare(&conn, from, per_round);
+        } else {
+            bare += enqueue_bare(&conn, from, per_round);
+            store += enqueue_store(&mut db, from, per_round);
+        }
+    }
     let rate = |d: Duration| enqueue_n as f64 / d.as_secs_f64();
     println!("## Enqueue: {enqueue_n} events, one transaction each (WAL, synchronous=FULL)\n");
     println!("| loop | events/s | µs per event |");

@@ -165,4 +165,9 @@ fn a_token_file_readable_by_others_stops_the_daemon_naming_it() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&token.display().to_string()) && err.contains("chmod 600"), "{err}");
+    // `doctor` says the same without starting anything.
+    let out = Command::new(BIN).args(["doctor", "--config"]).arg(&config).output().expect("doctor");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("FAIL") && said.contains(&token.display().to_string()), "{said}");
 }

@@ -275,3 +275,28 @@ async fn the_heartbeat_reaches_the_district_over_http() {
     assert_eq!((hb.queue_depth, hb.oldest_pending_age_secs), (2, Some(30)));
     assert_eq!(hb.version, env!("CARGO_PKG_VERSION"));
 }
+
+#[tokio::test]
+async fn every_authentication_answer_and_the_inventory_cross_http() {
+    use bookstation::district::{AuthAnswer, District};
+    use bookstation::domain::Credential;
+    let server = serve(SimDistrict::demo(K), None).await;
+    let district = client(&server, Duration::from_secs(2));
+    let card = Credential::card(GOOD).unwrap();
+    match district.authenticate(&card, Some(PIN)).await.unwrap() {
+        AuthAnswer::Patron { status } => assert_eq!(status.patron_id.as_str(), "1000001"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(district.authenticate(&card, Some("0000")).await.unwrap(), AuthAnswer::WrongPin);
+    let member = Credential::member_number("1000004").unwrap();
+    assert!(matches!(district.authenticate(&member, None).await.unwrap(), AuthAnswer::Patron { .. }));
+    let unknown = Credential::card("0499999999999999").unwrap();
+    assert_eq!(district.authenticate(&unknown, Some(PIN)).await.unwrap(), AuthAnswer::UnknownCredential);
+    let inventory = district.inventory().await.unwrap();
+    assert_eq!(inventory.items.len(), 43);
+    assert_eq!(inventory.holds.len(), 1);
+    // A malformed answer is an error that quotes no body.
+    server.set_faults(Faults { malformed: 1, ..Faults::default() });
+    let err = district.authenticate(&card, Some(PIN)).await.unwrap_err();
+    assert!(matches!(&err, DistrictError::BadAnswer(m) if !m.contains("1000001")), "{err}");
+}

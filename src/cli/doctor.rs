@@ -53,6 +53,7 @@ pub fn run(config: Option<PathBuf>, state_dir: Option<PathBuf>) -> anyhow::Resul
     };
     if let Some(config) = config {
         check_state(&config, &mut report);
+        check_district(&config, &mut report);
     }
     Ok(if report.failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -119,6 +120,34 @@ fn check_state(config: &Config, report: &mut Report) {
                     }
                 }
                 Err(e) => report.fail(&format!("simulated hardware: {e}")),
+            }
+        }
+    }
+}
+
+/// The district settings the daemon would refuse at start-up: the URL, the
+/// token file (private, one line) and the pinned CA file.
+fn check_district(config: &Config, report: &mut Report) {
+    use bookstation::config::DistrictKind;
+    use bookstation::district::http::{check_url, read_ca_file, read_token_file};
+    let d = &config.district;
+    match d.kind {
+        DistrictKind::Sim => report.note("district: the simulated district, started inside the daemon on loopback"),
+        DistrictKind::Http => {
+            match d.url.as_deref().map(check_url) {
+                Some(Ok(url)) => report.ok(&format!("district server {url}")),
+                Some(Err(e)) => report.fail(&e.to_string()),
+                None => report.fail("district.url is not set"),
+            }
+            match d.token_file.as_deref().map(read_token_file) {
+                Some(Ok(_)) => report.ok("district token file is private and readable"),
+                Some(Err(e)) => report.fail(&e.to_string()),
+                None => report.fail("district.token_file is not set"),
+            }
+            match d.ca_file.as_deref().map(read_ca_file) {
+                Some(Ok(_)) => report.ok("district CA file holds certificates (pinned)"),
+                Some(Err(e)) => report.fail(&e.to_string()),
+                None => report.note("district server certificate checked against the system's CA roots"),
             }
         }
     }

@@ -523,3 +523,44 @@ async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     }
     answer(StatusCode::OK, &faults, false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::district::seed::DEMO_KIOSK_ID;
+
+    #[test]
+    fn a_saved_sim_loads_back_and_a_broken_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sim.json");
+        let fresh = load_sim(&path, DEMO_KIOSK_ID).unwrap();
+        fresh.set_today("2026-12-31");
+        save_sim(&path, &fresh).unwrap();
+        let back = load_sim(&path, DEMO_KIOSK_ID).unwrap();
+        assert_eq!(back.state(), fresh.state());
+        assert!(!dir.path().join("sim.tmp").exists(), "the temporary file was renamed");
+
+        std::fs::write(&path, b"{ not json").unwrap();
+        let err = load_sim(&path, DEMO_KIOSK_ID).unwrap_err();
+        assert!(matches!(err, SimDbError::Parse { .. }));
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn faults_take_only_known_keys_and_count_down() {
+        let faults: Faults = serde_json::from_str(r#"{"http_500": 2, "slow_ms": 5}"#).unwrap();
+        assert_eq!((faults.http_500, faults.slow_ms, faults.partial), (2, 5, 0));
+        assert!(serde_json::from_str::<Faults>(r#"{"http500": 2}"#).is_err());
+        let mut n = 1;
+        assert!(take(&mut n));
+        assert!(!take(&mut n));
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn malformed_answers_are_cut_json() {
+        let response = answer(StatusCode::OK, &serde_json::json!({"results": [1, 2, 3]}), true);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    }
+}
