@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
-DEB_PACKAGES := pkg-config build-essential libpcsclite-dev pcscd vsmartcard-vpcd
+DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev libpcsclite-dev pcscd vsmartcard-vpcd
 STATE_DIR ?= demo-state
 CARGO ?= cargo
 
@@ -24,9 +24,9 @@ deps:
 build: deps
 	$(CARGO) build --release --locked
 
-## demo: the demo kiosk on simulated hardware; drive it with `bookstation sim` (see README)
+## demo: the demo kiosk on simulated hardware: kiosk window + simulator window (see README)
 demo: build
-	./target/release/bookstation demo --headless --state-dir $(STATE_DIR)
+	./target/release/bookstation demo --state-dir $(STATE_DIR)
 
 ## test: the whole suite (format and lint checks, unit, flow, store, process tests)
 test: deps lint

@@ -9,6 +9,7 @@
 //! - [`control`]: the control socket (JSON lines) for simulated hardware and scripted runs.
 //! - [`demo`]: the demo kiosk's seed and simulated network.
 //! - [`engine`]: the kiosk state machine (sans-IO core) and the tokio actor that runs it.
+//! - [`ui`]: the bridge between the engine's view state and the Slint window (`ui/*.slint`).
 pub mod config;
 pub mod control;
 pub mod demo;
@@ -16,3 +17,4 @@ pub mod district;
 pub mod domain;
 pub mod engine;
 pub mod store;
+pub mod ui;

@@ -8,6 +8,7 @@ use bookstation::demo::seed_demo;
 use bookstation::engine::actor::{self, Devices};
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
 use bookstation::store::{AsyncStore, CardHasher, Store};
+use bookstation::ui::WindowOptions;
 use bookstation_hardware::{SimLayout, SimWorld};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
@@ -40,13 +41,55 @@ fn init_logging(level: &str) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-pub fn run(config: Config, demo: bool) -> anyhow::Result<()> {
-    init_logging(&config.logging.level);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
-    runtime.block_on(serve(config, demo))
+/// What the daemon shows on the screen, if anything.
+pub enum Screen {
+    Headless,
+    Window(WindowOptions),
 }
 
-async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
+    init_logging(&config.logging.level);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = runtime.block_on(start(config, demo, stopped))?;
+    if let Screen::Window(options) = screen {
+        // Slint's event loop runs on this thread until the kiosk window closes.
+        let shown = bookstation::ui::run_windows(running.engine.clone(), runtime.handle().clone(), options);
+        let _ = stop.send(());
+        if let Err(e) = shown {
+            runtime.block_on(running.stop());
+            return Err(e.into());
+        }
+    }
+    runtime.block_on(running.stop());
+    Ok(())
+}
+
+/// A started daemon: the engine task and the control socket server.
+struct Running {
+    engine: bookstation::engine::actor::EngineHandle,
+    task: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<()>,
+    socket: std::path::PathBuf,
+}
+
+impl Running {
+    /// Wait for the engine to stop (signal or closed window), then clean up.
+    async fn stop(self) {
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the engine task failed");
+        }
+        self.server.abort();
+        let _ = std::fs::remove_file(&self.socket);
+        tracing::info!("stopped");
+    }
+}
+
+async fn start(
+    config: Config,
+    demo: bool,
+    window_closed: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<Running> {
     let state_dir = config.kiosk.state_dir.clone();
     create_state_dir(&state_dir)?;
     let mut store = Store::open(&state_dir.join("bookstation.db"))?;
@@ -79,18 +122,20 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         scanner: world.scanner().map(|s| Box::new(s) as _),
         sim: Some(world),
     };
-    let (engine, task) = actor::spawn(runner, devices, shutdown_signal());
+    let shutdown = async move {
+        tokio::select! {
+            () = shutdown_signal() => {},
+            _ = window_closed => tracing::info!("kiosk window closed"),
+        }
+    };
+    let (engine, task) = actor::spawn(runner, devices, shutdown);
     super::district::spawn_sync(&config, sync_store, district, engine.clone(), sync_now);
     let socket = control::socket_path(&state_dir);
     let listener = control::bind(&socket).await.with_context(|| format!("binding {}", socket.display()))?;
-    let server = tokio::spawn(control::serve(listener, engine));
+    let server = tokio::spawn(control::serve(listener, engine.clone()));
     // Scripts and tests wait for this line on stdout.
     println!("bookstation: ready; control socket {}", socket.display());
-    task.await.context("the engine task failed")?;
-    server.abort();
-    let _ = std::fs::remove_file(&socket);
-    tracing::info!("stopped");
-    Ok(())
+    Ok(Running { engine, task, server, socket })
 }
 
 async fn shutdown_signal() {

@@ -7,7 +7,8 @@ mod outbox;
 mod sim;
 
 use anyhow::Context;
-use bookstation::config::Config;
+use bookstation::config::{Config, UiBackend};
+use bookstation::ui::WindowOptions;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,13 +29,16 @@ enum Command {
     Run {
         #[arg(long, default_value = "/etc/bookstation/bookstation.toml")]
         config: PathBuf,
+        /// No window, whatever `[ui] backend` says.
+        #[arg(long)]
+        headless: bool,
         /// On first start, place the demo books in the simulated lockers and the store (mock hardware only), as `demo` does.
         #[arg(long)]
         demo_books: bool,
     },
-    /// Run the demo kiosk: simulated hardware, simulated district, demo books and cards.
+    /// Run the demo kiosk: simulated hardware, simulated district, demo books and cards; opens the kiosk window and a simulator window unless --headless.
     Demo {
-        /// No window: drive the kiosk through `bookstation sim` (the touch UI is not built yet, so this is required).
+        /// No windows: drive the kiosk through `bookstation sim` only.
         #[arg(long)]
         headless: bool,
         /// State directory (database, simulated world, control socket); created if missing.
@@ -90,16 +94,40 @@ enum Command {
     },
 }
 
+/// The demo cards the simulator window offers (README's demo data).
+fn demo_cards() -> Vec<(String, String)> {
+    [
+        ("04A1B2C3D4E5F6", "Patron in good standing"),
+        ("04000000000002", "Patron with an overdue book"),
+        ("04000000000003", "Suspended patron"),
+        ("04000000000004", "Patron with a hold ready"),
+        ("04000000000005", "Patron at the district quota"),
+        ("0499999999999999", "Unknown card"),
+        (bookstation::config::DEMO_STAFF_CARD, "Staff (PIN 2580)"),
+    ]
+    .into_iter()
+    .map(|(uid, label)| (uid.to_owned(), label.to_owned()))
+    .collect()
+}
+
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { config, demo_books } => {
+        Command::Run { config, headless, demo_books } => {
             let config = Config::load(&config)?;
-            daemon::run(config, demo_books)?;
+            let screen = match config.ui.backend {
+                _ if headless => daemon::Screen::Headless,
+                UiBackend::None => daemon::Screen::Headless,
+                UiBackend::Linuxkms | UiBackend::Winit => daemon::Screen::Window(WindowOptions {
+                    backend: if config.ui.backend == UiBackend::Winit { "winit" } else { "linuxkms" }.into(),
+                    simulator: false,
+                    fullscreen: config.ui.fullscreen,
+                    covers_dir: Some(config.kiosk.state_dir.join("covers")),
+                    demo_cards: Vec::new(),
+                }),
+            };
+            daemon::run(config, demo_books, screen)?;
         }
         Command::Demo { headless, state_dir, district: url } => {
-            if !headless {
-                anyhow::bail!("the kiosk window is not built yet: run `bookstation demo --headless`");
-            }
             let mut config = daemon::demo_config(&state_dir)?;
             if let Some(url) = url {
                 let token_file = district::demo_token_file(&config.kiosk.state_dir)?;
@@ -108,7 +136,18 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.validate(&path)?;
                 std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
             }
-            daemon::run(config, true)?;
+            let screen = if headless {
+                daemon::Screen::Headless
+            } else {
+                daemon::Screen::Window(WindowOptions {
+                    backend: "winit".into(),
+                    simulator: true,
+                    fullscreen: false,
+                    covers_dir: Some(config.kiosk.state_dir.join("covers")),
+                    demo_cards: demo_cards(),
+                })
+            };
+            daemon::run(config, true, screen)?;
         }
         Command::DistrictSim { listen, db, token_file, kiosk_id } => {
             district::district_sim(listen, db, token_file, kiosk_id)?

@@ -50,6 +50,9 @@ pub struct Config {
     /// How much the daemon logs.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// The touch screen's display backend.
+    #[serde(default)]
+    pub ui: UiConfig,
     /// Staff who may enter maintenance mode (`[[staff]]` entries). None means
     /// nobody can restock at the kiosk, which is legal but rarely wanted.
     #[serde(default)]
@@ -385,6 +388,34 @@ fn default_inventory_refresh() -> u64 {
     900
 }
 
+/// Which Slint backend draws the kiosk window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UiBackend {
+    /// No window (a kiosk driven only through the control socket, or a test).
+    None,
+    /// Full screen on the display with no compositor (DRM/KMS, libinput).
+    Linuxkms,
+    /// A window under a compositor such as `cage`, or on a desktop.
+    Winit,
+}
+
+/// `[ui]`: the touch screen.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// `linuxkms` (no compositor), `winit` (under cage or on a desktop) or `none`.
+    pub backend: UiBackend,
+    /// Cover the whole screen (the kiosk) rather than open a window.
+    pub fullscreen: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self { backend: UiBackend::None, fullscreen: true }
+    }
+}
+
 /// `[logging]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -473,6 +504,7 @@ impl Config {
             },
             district: DistrictConfig::sim(),
             logging: LoggingConfig::default(),
+            ui: UiConfig { backend: UiBackend::Winit, fullscreen: false },
             staff: vec![StaffConfig {
                 id: "demo-staff".to_owned(),
                 card_sha256: staff_card_digest(DEMO_STAFF_CARD),

@@ -167,6 +167,7 @@ pub struct StaffView {
     pub slots: Vec<SlotView>,
     pub bin_count: u32,
     pub bin_capacity: u32,
+    pub kiosk_out_of_service: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox: Option<OutboxStats>,
     #[serde(skip_serializing_if = "Vec::is_empty")]

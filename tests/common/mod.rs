@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod ui;
+
 use bookstation::config::Config;
 use bookstation::demo::{SimNetwork, seed_demo};
 use bookstation::district::SimDistrict;

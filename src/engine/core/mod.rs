@@ -324,6 +324,15 @@ impl Engine {
         self.notice = None;
     }
 
+    /// A new session from the idle screen: whatever was left is cleared, but
+    /// a language chosen on the attract screen carries into it.
+    fn start_fresh(&mut self) {
+        let language = self.language;
+        self.end_session();
+        self.language = language;
+        self.last_activity = self.now;
+    }
+
     fn on_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
         match action {
             Action::Touch => {}

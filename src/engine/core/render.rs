@@ -188,6 +188,7 @@ impl Engine {
                 .collect(),
             bin_count: u32::try_from(self.kiosk.bin_items.len()).unwrap_or(u32::MAX),
             bin_capacity: self.settings.bin_capacity,
+            kiosk_out_of_service: self.kiosk.out_of_service,
             outbox,
             outbox_recent,
         }

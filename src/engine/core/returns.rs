@@ -62,7 +62,7 @@ impl Engine {
         match &self.state {
             State::Attract | State::Home | State::Refusal { .. } => {
                 if self.patron.is_none() {
-                    self.end_session();
+                    self.start_fresh();
                 }
                 self.last_activity = self.now;
                 self.state = State::Return(ReturnFlow { phase: ReturnPhase::Scan, returned: Vec::new() });

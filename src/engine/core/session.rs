@@ -18,8 +18,7 @@ impl Engine {
         };
         if let Some(staff) = self.staff_for_card(uid) {
             if self.is_idle_for_new_session() {
-                self.last_activity = self.now;
-                self.end_session();
+                self.start_fresh();
                 self.state = State::StaffPin { staff_id: staff, failures: 0 };
             } else {
                 self.notice = Some(Notice::new("notice.session_in_progress"));
@@ -59,8 +58,7 @@ impl Engine {
             self.notice = Some(Notice::new("notice.session_in_progress"));
             return;
         }
-        self.end_session();
-        self.last_activity = self.now;
+        self.start_fresh();
         if self.kiosk.out_of_service {
             self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
             return;

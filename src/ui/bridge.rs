@@ -1,0 +1,325 @@
+//! View state → `Api` properties, and `Api` callbacks → engine actions.
+//! Holds no business rule: it copies, converts and forwards.
+
+use super::generated::{Api, AppWindow, Book, OutboxRow, Page, ReceiptRow, SlotCell, Theme};
+use super::hangul::Composer;
+use crate::config::Language;
+use crate::domain::SlotNo;
+use crate::engine::Action;
+use crate::engine::view::{ItemView, Screen, ViewState};
+use slint::{ComponentHandle, Image, Model, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// Where actions go (the engine in the daemon, a queue in tests).
+pub type Sink = Rc<dyn Fn(Action)>;
+
+/// The state the bridge keeps on the UI thread.
+pub struct Bridge {
+    window: slint::Weak<AppWindow>,
+    sink: Sink,
+    /// The search field's keystrokes, composed into Hangul.
+    composer: RefCell<Composer>,
+    /// Covers found on disk, by URL; `None` when there is none (placeholder art).
+    covers: RefCell<HashMap<String, Option<Image>>>,
+    covers_dir: Option<PathBuf>,
+    last_screen: RefCell<Option<Screen>>,
+    last_language: RefCell<Option<Language>>,
+}
+
+fn page(screen: Screen) -> Page {
+    match screen {
+        Screen::Attract => Page::Attract,
+        Screen::Authenticating => Page::Authenticating,
+        Screen::Pin => Page::Pin,
+        Screen::Home => Page::Home,
+        Screen::Browse => Page::Browse,
+        Screen::Detail => Page::Detail,
+        Screen::Confirm => Page::Confirm,
+        Screen::Holds => Page::Holds,
+        Screen::Dispensing => Page::Dispensing,
+        Screen::Receipt => Page::Receipt,
+        Screen::Return => Page::Returning,
+        Screen::Refusal => Page::Refusal,
+        Screen::StaffPin => Page::StaffPin,
+        Screen::Staff => Page::Staff,
+        Screen::OutOfService => Page::OutOfService,
+    }
+}
+
+/// A stable colour for a placeholder cover.
+fn hue(id: &str) -> f32 {
+    let h = id.bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
+    // The low bits of FNV follow the last byte too closely: mix in the high ones.
+    ((h ^ (h >> 16)).wrapping_mul(0x45d9_f3b) % 360) as f32 / 360.0
+}
+
+fn slot_int(slot: Option<SlotNo>) -> i32 {
+    slot.map_or(0, |s| i32::from(s.0))
+}
+
+fn count(n: impl TryInto<i32>) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
+}
+
+/// Replace a model's rows only when they changed, so an unchanged list is
+/// not redrawn.
+fn set_rows<T: Clone + PartialEq + 'static>(current: ModelRc<T>, rows: Vec<T>, set: impl FnOnce(ModelRc<T>)) {
+    let same = current.row_count() == rows.len() && current.iter().zip(&rows).all(|(a, b)| a == *b);
+    if !same {
+        set(ModelRc::new(VecModel::from(rows)));
+    }
+}
+
+impl Bridge {
+    /// Wire a window's callbacks to `sink` and return the bridge that
+    /// applies view states to it.
+    pub fn new(window: &AppWindow, sink: Sink, covers_dir: Option<PathBuf>) -> Rc<Self> {
+        let bridge = Rc::new(Self {
+            window: window.as_weak(),
+            sink,
+            composer: RefCell::new(Composer::default()),
+            covers: RefCell::new(HashMap::new()),
+            covers_dir,
+            last_screen: RefCell::new(None),
+            last_language: RefCell::new(None),
+        });
+        bridge.wire(&window.global::<Api>());
+        bridge
+    }
+
+    fn wire(self: &Rc<Self>, api: &Api) {
+        let send = |f: fn() -> Action| {
+            let sink = self.sink.clone();
+            move || sink(f())
+        };
+        api.on_touch(send(|| Action::Touch));
+        api.on_browse(send(|| Action::Browse));
+        api.on_confirm(send(|| Action::Confirm));
+        api.on_back(send(|| Action::Back));
+        api.on_logout(send(|| Action::Logout));
+        api.on_start_return(send(|| Action::StartReturn));
+        api.on_pickup_holds(send(|| Action::PickupHolds));
+        api.on_unload_bin(send(|| Action::UnloadBin));
+        api.on_show_outbox(send(|| Action::Outbox));
+        let item = |f: fn(crate::domain::ItemId) -> Action| {
+            let sink = self.sink.clone();
+            move |id: SharedString| sink(f(crate::domain::ItemId::new(id.as_str())))
+        };
+        api.on_detail_book(item(|item_id| Action::Detail { item_id }));
+        api.on_select(item(|item_id| Action::Select { item_id }));
+        api.on_unselect(item(|item_id| Action::Unselect { item_id }));
+        let text = |f: fn(String) -> Action| {
+            let sink = self.sink.clone();
+            move |s: SharedString| sink(f(s.to_string()))
+        };
+        api.on_member_number(text(|number| Action::MemberNumber { number }));
+        api.on_pin(text(|pin| Action::Pin { pin }));
+        api.on_staff_pin(text(|pin| Action::StaffPin { pin }));
+        let slot = |f: fn(SlotNo) -> Action| {
+            let sink = self.sink.clone();
+            move |n: i32| {
+                if let Ok(n) = u16::try_from(n) {
+                    sink(f(SlotNo(n)));
+                }
+            }
+        };
+        api.on_restock(slot(|slot| Action::Restock { slot }));
+        api.on_open_slot(slot(|slot| Action::OpenSlot { slot }));
+        api.on_clear_fault(slot(|slot| Action::ClearFault { slot }));
+        let sink = self.sink.clone();
+        api.on_set_out_of_service(move |n, value| {
+            let slot = u16::try_from(n).ok().filter(|n| *n > 0).map(SlotNo);
+            sink(Action::SetOutOfService { slot, value });
+        });
+        let sink = self.sink.clone();
+        api.on_set_language(move |code| {
+            if let Ok(language) = code.parse::<Language>() {
+                sink(Action::Language { language });
+            }
+        });
+        let this = Rc::downgrade(self);
+        api.on_search_key(move |key| {
+            if let Some(b) = this.upgrade() {
+                b.composer.borrow_mut().key(&key);
+                let query = b.composer.borrow().text();
+                (b.sink)(Action::Search { query });
+            }
+        });
+        let this = Rc::downgrade(self);
+        api.on_search_clear(move || {
+            if let Some(b) = this.upgrade() {
+                b.composer.borrow_mut().clear();
+                (b.sink)(Action::Search { query: String::new() });
+            }
+        });
+    }
+
+    fn cover(&self, url: Option<&str>) -> Option<Image> {
+        let url = url?;
+        let dir = self.covers_dir.as_ref()?;
+        self.covers
+            .borrow_mut()
+            .entry(url.to_owned())
+            .or_insert_with(|| {
+                let name = std::path::Path::new(url).file_name()?;
+                Image::load_from_path(&dir.join(name)).ok()
+            })
+            .clone()
+    }
+
+    fn book(&self, item: &ItemView) -> Book {
+        let cover = self.cover(item.cover_url.as_deref());
+        Book {
+            id: item.id.as_str().into(),
+            title: item.title.as_str().into(),
+            author: item.author.as_str().into(),
+            category: item.category.as_str().into(),
+            slot: slot_int(item.slot),
+            available: item.available,
+            selected: item.selected,
+            hue: hue(&item.id),
+            has_cover: cover.is_some(),
+            cover: cover.unwrap_or_default(),
+        }
+    }
+
+    fn books(&self, items: &[ItemView]) -> Vec<Book> {
+        items.iter().map(|i| self.book(i)).collect()
+    }
+
+    /// Show a view state.
+    pub fn apply(&self, view: &ViewState) {
+        let Some(window) = self.window.upgrade() else { return };
+        let api = window.global::<Api>();
+        self.session_boundaries(&window, view);
+        api.set_page(page(view.screen));
+        api.set_kiosk_name(view.kiosk_name.as_str().into());
+        api.set_language(view.language.code().into());
+        api.set_online(view.online);
+        api.set_countdown(view.countdown.map_or(0, count));
+        let notice = view.notice.as_ref();
+        let key = notice.map_or("", |n| n.key.as_str());
+        let refusal = key.strip_prefix("refusal.").unwrap_or("");
+        api.set_notice(if refusal.is_empty() { key.into() } else { SharedString::default() });
+        api.set_notice_refusal(refusal.into());
+        api.set_notice_slot(slot_int(notice.and_then(|n| n.slot)));
+        api.set_notice_title(notice.and_then(|n| n.title.as_deref()).unwrap_or("").into());
+
+        let patron = view.patron.as_ref();
+        api.set_has_patron(patron.is_some());
+        if let Some(p) = patron {
+            api.set_loans_here(count(p.loans_here));
+            api.set_loans_total(count(p.loans_total));
+            api.set_kiosk_limit(count(p.kiosk_limit));
+            api.set_district_quota(count(p.district_quota));
+            api.set_can_borrow(count(p.can_borrow));
+            api.set_limit_reason(p.limit_reason.map_or("", |r| r.code()).into());
+            api.set_patron_offline(p.offline);
+        }
+        set_rows(api.get_holds(), self.books(patron.map_or(&[][..], |p| &p.ready_holds)), |m| api.set_holds(m));
+
+        api.set_query(view.query.as_deref().unwrap_or("").into());
+        set_rows(api.get_books(), self.books(&view.items), |m| api.set_books(m));
+        set_rows(api.get_selected(), self.books(&view.selected), |m| api.set_selected(m));
+        if let Some(detail) = &view.detail {
+            api.set_detail(self.book(detail));
+        }
+        api.set_pin_failures(view.pin_failures.map_or(0, count));
+
+        if let Some(d) = &view.dispensing {
+            api.set_dispense_slot(i32::from(d.slot.0));
+            api.set_dispense_title(d.title.as_str().into());
+            api.set_dispense_step(d.step.into());
+            api.set_dispense_door_open(d.door_open);
+            api.set_dispense_number(count(d.number));
+            api.set_dispense_of(count(d.of));
+            api.set_dispense_seconds(d.seconds_left.map_or(0, count));
+        }
+        let receipt = view
+            .receipt
+            .iter()
+            .map(|r| ReceiptRow {
+                title: r.title.as_str().into(),
+                slot: i32::from(r.slot.0),
+                due_date: r.due_date.as_deref().unwrap_or("").into(),
+                problem: r.problem.as_deref().unwrap_or("").into(),
+            })
+            .collect();
+        set_rows(api.get_receipt(), receipt, |m| api.set_receipt(m));
+        api.set_refusal_reason(view.refusal.as_ref().map_or("", |r| r.reason.code()).into());
+
+        if let Some(r) = &view.returning {
+            api.set_return_step(r.step.into());
+            api.set_return_title(r.title.as_deref().unwrap_or("").into());
+            api.set_return_slot(i32::from(r.slot.0));
+            let returned = r.returned.iter().map(|t| SharedString::from(t.as_str())).collect();
+            set_rows(api.get_returned(), returned, |m| api.set_returned(m));
+        }
+        if let Some(s) = &view.staff {
+            api.set_staff_task(s.task.into());
+            api.set_task_slot(slot_int(s.task_slot));
+            let cells = s
+                .slots
+                .iter()
+                .map(|c| SlotCell {
+                    slot: i32::from(c.slot.0),
+                    is_bin: c.kind == crate::domain::SlotKind::ReturnBin,
+                    title: c.title.as_deref().unwrap_or("").into(),
+                    door_open: c.door_open,
+                    item_present: c.item_present,
+                    out_of_service: c.out_of_service,
+                    fault: c.fault.as_deref().unwrap_or("").into(),
+                    held: c.held,
+                })
+                .collect();
+            set_rows(api.get_slots(), cells, |m| api.set_slots(m));
+            api.set_bin_count(count(s.bin_count));
+            api.set_bin_capacity(count(s.bin_capacity));
+            api.set_kiosk_out_of_service(s.kiosk_out_of_service);
+            api.set_has_outbox(s.outbox.is_some());
+            if let Some(o) = &s.outbox {
+                api.set_outbox_pending(count(o.pending));
+                api.set_outbox_acked(count(o.acked));
+                api.set_outbox_rejected(count(o.rejected));
+            }
+            let recent = s
+                .outbox_recent
+                .iter()
+                .map(|e| OutboxRow {
+                    seq: count(e.seq),
+                    kind: e.kind.as_str().into(),
+                    state: format!("{:?}", e.state).to_lowercase().into(),
+                    created: e.created_at.rfc3339().into(),
+                })
+                .collect();
+            set_rows(api.get_outbox_recent(), recent, |m| api.set_outbox_recent(m));
+        }
+    }
+
+    /// Language follows the view; the patron's display modes and the search
+    /// keystrokes end with the session.
+    fn session_boundaries(&self, window: &AppWindow, view: &ViewState) {
+        let mut last_language = self.last_language.borrow_mut();
+        if *last_language != Some(view.language) {
+            if let Err(e) = slint::select_bundled_translation(view.language.code()) {
+                tracing::warn!(error = %e, language = view.language.code(), "no translation bundled");
+            }
+            *last_language = Some(view.language);
+        }
+        let mut last = self.last_screen.borrow_mut();
+        let ended = view.screen == Screen::Attract && last.is_some_and(|s| s != Screen::Attract);
+        if ended {
+            let theme = window.global::<Theme>();
+            theme.set_large_text(false);
+            theme.set_high_contrast(false);
+            theme.set_reach(false);
+        }
+        if view.query.as_deref().unwrap_or("").is_empty() {
+            self.composer.borrow_mut().clear();
+        }
+        *last = Some(view.screen);
+    }
+}

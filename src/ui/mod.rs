@@ -1,0 +1,19 @@
+//! The bridge between the engine and the Slint window: the engine's view
+//! state becomes the `Api` global's properties and models; the window's
+//! callbacks become engine actions. The engine runs on tokio, the window on
+//! Slint's event loop; views cross over with `invoke_from_event_loop`.
+//! This module is the only place that sees Slint's generated types.
+
+mod bridge;
+pub mod hangul;
+mod window;
+
+/// The types generated from `ui/app.slint`.
+#[allow(clippy::all, clippy::pedantic)]
+mod generated {
+    slint::include_modules!();
+}
+
+pub use bridge::Bridge;
+pub use generated::{Api, AppWindow, Page, Sim, SimulatorWindow, Theme};
+pub use window::{UiError, WindowOptions, run_windows};

@@ -1,0 +1,87 @@
+//! The kiosk window on Slint's testing backend, wired to a [`Kiosk`]: tests
+//! press controls by their accessible labels, the actions go to the engine,
+//! and the new view state is applied to the window — all on one thread.
+
+use super::Kiosk;
+use bookstation::engine::{Action, Input};
+use bookstation::ui::{Api, AppWindow, Bridge, Page};
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub struct UiKiosk {
+    pub k: Kiosk,
+    pub rt: tokio::runtime::Runtime,
+    pub window: AppWindow,
+    bridge: Rc<Bridge>,
+    actions: Rc<RefCell<Vec<Action>>>,
+}
+
+impl UiKiosk {
+    pub fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let k = rt.block_on(Kiosk::new());
+        let window = AppWindow::new().expect("window");
+        window.window().set_size(slint::PhysicalSize::new(1080, 1920));
+        let actions = Rc::new(RefCell::new(Vec::new()));
+        let queue = actions.clone();
+        let bridge = Bridge::new(&window, Rc::new(move |a| queue.borrow_mut().push(a)), None);
+        let ui = Self { k, rt, window, bridge, actions };
+        ui.refresh();
+        ui
+    }
+
+    /// Show the engine's current view.
+    pub fn refresh(&self) {
+        self.bridge.apply(&self.k.runner.view());
+    }
+
+    /// Feed the actions the window produced to the engine, then show the result.
+    pub fn pump(&mut self) {
+        loop {
+            let actions: Vec<Action> = self.actions.borrow_mut().drain(..).collect();
+            if actions.is_empty() {
+                break;
+            }
+            for a in actions {
+                self.rt.block_on(self.k.runner.feed(Input::Action(a)));
+            }
+        }
+        self.refresh();
+    }
+
+    pub fn find(&self, label: &str) -> Option<ElementHandle> {
+        ElementHandle::find_by_accessible_label(&self.window, label).find(|e| e.size().width > 0.0)
+    }
+
+    pub fn has(&self, label: &str) -> bool {
+        self.find(label).is_some()
+    }
+
+    /// Press the control with this accessible label, as a patron would.
+    #[track_caller]
+    pub fn press(&mut self, label: &str) {
+        let Some(element) = self.find(label) else {
+            panic!("no control labelled {label:?} on {:?}; view {:.600}", self.page(), self.k.view().to_string());
+        };
+        element.invoke_accessible_default_action();
+        self.pump();
+    }
+
+    pub fn type_digits(&mut self, digits: &str) {
+        for d in digits.chars() {
+            self.press(&d.to_string());
+        }
+    }
+
+    pub fn page(&self) -> Page {
+        self.window.global::<Api>().get_page()
+    }
+
+    /// Something physical (a card, a scan, a door), then show the result.
+    pub fn world(&mut self, f: impl AsyncFnOnce(&mut Kiosk)) {
+        self.rt.block_on(f(&mut self.k));
+        self.refresh();
+    }
+}

@@ -1,0 +1,128 @@
+//! The touch UI driven the way a patron or staff member uses it: controls
+//! found by their accessible labels, on Slint's testing backend, against the
+//! engine with simulated hardware. One test function: the testing backend
+//! may be set up once per process.
+
+mod common;
+
+use bookstation::ui::{Api, Page, Theme};
+use common::ui::UiKiosk;
+use common::*;
+use slint::ComponentHandle;
+
+#[test]
+fn patron_and_staff_flows_through_the_touch_ui() {
+    i_slint_backend_testing::init_no_event_loop();
+    borrow_in_english();
+    return_without_a_card();
+    pick_up_a_hold_in_korean();
+    language_and_display_modes_reset_when_the_session_times_out();
+    staff_pin_and_open_a_door();
+}
+
+fn borrow_in_english() {
+    let mut ui = UiKiosk::new();
+    assert_eq!(ui.page(), Page::Attract);
+    ui.press("English");
+    ui.world(async |k| k.tap(GOOD).await);
+    assert_eq!(ui.page(), Page::Pin);
+    ui.type_digits(PIN);
+    ui.press("OK");
+    assert_eq!(ui.page(), Page::Home);
+    ui.press("Borrow books");
+    assert_eq!(ui.page(), Page::Browse);
+    ui.press("Choose The Little Prince");
+    assert!(ui.has("Remove The Little Prince"), "the card shows the choice");
+    ui.press("Next: check my choice");
+    assert_eq!(ui.page(), Page::Confirm);
+    ui.press("Borrow");
+    assert_eq!(ui.page(), Page::Dispensing);
+    let api = ui.window.global::<Api>();
+    assert_eq!(api.get_dispense_slot(), 2);
+    assert_eq!(api.get_dispense_step(), "take_book");
+    ui.world(async |k| {
+        k.take(2).await;
+        k.close(2).await;
+    });
+    assert_eq!(ui.page(), Page::Receipt);
+    let receipt = ui.window.global::<Api>().get_receipt();
+    assert_eq!(slint::Model::row_data(&receipt, 0).map(|r| r.due_date.to_string()), Some("2026-12-14".into()));
+    ui.press("Finish and sign out");
+    assert_eq!(ui.page(), Page::Attract);
+}
+
+fn return_without_a_card() {
+    let mut ui = UiKiosk::new();
+    ui.press("English");
+    ui.press("Return books (no card needed)");
+    assert_eq!(ui.page(), Page::Returning);
+    ui.world(async |k| k.scan("MP0041").await);
+    assert_eq!(ui.window.global::<Api>().get_return_step(), "insert_book");
+    ui.world(async |k| {
+        k.put(41, "MP0041").await;
+        k.close(41).await;
+    });
+    let api = ui.window.global::<Api>();
+    assert_eq!(api.get_return_step(), "scan");
+    assert_eq!(api.get_notice(), "notice.returned");
+    assert_eq!(slint::Model::row_count(&api.get_returned()), 1);
+    ui.press("Finish");
+    assert_eq!(ui.page(), Page::Attract);
+}
+
+fn pick_up_a_hold_in_korean() {
+    let mut ui = UiKiosk::new();
+    ui.world(async |k| k.tap(HOLDER).await);
+    ui.type_digits(PIN);
+    ui.press("확인");
+    assert_eq!(ui.page(), Page::Home);
+    ui.press("예약 도서 찾기");
+    assert_eq!(ui.page(), Page::Holds);
+    ui.press("받기");
+    assert_eq!(ui.window.global::<Api>().get_dispense_slot(), 40);
+    ui.world(async |k| {
+        k.take(40).await;
+        k.close(40).await;
+    });
+    assert_eq!(ui.page(), Page::Receipt);
+}
+
+fn language_and_display_modes_reset_when_the_session_times_out() {
+    let mut ui = UiKiosk::new();
+    ui.world(async |k| k.tap(GOOD).await);
+    ui.press("English");
+    assert!(ui.has("Clear"), "the PIN pad speaks English now");
+    ui.type_digits(PIN);
+    ui.press("OK");
+    ui.press("Large text");
+    ui.press("High contrast");
+    let theme = ui.window.global::<Theme>();
+    assert!(theme.get_large_text() && theme.get_high_contrast());
+    ui.world(async |k| k.advance(55).await);
+    assert_eq!(ui.window.global::<Api>().get_countdown(), 5);
+    assert!(ui.has("Continue session"), "the countdown banner offers to continue");
+    ui.press("Continue session");
+    assert_eq!(ui.window.global::<Api>().get_countdown(), 0);
+    ui.world(async |k| k.advance(60).await);
+    assert_eq!(ui.page(), Page::Attract);
+    assert_eq!(ui.window.global::<Api>().get_language(), "ko");
+    let theme = ui.window.global::<Theme>();
+    assert!(!theme.get_large_text() && !theme.get_high_contrast(), "display modes end with the session");
+    assert!(ui.has("책 반납하기 (회원증 필요 없음)"), "back in Korean");
+}
+
+fn staff_pin_and_open_a_door() {
+    let mut ui = UiKiosk::new();
+    ui.press("English");
+    ui.world(async |k| k.tap(STAFF).await);
+    assert_eq!(ui.page(), Page::StaffPin);
+    ui.type_digits(STAFF_PIN);
+    ui.press("OK");
+    assert_eq!(ui.page(), Page::Staff);
+    ui.press("Locker 3");
+    ui.press("Open door");
+    assert_eq!(ui.window.global::<Api>().get_notice(), "notice.door_opened");
+    assert!(ui.k.world.snapshot().slots[2].door_open);
+    ui.press("Sync queue");
+    assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox");
+}

@@ -1,0 +1,188 @@
+//! Every screen rendered with Slint's software renderer to PNG — portrait
+//! and landscape, Korean and English, large text and high contrast — into
+//! `docs/screenshots/`. Each image must not be blank, and the Korean ones
+//! must show Hangul (with no Korean font, Slint silently draws nothing).
+
+mod common;
+
+use bookstation::ui::{AppWindow, Theme};
+use common::ui::UiKiosk;
+use common::*;
+use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
+use serde_json::json;
+use slint::{ComponentHandle, Rgba8Pixel, SharedPixelBuffer};
+use std::path::{Path, PathBuf};
+
+struct Variant {
+    name: &'static str,
+    size: (u32, u32),
+    english: bool,
+    large: bool,
+    contrast: bool,
+}
+
+const VARIANTS: [Variant; 6] = [
+    Variant { name: "portrait-ko", size: (1080, 1920), english: false, large: false, contrast: false },
+    Variant { name: "portrait-en", size: (1080, 1920), english: true, large: false, contrast: false },
+    Variant { name: "landscape-ko", size: (1920, 1080), english: false, large: false, contrast: false },
+    Variant { name: "landscape-en", size: (1920, 1080), english: true, large: false, contrast: false },
+    Variant { name: "portrait-ko-large", size: (1080, 1920), english: false, large: true, contrast: false },
+    Variant { name: "portrait-ko-contrast", size: (1080, 1920), english: false, large: false, contrast: true },
+];
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("docs/screenshots");
+    dir
+}
+
+/// Half-size PNG (2x2 box filter): the README shows them small anyway.
+fn save(buffer: &SharedPixelBuffer<Rgba8Pixel>, path: &Path) {
+    let (w, h) = (buffer.width() as usize, buffer.height() as usize);
+    let px = buffer.as_slice();
+    let (hw, hh) = (w / 2, h / 2);
+    let mut out = Vec::with_capacity(hw * hh * 3);
+    for y in 0..hh {
+        let (top, bottom) = (&px[2 * y * w..(2 * y + 1) * w], &px[(2 * y + 1) * w..(2 * y + 2) * w]);
+        for x in 0..hw {
+            let (a, b, c, d) = (top[2 * x], top[2 * x + 1], bottom[2 * x], bottom[2 * x + 1]);
+            let avg = |f: fn(Rgba8Pixel) -> u8| {
+                ((u16::from(f(a)) + u16::from(f(b)) + u16::from(f(c)) + u16::from(f(d))) / 4) as u8
+            };
+            out.extend([avg(|p| p.r), avg(|p| p.g), avg(|p| p.b)]);
+        }
+    }
+    let file = std::fs::File::create(path).expect("create png");
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), hw as u32, hh as u32);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    enc.write_header().and_then(|mut w| w.write_image_data(&out)).expect("write png");
+}
+
+/// Pixels that differ from the most common colour (the background), on a
+/// grid of every other pixel (plenty to tell ink from a blank image).
+fn ink(buffer: &SharedPixelBuffer<Rgba8Pixel>, region: Option<(usize, usize, usize, usize)>) -> usize {
+    let w = buffer.width() as usize;
+    let px = buffer.as_slice();
+    let (x0, y0, x1, y1) = region.unwrap_or((0, 0, w, buffer.height() as usize));
+    let grid = || (y0..y1).step_by(2).flat_map(move |y| (x0..x1).step_by(2).map(move |x| px[y * w + x]));
+    let mut counts = std::collections::HashMap::new();
+    for p in grid().step_by(7) {
+        *counts.entry((p.r, p.g, p.b)).or_insert(0usize) += 1;
+    }
+    let background = counts.into_iter().max_by_key(|(_, n)| *n).map(|(c, _)| c).unwrap_or_default();
+    grid().filter(|p| (p.r, p.g, p.b) != background).count() * 4
+}
+
+fn snap(window: &AppWindow) -> SharedPixelBuffer<Rgba8Pixel> {
+    window.window().request_redraw();
+    window.window().take_snapshot().expect("snapshot")
+}
+
+#[test]
+fn every_screen_in_every_variant() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("platform");
+    let dir = out_dir();
+    let mut written = 0;
+    for v in &VARIANTS {
+        let mut ui = UiKiosk::new();
+        ui.window.window().set_size(slint::PhysicalSize::new(v.size.0, v.size.1));
+        let theme = ui.window.global::<Theme>();
+        theme.set_large_text(v.large);
+        theme.set_high_contrast(v.contrast);
+        let en = v.english;
+        if en {
+            ui.press("English");
+        }
+        let mut shoot = |ui: &mut UiKiosk, screen: &str| {
+            // The session's display modes survive inside one tour.
+            let theme = ui.window.global::<Theme>();
+            theme.set_large_text(v.large);
+            theme.set_high_contrast(v.contrast);
+            let image = snap(&ui.window);
+            let total = (image.width() * image.height()) as usize;
+            let inked = ink(&image, None);
+            assert!(inked * 100 > total, "{}/{screen} looks blank ({inked} of {total} pixels)", v.name);
+            save(&image, &dir.join(format!("{}-{screen}.png", v.name)));
+            written += 1;
+            image
+        };
+        let attract = shoot(&mut ui, "attract");
+        if !v.english {
+            // The kiosk name in the top bar is Hangul: it must be drawn.
+            let w = attract.width() as usize;
+            let title = ink(&attract, Some((w / 4, 0, 3 * w / 4, 110)));
+            assert!(title > 400, "{}: no Hangul drawn in the title ({title} pixels)", v.name);
+        }
+        ui.world(async |k| k.tap(GOOD).await);
+        shoot(&mut ui, "pin");
+        ui.world(async |k| k.act(json!({"action": "pin", "pin": PIN})).await);
+        shoot(&mut ui, "home");
+        ui.world(async |k| k.act(json!({"action": "browse"})).await);
+        ui.world(async |k| k.select("MP0011").await);
+        shoot(&mut ui, "browse");
+        ui.world(async |k| k.act(json!({"action": "detail", "item_id": "MP0001"})).await);
+        shoot(&mut ui, "detail");
+        ui.world(async |k| k.act(json!({"action": "confirm"})).await);
+        shoot(&mut ui, "confirm");
+        ui.world(async |k| k.act(json!({"action": "confirm"})).await);
+        shoot(&mut ui, "dispensing");
+        ui.world(async |k| {
+            k.take(11).await;
+            k.close(11).await;
+        });
+        shoot(&mut ui, "receipt");
+        ui.world(async |k| {
+            k.act(json!({"action": "logout"})).await;
+            if en {
+                k.act(json!({"action": "language", "language": "en"})).await;
+            }
+            k.scan("MP0041").await;
+        });
+        shoot(&mut ui, "return");
+        ui.world(async |k| {
+            k.put(41, "MP0041").await;
+            k.close(41).await;
+            k.act(json!({"action": "logout"})).await;
+            if en {
+                k.act(json!({"action": "language", "language": "en"})).await;
+            }
+            k.login(SUSPENDED).await;
+        });
+        shoot(&mut ui, "refusal");
+        ui.world(async |k| {
+            k.act(json!({"action": "logout"})).await;
+            if en {
+                k.act(json!({"action": "language", "language": "en"})).await;
+            }
+            k.login(HOLDER).await;
+            k.act(json!({"action": "pickup_holds"})).await;
+        });
+        shoot(&mut ui, "holds");
+        ui.world(async |k| {
+            k.act(json!({"action": "logout"})).await;
+            if en {
+                k.act(json!({"action": "language", "language": "en"})).await;
+            }
+            k.tap(STAFF).await;
+        });
+        shoot(&mut ui, "staff-pin");
+        ui.world(async |k| k.act(json!({"action": "staff_pin", "pin": STAFF_PIN})).await);
+        shoot(&mut ui, "staff");
+        ui.world(async |k| {
+            k.act(json!({"action": "set_out_of_service", "value": true})).await;
+            k.act(json!({"action": "logout"})).await;
+            if en {
+                k.act(json!({"action": "language", "language": "en"})).await;
+            }
+        });
+        shoot(&mut ui, "out-of-service");
+    }
+    assert_eq!(written, VARIANTS.len() * 14);
+}
