@@ -6,13 +6,16 @@
 //!   of several boards, and the [`BoardUnit`] trait they implement.
 //! - [`kerong_cu`]: Kerong CU lock-control boards.
 //! - [`modbus_rtu`]: Modbus RTU relay-and-input boards.
+//! - [`pcsc_reader`]: contactless cards through pcscd.
 
 pub mod cabinet;
 pub mod kerong_cu;
 pub mod modbus_rtu;
+pub mod pcsc_reader;
 pub mod serial_link;
 
 pub use cabinet::{BoardUnit, Cabinet, ChannelState, Mount};
 pub use kerong_cu::{KerongCu, KerongPolarity};
 pub use modbus_rtu::{ModbusBoard, ModbusLayout};
+pub use pcsc_reader::{PcscReader, PcscSettings, ReaderHealth};
 pub use serial_link::{LinkSettings, SerialLink};
