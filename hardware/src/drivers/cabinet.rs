@@ -51,8 +51,9 @@ pub struct Cabinet {
     mounts: Vec<Mount>,
     /// The return bin's slot, whose drops are counted.
     return_bin: Option<u16>,
-    /// The bin's last item reading and its drop count.
-    bin: Mutex<(bool, u32)>,
+    /// The bin's last item reading (none before the first read) and its
+    /// drop count.
+    bin: Mutex<(Option<bool>, u32)>,
 }
 
 impl std::fmt::Debug for Cabinet {
@@ -85,7 +86,7 @@ impl Cabinet {
         {
             return Err(HwError::new(ErrorKind::InvalidSlot, format!("no board drives the return bin's slot {bin}")));
         }
-        Ok(Self { mounts, return_bin, bin: Mutex::new((false, 0)) })
+        Ok(Self { mounts, return_bin, bin: Mutex::new((None, 0)) })
     }
 
     /// The boards, for `doctor`.
@@ -153,10 +154,11 @@ impl Cabinet {
     /// The bin's drop count after a reading of its item sensor.
     fn count_drop(&self, item_present: bool) -> u32 {
         let mut bin = self.bin.lock().unwrap_or_else(|e| e.into_inner());
-        if item_present && !bin.0 {
+        // A bin already full at start-up is no drop.
+        if item_present && bin.0 == Some(false) {
             bin.1 = bin.1.wrapping_add(1);
         }
-        bin.0 = item_present;
+        bin.0 = Some(item_present);
         bin.1
     }
 }
