@@ -357,6 +357,24 @@ impl Watcher {
     }
 }
 
+/// For `doctor`: whether pcscd answers, and the names of the readers that
+/// match `filter` (an empty list is not an error here; the caller judges).
+pub fn probe(filter: Option<&str>) -> Result<Vec<String>, HwError> {
+    let ctx = Context::establish(Scope::User).map_err(|e| {
+        HwError::new(ErrorKind::NotResponding, format!("pcscd is not reachable ({e}); is the pcscd service running?"))
+    })?;
+    let readers = match ctx.list_readers_owned() {
+        Ok(r) => r,
+        Err(PcscError::NoReadersAvailable) => Vec::new(),
+        Err(e) => return Err(HwError::new(ErrorKind::Other, format!("pcscd cannot list its readers: {e}"))),
+    };
+    Ok(readers
+        .into_iter()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| filter.is_none_or(|f| n.to_lowercase().contains(&f.to_lowercase())))
+        .collect())
+}
+
 /// The card's UID as upper-case hex, or why it could not be had.
 fn read_uid(ctx: &Context, reader: &CString) -> Result<String, String> {
     let card =

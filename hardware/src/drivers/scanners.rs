@@ -287,6 +287,22 @@ pub fn evdev_scanner(path: PathBuf) -> Result<ThreadScanner, HwError> {
 
 use std::io::Read as _;
 
+/// For `doctor`: open a serial scanner's port and close it again.
+pub fn probe_serial(path: &std::path::Path, baud: u32) -> Result<(), HwError> {
+    serialport::new(path.to_string_lossy(), baud)
+        .open()
+        .map(drop)
+        .map_err(|e| HwError::new(ErrorKind::NotResponding, format!("scanner port {}: {e}", path.display())))
+}
+
+/// For `doctor`: open a keyboard-wedge scanner's event device; returns the
+/// name the device gives itself.
+pub fn probe_evdev(path: &std::path::Path) -> Result<String, HwError> {
+    evdev::Device::open(path)
+        .map(|d| d.name().unwrap_or("unnamed input device").to_owned())
+        .map_err(|e| HwError::new(ErrorKind::NotResponding, format!("scanner device {}: {e}", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

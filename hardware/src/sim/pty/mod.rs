@@ -19,10 +19,13 @@
 //!   panel.
 //! - `kerong`: [`KerongSim`], chained Kerong CU boards.
 //! - `modbus`: [`ModbusSim`], Modbus RTU units.
+//! - `world_bus`: [`world_on_kerong`], the simulated world behind Kerong
+//!   boards on a pty with the real driver in front (`demo --hardware pty`).
 
 mod kerong;
 mod modbus;
 mod panel;
+mod world_bus;
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -34,6 +37,7 @@ use std::time::Duration;
 pub use kerong::{KerongSim, KerongSimBoard};
 pub use modbus::{ModbusSim, ModbusSimUnit};
 pub use panel::{MemPanel, Panel};
+pub use world_bus::{world_boards, world_on_kerong};
 
 use crate::codec::kerong_cu::{Decoded, find};
 
