@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
-DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev libpcsclite-dev pcscd vsmartcard-vpcd
+DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev xvfb x11-apps libpcsclite-dev pcscd vsmartcard-vpcd
 STATE_DIR ?= demo-state
 CARGO ?= cargo
 
-.PHONY: deps build demo test lint bench clean
+.PHONY: deps build demo test lint bench bench-ui clean
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
 deps:
@@ -41,6 +41,11 @@ lint:
 bench: deps
 	$(CARGO) run --release --locked --example engine_bench
 	$(CARGO) run --release --locked --example sync_bench
+
+## bench-ui: touch-UI figures in Xvfb (first frame, idle CPU, memory)
+bench-ui: deps
+	$(CARGO) build --release --locked
+	$(CARGO) run --release --locked --example ui_bench
 
 clean:
 	$(CARGO) clean
