@@ -5,7 +5,7 @@ use anyhow::Context;
 use bookstation::config::Config;
 use bookstation::control;
 use bookstation::demo::seed_demo;
-use bookstation::engine::actor::{self, Devices};
+use bookstation::engine::actor;
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
 use bookstation::store::{AsyncStore, CardHasher, Store};
 use bookstation::ui::WindowOptions;
@@ -100,9 +100,10 @@ async fn start(
         seed_demo(&mut store, &world, bookstation::engine::Clock::now(&SystemClock))?;
     }
     let district = super::district::connect(&config, &world).await?;
+    let (board, devices) = super::hardware::build(&config, &world)?;
     let deps = Deps {
         store: AsyncStore::new(store)?,
-        board: Arc::new(world.board()),
+        board: board.clone(),
         district: district.clone(),
         hasher: Arc::new(hasher),
         clock: Arc::new(SystemClock),
@@ -117,11 +118,6 @@ async fn start(
         left_open = report.left_open.len(),
         "start-up recovery done"
     );
-    let devices = Devices {
-        card_reader: world.card_reader().map(|r| Box::new(r) as _),
-        scanner: world.scanner().map(|s| Box::new(s) as _),
-        sim: Some(world),
-    };
     let shutdown = async move {
         tokio::select! {
             () = shutdown_signal() => {},

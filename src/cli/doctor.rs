@@ -99,7 +99,12 @@ fn check_state(config: &Config, report: &mut Report) {
         report.note(&format!("database {} does not exist yet (created on first start)", db.display()));
     }
     match config.hardware.kind {
-        HardwareKind::Mock => {
+        HardwareKind::Devices => {
+            for (ok, what) in super::hardware::probe(config) {
+                if ok { report.ok(&what) } else { report.fail(&what) }
+            }
+        }
+        HardwareKind::Mock | HardwareKind::Pty => {
             let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
             let path = dir.join("world.json");
             if !path.exists() {

@@ -3,6 +3,7 @@
 mod daemon;
 mod district;
 mod doctor;
+mod hardware;
 mod outbox;
 mod sim;
 
@@ -47,6 +48,9 @@ enum Command {
         /// A district server already running (e.g. `bookstation district-sim`), instead of the simulated district started inside the demo.
         #[arg(long, value_name = "URL")]
         district: Option<String>,
+        /// `pty`: the locker board is a simulated Kerong CU bus on a pseudo-terminal, driven by the real serial driver.
+        #[arg(long, value_enum, default_value = "mock")]
+        hardware: DemoHardware,
     },
     /// Serve the simulated district over HTTP (the API of docs/district-api.md, plus /sim/state and /sim/faults).
     DistrictSim {
@@ -110,6 +114,15 @@ fn demo_cards() -> Vec<(String, String)> {
     .collect()
 }
 
+/// What the demo's locker board is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DemoHardware {
+    /// The simulated world, in process.
+    Mock,
+    /// The simulated world behind Kerong CU boards on a pty.
+    Pty,
+}
+
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run { config, headless, demo_books } => {
@@ -127,8 +140,13 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             daemon::run(config, demo_books, screen)?;
         }
-        Command::Demo { headless, state_dir, district: url } => {
+        Command::Demo { headless, state_dir, district: url, hardware } => {
             let mut config = daemon::demo_config(&state_dir)?;
+            if hardware == DemoHardware::Pty {
+                config.hardware.kind = bookstation::config::HardwareKind::Pty;
+                let path = config.kiosk.state_dir.join("bookstation.toml");
+                std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
+            }
             if let Some(url) = url {
                 let token_file = district::demo_token_file(&config.kiosk.state_dir)?;
                 config.district = bookstation::config::DistrictConfig::http(url, token_file);

@@ -8,8 +8,14 @@
 //! the rules serde cannot express live in [`validate`](Config::validate).
 //! The field docs below double as the config reference.
 
+mod devices;
 mod error;
 mod validate;
+
+pub use devices::{
+    BoardConfig, BoardProtocol, CardReaderConfig, CardReaderKind, PrinterConfig, PrinterKind, ScannerConfig,
+    ScannerKind,
+};
 
 pub use error::ConfigError;
 
@@ -253,6 +259,12 @@ impl OfflineConfig {
 pub enum HardwareKind {
     /// The simulated world kept in `state_dir`, for the demo, tests and training.
     Mock,
+    /// The simulated world behind simulated Kerong CU boards on a
+    /// pseudo-terminal, driven by the real serial driver (`demo --hardware pty`).
+    Pty,
+    /// Real devices: `[hardware.card_reader]`, `[[hardware.board]]`,
+    /// `[hardware.scanner]`, `[hardware.printer]`.
+    Devices,
 }
 
 /// `[hardware]`: the cabinet's driver and shape.
@@ -267,6 +279,19 @@ pub struct HardwareConfig {
     pub return_bin_slot: u16,
     /// Books the return bin holds; when full, returns are refused until staff empty it.
     pub return_bin_capacity: u32,
+    /// `kind = "devices"`: the membership card reader; none means cards are
+    /// not read (QR code and member number still work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_reader: Option<CardReaderConfig>,
+    /// `kind = "devices"`: the lock-control boards, together covering every slot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub board: Vec<BoardConfig>,
+    /// `kind = "devices"`: the barcode and QR scanner, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanner: Option<ScannerConfig>,
+    /// `kind = "devices"`: the receipt printer, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<PrinterConfig>,
 }
 
 impl HardwareConfig {
@@ -501,6 +526,10 @@ impl Config {
                 lockers: 40,
                 return_bin_slot: 41,
                 return_bin_capacity: 30,
+                card_reader: None,
+                board: Vec::new(),
+                scanner: None,
+                printer: None,
             },
             district: DistrictConfig::sim(),
             logging: LoggingConfig::default(),

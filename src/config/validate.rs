@@ -100,6 +100,7 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
         );
     }
     at_least(file, "hardware.return_bin_capacity", h.return_bin_capacity.into(), 1)?;
+    super::devices::validate(h, file)?;
 
     // [district]
     let d = &c.district;
