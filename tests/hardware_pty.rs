@@ -98,3 +98,42 @@ fn a_whole_borrow_through_the_pty_board() {
     let world = d.sim(&["world"]);
     assert_eq!(world["world"]["slots"][1]["door_open"], false, "{world}");
 }
+
+#[test]
+fn doctor_probes_each_configured_board_and_fails_on_a_silent_one() {
+    use bookstation_hardware::sim::pty::{KerongSim, KerongSimBoard, MemPanel, PtySim};
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("locker0");
+    // Boards 0 and 1 answer on the bus; board 2 is configured but silent.
+    let panel = std::sync::Arc::new(MemPanel::new(1, 41));
+    panel.set_item(3, true);
+    let boards = vec![
+        KerongSimBoard { address: 0, first_slot: 1, channels: 16 },
+        KerongSimBoard { address: 1, first_slot: 17, channels: 16 },
+    ];
+    let _sim = PtySim::start(&link, KerongSim::new(boards), panel).unwrap();
+    let demo = bookstation::config::Config::demo(dir.path()).to_toml();
+    let start = demo.find("[hardware]").unwrap();
+    let end = start + demo[start..].find("\n[").unwrap() + 1;
+    let port = link.display();
+    let mut hw =
+        String::from("[hardware]\nkind = \"devices\"\nlockers = 40\nreturn_bin_slot = 41\nreturn_bin_capacity = 30\n");
+    for (address, first, slots) in [(0, 1, 16), (1, 17, 16), (2, 33, 9)] {
+        hw += &format!(
+            "[[hardware.board]]\nprotocol = \"kerong\"\nport = \"{port}\"\naddress = {address}\n\
+             first_slot = {first}\nslots = {slots}\ntimeout_ms = 50\nretries = 0\n"
+        );
+    }
+    let config = dir.path().join("bookstation.toml");
+    std::fs::write(&config, format!("{}{hw}\n{}", &demo[..start], &demo[end..])).unwrap();
+    let out = Command::new(BIN).args(["doctor", "--config"]).arg(&config).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("Kerong CU board 0") && text.contains("answers: 16 doors (slots 1-16), 0 open, 1 with"),
+        "{text}"
+    );
+    assert!(text.contains("Kerong CU board 1") && text.contains("slots 17-32"), "{text}");
+    assert!(text.contains("FAIL  Kerong CU board 2") && text.contains("does not answer"), "{text}");
+    assert!(text.contains("card reader: none configured"), "{text}");
+}
