@@ -300,3 +300,25 @@ async fn every_authentication_answer_and_the_inventory_cross_http() {
     let err = district.authenticate(&card, Some(PIN)).await.unwrap_err();
     assert!(matches!(&err, DistrictError::BadAnswer(m) if !m.contains("1000001")), "{err}");
 }
+
+#[tokio::test]
+async fn covers_are_fetched_over_http_into_a_capped_directory() {
+    use bookstation::district::District;
+    use bookstation::district::covers::CoverCache;
+    let server = serve(SimDistrict::demo(K), None).await;
+    let district = client(&server, Duration::from_secs(2));
+    let inventory = district.inventory().await.unwrap();
+    let with_cover = inventory.items.iter().filter(|i| i.cover_url.is_some()).count();
+    assert!(with_cover >= 2, "the demo has covers");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = CoverCache::new(dir.path().join("covers"), 1 << 20);
+    let first = cache.refresh(&district, &inventory).await;
+    assert_eq!((first.fetched, first.failed), (with_cover, 0));
+    let png = std::fs::read(dir.path().join("covers/MP0001.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let again = cache.refresh(&district, &inventory).await;
+    assert_eq!((again.fetched, again.cached), (0, with_cover), "cached covers are not fetched again");
+    // A cap smaller than two covers keeps one.
+    let small = CoverCache::new(dir.path().join("covers"), u64::try_from(png.len() + 1).unwrap());
+    assert_eq!(small.trim().unwrap(), with_cover - 1);
+}

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use bookstation::config::{Config, DistrictKind};
 use bookstation::demo::SimNetwork;
+use bookstation::district::covers::CoverCache;
 use bookstation::district::http::{read_ca_file, read_token_file};
 use bookstation::district::seed::DEMO_KIOSK_ID;
 use bookstation::district::server::{ServerOptions, load_sim};
@@ -54,7 +55,10 @@ pub async fn connect(config: &Config, world: &SimWorld) -> anyhow::Result<Arc<dy
             HttpSettings { url, token, ca_pem, timeout: d.timeout(), kiosk_id: config.kiosk.id.clone() }
         }
     };
-    let http = HttpDistrict::new(settings)?;
+    let http = Arc::new(HttpDistrict::new(settings)?);
+    let covers = CoverCache::new(config.kiosk.state_dir.join("covers"), d.cover_cache_mib.saturating_mul(1 << 20));
+    // Fetches on its own, so a slow cover never holds up the engine.
+    tokio::spawn(covers.run(http.clone(), Duration::from_secs(d.inventory_refresh_secs)));
     Ok(Arc::new(SimNetwork::new(http, world.clone())))
 }
 

@@ -361,6 +361,10 @@ pub struct DistrictConfig {
     /// How often the kiosk's inventory and holds are fetched again.
     #[serde(default = "default_inventory_refresh")]
     pub inventory_refresh_secs: u64,
+    /// Cover images fetched for the touch screen are kept in
+    /// `state_dir/covers` up to this many MiB; the oldest go first.
+    #[serde(default = "default_cover_cache_mib")]
+    pub cover_cache_mib: u64,
 }
 
 impl DistrictConfig {
@@ -382,6 +386,7 @@ impl DistrictConfig {
             retry_min_secs: default_retry_min(),
             retry_max_secs: default_retry_max(),
             inventory_refresh_secs: default_inventory_refresh(),
+            cover_cache_mib: default_cover_cache_mib(),
         }
     }
 
@@ -411,6 +416,9 @@ fn default_retry_max() -> u64 {
 }
 fn default_inventory_refresh() -> u64 {
     900
+}
+fn default_cover_cache_mib() -> u64 {
+    64
 }
 
 /// Which Slint backend draws the kiosk window.

@@ -140,6 +140,7 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
         );
     }
     within(file, "district.inventory_refresh_secs", d.inventory_refresh_secs, 60..=86_400)?;
+    within(file, "district.cover_cache_mib", d.cover_cache_mib, 1..=4096)?;
 
     // [logging]
     check_log_level(&c.logging.level).map_err(|message| ConfigError::invalid(file, "logging.level", message))?;

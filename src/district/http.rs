@@ -189,8 +189,35 @@ impl HttpDistrict {
         self.base.join(path).map_err(|e| DistrictError::BadAnswer(format!("cannot build the URL for {path}: {e}")))
     }
 
+    /// A cover image: `url` as the inventory gave it, relative ones resolved
+    /// against the server's URL. The same HTTPS rule applies; the device
+    /// token goes only to the district's own host. At most
+    /// [`super::covers::MAX_COVER_BYTES`].
+    pub async fn cover(&self, url: &str) -> Result<Vec<u8>, DistrictError> {
+        let full = self.base.join(url).map_err(|e| DistrictError::BadAnswer(format!("cover URL: {e}")))?;
+        check_url(full.as_str()).map_err(|e| DistrictError::BadAnswer(e.to_string()))?;
+        let own = full.origin() == self.base.origin();
+        let request = self.client.get(full);
+        let request = if own { request.bearer_auth(&self.token) } else { request };
+        let response = self.check(request.send().await.map_err(transport_error)?)?;
+        let limit = super::covers::MAX_COVER_BYTES;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(DistrictError::BadAnswer(format!("cover larger than {limit} bytes")));
+        }
+        let body = response.bytes().await.map_err(transport_error)?;
+        if body.len() > limit {
+            return Err(DistrictError::BadAnswer(format!("cover larger than {limit} bytes")));
+        }
+        Ok(body.to_vec())
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, DistrictError> {
         let response = request.bearer_auth(&self.token).send().await.map_err(transport_error)?;
+        self.check(response)
+    }
+
+    /// A 2xx answer, or the error its status means.
+    fn check(&self, response: reqwest::Response) -> Result<reqwest::Response, DistrictError> {
         let status = response.status();
         if status.is_success() {
             return Ok(response);

@@ -10,6 +10,7 @@
 //! - [`server`]: [`SimServer`], the simulator served over HTTP with switchable
 //!   faults (`bookstation district-sim`).
 //! - [`sync`]: the sync worker that delivers the outbox, one batch at a time.
+//! - [`covers`]: cover images fetched into a size-capped directory for the UI.
 //! - [`sim`]: [`SimDistrict`], an in-memory district for the demo and tests.
 //! - [`seed`]: the demo's patrons, books, loans and holds.
 //!
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub mod api;
+pub mod covers;
 pub mod http;
 pub mod seed;
 pub mod server;

@@ -336,6 +336,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/kiosks/{kiosk_id}/inventory", get(inventory))
         .route(api::EVENTS, post(events))
         .route(api::HEARTBEAT, post(heartbeat))
+        .route("/covers/{name}", get(cover))
         .route("/sim/state", get(sim_state))
         .route("/sim/faults", get(get_faults).post(post_faults))
         .with_state(shared)
@@ -493,6 +494,20 @@ async fn heartbeat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
         return *r;
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// A demo cover: a plain colour picked from the name (the demo seed's
+/// `cover_url`s are `covers/MP0001.png` …, relative to the server).
+async fn cover(UrlPath(name): UrlPath<String>) -> Response {
+    if super::covers::file_name(&name).as_deref() != Some(name.as_str()) || !name.ends_with(".png") {
+        return error(StatusCode::NOT_FOUND, "no such cover");
+    }
+    let hash = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let [r, g, b, _] = hash.to_le_bytes();
+    let png = super::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]);
+    let mut response = Response::new(Body::from(png));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    response
 }
 
 async fn sim_state(State(shared): State<Arc<Shared>>) -> Response {
