@@ -520,3 +520,13 @@ async fn recovery_of_returns_follows_the_chute_counter() {
     let kinds = k.event_kinds().await;
     assert_eq!(kinds, vec!["return", "alarm"], "an unconfirmed return is flagged for staff");
 }
+
+#[tokio::test]
+async fn a_language_chosen_before_the_card_carries_into_the_session() {
+    let mut k = Kiosk::new().await;
+    k.act(json!({"action": "language", "language": "en"})).await;
+    k.login(GOOD).await;
+    assert_eq!((k.screen().as_str(), k.view()["language"].as_str()), ("home", Some("en")));
+    k.act(json!({"action": "logout"})).await;
+    assert_eq!(k.view()["language"], "ko", "the next patron starts in the kiosk's language");
+}

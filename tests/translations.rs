@@ -50,10 +50,10 @@ fn po(path: &Path) -> BTreeMap<String, String> {
     for line in text.lines() {
         if let Some(v) = unquote(line, "msgid") {
             id = Some(v);
-        } else if let (Some(v), Some(k)) = (unquote(line, "msgstr"), id.take()) {
-            if !k.is_empty() {
-                map.insert(k, v);
-            }
+        } else if let (Some(v), Some(k)) = (unquote(line, "msgstr"), id.take())
+            && !k.is_empty()
+        {
+            map.insert(k, v);
         }
     }
     map

@@ -125,4 +125,6 @@ fn staff_pin_and_open_a_door() {
     assert!(ui.k.world.snapshot().slots[2].door_open);
     ui.press("Sync queue");
     assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox");
+    ui.press("Sync now");
+    assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox", "sync now keeps the queue in view");
 }

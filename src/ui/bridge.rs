@@ -53,7 +53,7 @@ fn page(screen: Screen) -> Page {
 fn hue(id: &str) -> f32 {
     let h = id.bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
     // The low bits of FNV follow the last byte too closely: mix in the high ones.
-    ((h ^ (h >> 16)).wrapping_mul(0x45d9_f3b) % 360) as f32 / 360.0
+    ((h ^ (h >> 16)).wrapping_mul(0x045d_9f3b) % 360) as f32 / 360.0
 }
 
 fn slot_int(slot: Option<SlotNo>) -> i32 {
@@ -104,6 +104,7 @@ impl Bridge {
         api.on_pickup_holds(send(|| Action::PickupHolds));
         api.on_unload_bin(send(|| Action::UnloadBin));
         api.on_show_outbox(send(|| Action::Outbox));
+        api.on_sync_now(send(|| Action::SyncNow));
         let item = |f: fn(crate::domain::ItemId) -> Action| {
             let sink = self.sink.clone();
             move |id: SharedString| sink(f(crate::domain::ItemId::new(id.as_str())))

@@ -166,4 +166,5 @@ KO = {
 "Open kiosk": "운영 재개",
 "Close kiosk": "운영 중지",
 "Sync queue": "전송 대기열",
+"Sync now": "지금 전송",
 }
