@@ -530,3 +530,26 @@ async fn a_language_chosen_before_the_card_carries_into_the_session() {
     k.act(json!({"action": "logout"})).await;
     assert_eq!(k.view()["language"], "ko", "the next patron starts in the kiosk's language");
 }
+
+#[tokio::test]
+async fn a_loan_prints_a_receipt_where_a_printer_is_configured() {
+    let mut k = Kiosk::new().await;
+    let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = printed.clone();
+    k.runner.set_printer(std::sync::Arc::new(move |heading: &str, lines: &[String]| {
+        let mut out = sink.lock().map_err(|e| e.to_string())?;
+        out.push(heading.to_owned());
+        out.extend(lines.iter().cloned());
+        Ok(())
+    }));
+    k.login(GOOD).await;
+    k.act(json!({"action": "browse"})).await;
+    k.select("MP0001").await;
+    k.act(json!({"action": "confirm"})).await;
+    k.act(json!({"action": "confirm"})).await;
+    k.take(1).await;
+    k.close(1).await;
+    let printed = printed.lock().unwrap().clone();
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    assert!(printed[1].contains("홍길동전") && printed[1].contains("2026-12-14"), "{printed:?}");
+}

@@ -110,6 +110,17 @@ async fn start(
         district_timeout: Duration::from_secs(config.district.timeout_secs),
     };
     let (mut runner, report) = Runner::start(EngineSettings::from_config(&config), deps).await?;
+    if let Some(p) = &config.hardware.printer {
+        let printer = bookstation_hardware::drivers::escpos_printer::EscPosPrinter::new(&p.path, p.baud);
+        runner.set_printer(std::sync::Arc::new(move |heading: &str, lines: &[String]| {
+            let receipt = bookstation_hardware::drivers::escpos_printer::Receipt {
+                heading: heading.to_owned(),
+                lines: lines.to_vec(),
+                footer: "마포구립도서관 · Mapo-gu libraries".to_owned(),
+            };
+            printer.print(&receipt).map_err(|e| e.to_string())
+        }));
+    }
     runner.set_inventory_refresh(Duration::from_secs(config.district.inventory_refresh_secs));
     let (sync_store, sync_now) = (runner.deps().store.clone(), runner.sync_trigger());
     tracing::info!(

@@ -67,6 +67,12 @@ pub enum Effect {
     },
     /// Read the outbox for the staff screen → `Input::OutboxLoaded`.
     LoadOutbox,
+    /// Print the receipt of a loan where a printer is configured; no answer
+    /// (a failed print is logged, the loan stands).
+    PrintReceipt {
+        heading: String,
+        lines: Vec<String>,
+    },
     /// Wake the sync worker: send now, back-off forgotten → no answer.
     SyncNow,
 }

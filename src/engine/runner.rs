@@ -34,7 +34,12 @@ pub struct Deps {
 /// a guard against a flow that never settles.
 const MAX_STEPS: usize = 1_000;
 
+/// Prints a receipt: heading and lines. Blocking; run off the engine's task.
+pub type Printer = Arc<dyn Fn(&str, &[String]) -> Result<(), String> + Send + Sync>;
+
 pub struct Runner {
+    /// Where receipts go, when a printer is configured.
+    printer: Option<Printer>,
     engine: Engine,
     deps: Deps,
     /// The last sensor reading, to turn polls into changes.
@@ -87,6 +92,7 @@ impl Runner {
         let engine = Engine::new(settings, snapshot, now);
         let (views, _) = watch::channel(engine.view());
         let mut runner = Self {
+            printer: None,
             engine,
             deps,
             sensors,
@@ -98,6 +104,11 @@ impl Runner {
         };
         runner.refresh_inventory().await;
         Ok((runner, report))
+    }
+
+    /// Print receipts from now on.
+    pub fn set_printer(&mut self, printer: Printer) {
+        self.printer = Some(printer);
     }
 
     pub fn view(&self) -> ViewState {
@@ -313,6 +324,17 @@ impl Runner {
             ),
             Effect::SyncNow => {
                 self.sync_now.notify_one();
+                vec![]
+            }
+            Effect::PrintReceipt { heading, lines } => {
+                if let Some(printer) = self.printer.clone() {
+                    let printed = tokio::task::spawn_blocking(move || printer(&heading, &lines)).await;
+                    match printed {
+                        Ok(Ok(())) => tracing::info!("receipt printed"),
+                        Ok(Err(e)) => tracing::warn!(error = %e, "receipt not printed"),
+                        Err(e) => tracing::warn!(error = %e, "receipt printer task failed"),
+                    }
+                }
                 vec![]
             }
             Effect::LoadOutbox => stored(

@@ -93,7 +93,7 @@ impl Engine {
             let State::Dispensing(d) = &mut self.state else { return };
             let Some(pick) = d.current().cloned() else {
                 let lines = std::mem::take(&mut d.lines);
-                self.finish_dispense(lines);
+                self.finish_dispense(lines, fx);
                 return;
             };
             let usable =
@@ -118,7 +118,14 @@ impl Engine {
         }
     }
 
-    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>) {
+    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>, fx: &mut Vec<Effect>) {
+        let lent: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.due_date.as_ref().map(|due| format!("{} [{}] ~{due}", l.title, l.item_id)))
+            .collect();
+        if !lent.is_empty() {
+            fx.push(Effect::PrintReceipt { heading: self.settings.kiosk_name.clone(), lines: lent });
+        }
         let until = self.now.plus_millis(self.settings.receipt_ms);
         self.last_activity = self.now;
         self.state = State::Receipt { lines, until };
