@@ -71,6 +71,13 @@ pub trait CardReader: Send {
     /// [`Disconnected`](crate::ErrorKind::Disconnected) means no more events
     /// will come from this handle.
     async fn next_event(&mut self) -> Result<CardEvent, HwError>;
+
+    /// True when this reader announces each physical reader with
+    /// [`CardEvent::ReaderAdded`] (PC/SC), so that none announced yet means
+    /// none is plugged in. A simulated reader is always there.
+    fn announces_readers(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

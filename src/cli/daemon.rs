@@ -1,6 +1,7 @@
 //! Start-up and shutdown of the daemon: open the state, recover, start the
 //! engine, serve the control socket, stop cleanly on SIGTERM or Ctrl-C.
 
+use super::service;
 use anyhow::Context;
 use bookstation::config::Config;
 use bookstation::control;
@@ -34,13 +35,6 @@ fn create_state_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating the state directory {}", dir.display()))
 }
 
-/// Logs go to stderr; the level comes from `RUST_LOG`, else the config.
-fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-}
-
 /// What the daemon shows on the screen, if anything.
 pub enum Screen {
     Headless,
@@ -48,18 +42,22 @@ pub enum Screen {
 }
 
 pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
-    init_logging(&config.logging.level);
+    service::init_logging(&config.logging.level);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = runtime.block_on(start(config, demo, stopped))?;
     if let Screen::Window(options) = screen {
-        // Slint's event loop runs on this thread until the kiosk window closes.
-        let shown = bookstation::ui::run_windows(running.engine.clone(), runtime.handle().clone(), options);
+        // Slint's event loop runs on this thread until the kiosk window closes;
+        // systemd hears "ready" once the window is up.
+        let on_shown = || service::ready("serving patrons");
+        let shown = bookstation::ui::run_windows(running.engine.clone(), runtime.handle().clone(), options, on_shown);
         let _ = stop.send(());
         if let Err(e) = shown {
             runtime.block_on(running.stop());
             return Err(e.into());
         }
+    } else {
+        service::ready("serving patrons (no screen)");
     }
     runtime.block_on(running.stop());
     Ok(())
@@ -70,6 +68,7 @@ struct Running {
     engine: bookstation::engine::actor::EngineHandle,
     task: tokio::task::JoinHandle<()>,
     server: tokio::task::JoinHandle<()>,
+    watchdog: Option<tokio::task::JoinHandle<()>>,
     socket: std::path::PathBuf,
 }
 
@@ -80,6 +79,9 @@ impl Running {
             tracing::error!(error = %e, "the engine task failed");
         }
         self.server.abort();
+        if let Some(w) = self.watchdog {
+            w.abort();
+        }
         let _ = std::fs::remove_file(&self.socket);
         tracing::info!("stopped");
     }
@@ -122,7 +124,8 @@ async fn start(
         }));
     }
     runner.set_inventory_refresh(Duration::from_secs(config.district.inventory_refresh_secs));
-    let (sync_store, sync_now) = (runner.deps().store.clone(), runner.sync_trigger());
+    let (sync_store, sync_now, faults) =
+        (runner.deps().store.clone(), runner.sync_trigger(), runner.subscribe_faults());
     tracing::info!(
         completed = report.completed.len(),
         cancelled = report.cancelled.len(),
@@ -134,15 +137,20 @@ async fn start(
             () = shutdown_signal() => {},
             _ = window_closed => tracing::info!("kiosk window closed"),
         }
+        service::stopping();
     };
     let (engine, task) = actor::spawn(runner, devices, shutdown);
-    super::district::spawn_sync(&config, sync_store, district, engine.clone(), sync_now);
+    super::district::spawn_sync(&config, sync_store, district, engine.clone(), sync_now, faults);
+    let watchdog = service::watchdog_period().map(|period| {
+        tracing::info!(period_ms = period.as_millis(), "systemd watchdog on");
+        service::spawn_watchdog(engine.clone(), period)
+    });
     let socket = control::socket_path(&state_dir);
     let listener = control::bind(&socket).await.with_context(|| format!("binding {}", socket.display()))?;
     let server = tokio::spawn(control::serve(listener, engine.clone()));
     // Scripts and tests wait for this line on stdout.
     println!("bookstation: ready; control socket {}", socket.display());
-    Ok(Running { engine, task, server, socket })
+    Ok(Running { engine, task, server, watchdog, socket })
 }
 
 async fn shutdown_signal() {

@@ -85,8 +85,10 @@ pub fn spawn_sync(
     district: Arc<dyn District>,
     engine: EngineHandle,
     wake: Arc<Notify>,
+    faults: tokio::sync::watch::Receiver<Vec<bookstation::domain::Fault>>,
 ) {
-    let worker = SyncWorker::new(store, district, sync_settings(config));
+    let mut worker = SyncWorker::new(store, district, sync_settings(config));
+    worker.set_faults(faults);
     let mut reachable = worker.reachability();
     // Runs until the runtime stops with the daemon.
     tokio::spawn(worker.run(|| SystemClock.now(), wake, std::future::pending()));

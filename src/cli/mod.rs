@@ -5,7 +5,9 @@ mod district;
 mod doctor;
 mod hardware;
 mod outbox;
+mod service;
 mod sim;
+mod status;
 
 use anyhow::Context;
 use bookstation::config::{Config, UiBackend};
@@ -90,6 +92,18 @@ enum Command {
         #[arg(long)]
         state_dir: Option<PathBuf>,
     },
+    /// Ask the running daemon how the kiosk is: screen, district, outbox and open faults (what the heartbeat reports). Exit 0: no fault; 2: faults; 1: the daemon could not be asked.
+    Status {
+        /// The daemon's config (its state directory holds the control socket).
+        #[arg(long, default_value = "/etc/bookstation/bookstation.toml", conflicts_with = "state_dir")]
+        config: PathBuf,
+        /// Ask the daemon of this state directory instead (e.g. the demo's).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Print the health as JSON (the heartbeat's body).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a staff PIN's Argon2 hash for the config's `pin_argon2` (the PIN is read from stdin).
     HashPin {
         /// Also print the `card_sha256` digest of this staff card UID (hex, as the reader reports it).
@@ -173,6 +187,13 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim { state_dir, command } => return sim::run(&state_dir, command),
         Command::Outbox { state_dir, command } => outbox::run(&state_dir, command)?,
         Command::Doctor { config, state_dir } => return doctor::run(config, state_dir),
+        Command::Status { config, state_dir, json } => {
+            let state_dir = match state_dir {
+                Some(dir) => dir,
+                None => Config::load(&config)?.kiosk.state_dir,
+            };
+            return status::run(&state_dir, json);
+        }
         Command::HashPin { card } => {
             let mut pin = String::new();
             std::io::stdin().read_line(&mut pin).context("reading the PIN from stdin")?;

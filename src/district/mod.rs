@@ -17,7 +17,7 @@
 //! **Architecture invariant:** a district answer is converted to domain types
 //! here ([`PatronStatus`], [`Item`]); the engine never sees a protocol detail.
 
-use crate::domain::{Credential, EventBody, Item, ItemId, PatronId, PatronStatus, Timestamp};
+use crate::domain::{Credential, EventBody, Fault, Item, ItemId, PatronId, PatronStatus, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -164,8 +164,8 @@ pub struct Health {
     pub queue_depth: u64,
     /// Age of the oldest undelivered event, `None` when the queue is empty.
     pub oldest_pending_age_secs: Option<u64>,
-    /// Open faults in words staff understand (jammed door, board not responding).
-    pub faults: Vec<String>,
+    /// Open faults: a code to act on, the door, a sentence for people.
+    pub faults: Vec<Fault>,
     /// Daemon version, so the district knows what each kiosk runs.
     pub version: String,
 }

@@ -718,7 +718,7 @@ mod tests {
             kiosk_id: K.into(),
             queue_depth: 3,
             oldest_pending_age_secs: Some(90),
-            faults: vec!["door 7 jammed".into()],
+            faults: vec![crate::domain::Fault::new(crate::domain::FaultCode::DoorJammed, Some(7))],
             version: "0.1.0".into(),
         };
         sim.heartbeat(&Health::default()).await.unwrap();

@@ -25,6 +25,7 @@
 
 use super::{District, DistrictError, EventOutcome, Health, SubmittedEvent};
 use crate::domain::Timestamp;
+use crate::domain::{Fault, health};
 use crate::store::{AsyncStore, OutboxEvent, Store, StoreError};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -109,6 +110,8 @@ pub struct SyncWorker {
     rng: StdRng,
     /// Whether the district answered the last call (`None` before any).
     reachable: watch::Sender<Option<bool>>,
+    /// The engine's and the devices' open faults, for the heartbeat.
+    faults: watch::Receiver<Vec<Fault>>,
 }
 
 impl SyncWorker {
@@ -119,7 +122,13 @@ impl SyncWorker {
     /// With a given random source, so a test's back-off is reproducible.
     pub fn with_rng(store: AsyncStore, district: Arc<dyn District>, settings: SyncSettings, rng: StdRng) -> Self {
         let (reachable, _) = watch::channel(None);
-        Self { store, district, settings, rng, reachable }
+        let (_, faults) = watch::channel(Vec::new());
+        Self { store, district, settings, rng, reachable, faults }
+    }
+
+    /// Where the heartbeat reads the engine's and the devices' faults.
+    pub fn set_faults(&mut self, faults: watch::Receiver<Vec<Fault>>) {
+        self.faults = faults;
     }
 
     /// Whether the district answered the worker's last call: `Some(false)`
@@ -198,12 +207,13 @@ impl SyncWorker {
         let kiosk_id = self.settings.kiosk_id.clone();
         let version = self.settings.version.clone();
         let retention = self.settings.patron_retention;
+        let faults = self.faults.borrow().clone();
         let health = db(&self.store, move |s| {
             if let Some(keep) = retention {
                 let before = now.plus_millis(-i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
                 s.scrub_patron_identity(before)?;
             }
-            health(s, kiosk_id, version, now)
+            health_report(s, kiosk_id, version, faults, now)
         })
         .await?;
         let call = self.district.heartbeat(&health);
@@ -311,30 +321,24 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The kiosk's health from the store: queue depth, oldest pending age,
-/// faults staff would want to see on the district's dashboard.
-fn health(s: &mut Store, kiosk_id: String, version: String, now: Timestamp) -> Result<Health, StoreError> {
+/// The kiosk's health: the faults the engine and the devices report, plus
+/// the outbox's (queue depth, oldest pending age, rejected events) from the
+/// store. The heartbeat and `bookstation status` both show this.
+pub fn health_report(
+    s: &mut Store,
+    kiosk_id: String,
+    version: String,
+    mut faults: Vec<Fault>,
+    now: Timestamp,
+) -> Result<Health, StoreError> {
     let stats = s.outbox_stats()?;
-    let mut faults = Vec::new();
-    if s.kiosk_out_of_service()? {
-        faults.push("kiosk out of service".to_owned());
-    }
-    for slot in s.slots()? {
-        if let Some(fault) = &slot.fault {
-            faults.push(format!("door {}: {fault}", slot.no.0));
-        }
-        if slot.out_of_service {
-            faults.push(format!("door {}: out of service", slot.no.0));
-        }
-    }
-    if stats.rejected > 0 {
-        faults.push(format!("{} events rejected by the district, waiting for staff", stats.rejected));
-    }
+    let oldest_pending_age_secs = stats.oldest_pending_at.map(|at| u64::try_from(now.since(at) / 1000).unwrap_or(0));
+    faults.extend(health::outbox_faults(oldest_pending_age_secs, stats.rejected));
     Ok(Health {
         kiosk_id,
         queue_depth: stats.pending,
-        oldest_pending_age_secs: stats.oldest_pending_at.map(|at| u64::try_from(now.since(at) / 1000).unwrap_or(0)),
-        faults,
+        oldest_pending_age_secs,
+        faults: health::normalise(faults),
         version,
     })
 }
@@ -451,5 +455,22 @@ mod tests {
         assert_eq!((hb.queue_depth, hb.oldest_pending_age_secs), (2, Some(90)));
         assert_eq!(hb.kiosk_id, DEMO_KIOSK_ID);
         assert!(hb.faults.is_empty(), "{:?}", hb.faults);
+    }
+
+    #[tokio::test]
+    async fn the_heartbeat_carries_device_faults_and_an_old_backlog() {
+        use crate::domain::FaultCode;
+        let (mut w, sim, _store) = setup(1).await;
+        let (tx, rx) = watch::channel(vec![Fault::new(FaultCode::DoorLeftOpen, Some(4))]);
+        w.set_faults(rx);
+        let later = T0.plus_secs(health::BACKLOG_FAULT_AFTER_SECS + 60);
+        w.heartbeat_once(later).await.unwrap().unwrap();
+        let codes: Vec<_> = sim.state().last_heartbeat.unwrap().faults.iter().map(|f| (f.code, f.slot)).collect();
+        assert_eq!(codes, [(FaultCode::DoorLeftOpen, Some(4)), (FaultCode::OutboxBacklog, None)]);
+        // The door was shut and the event delivered: the next heartbeat is clean.
+        tx.send_replace(Vec::new());
+        w.sync_once(later).await.unwrap();
+        w.heartbeat_once(later).await.unwrap().unwrap();
+        assert!(sim.state().last_heartbeat.unwrap().faults.is_empty());
     }
 }

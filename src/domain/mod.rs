@@ -6,6 +6,7 @@
 
 mod credential;
 mod event;
+pub mod health;
 mod ids;
 mod item;
 mod patron;
@@ -19,6 +20,7 @@ mod time;
 
 pub use credential::{Credential, QrPattern};
 pub use event::{AlarmKind, EventBody};
+pub use health::{Fault, FaultCode};
 pub use ids::{CardHash, ItemId, PatronId, SlotNo};
 pub use item::Item;
 pub use patron::{CachedPatron, Hold, PatronStatus, Standing};

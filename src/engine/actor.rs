@@ -5,8 +5,11 @@
 use super::input::{Action, Input};
 use super::runner::Runner;
 use super::view::ViewState;
+use crate::district::Health;
+use crate::domain::FaultCode;
 use bookstation_hardware::{CardEvent, CardReader, HwError, Scanner, SimWorld, WorldSnapshot};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -64,6 +67,8 @@ fn yes() -> bool {
 pub enum ControlRequest {
     Action(Action),
     Sim(SimCommand),
+    /// `{"status": true}`: the kiosk's health (what `bookstation status` prints).
+    Status,
 }
 
 impl ControlRequest {
@@ -72,12 +77,15 @@ impl ControlRequest {
     pub fn parse(line: &str) -> Result<Self, String> {
         let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
         let object = value.as_object().ok_or("expected a JSON object such as {\"action\":\"browse\"}")?;
+        if object.contains_key("status") {
+            return Ok(Self::Status);
+        }
         if object.contains_key("action") {
             serde_json::from_value(value).map(Self::Action).map_err(|e| format!("bad action: {e}"))
         } else if object.contains_key("sim") {
             serde_json::from_value(value).map(Self::Sim).map_err(|e| format!("bad sim command: {e}"))
         } else {
-            Err("expected an object with an \"action\" or a \"sim\" field".into())
+            Err("expected an object with an \"action\", \"sim\" or \"status\" field".into())
         }
     }
 }
@@ -92,17 +100,25 @@ pub struct ControlReply {
     pub view: Option<ViewState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub world: Option<WorldSnapshot>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Health>,
 }
 
 impl ControlReply {
     pub fn error(message: impl Into<String>) -> Self {
-        Self { ok: false, error: Some(message.into()), view: None, world: None }
+        Self { ok: false, error: Some(message.into()), view: None, world: None, status: None }
+    }
+
+    fn view(view: ViewState) -> Self {
+        Self { ok: true, error: None, view: Some(view), world: None, status: None }
     }
 }
 
 pub enum Command {
     Input(Input),
     Control(ControlRequest, oneshot::Sender<ControlReply>),
+    /// The watchdog's "are you alive?": answered after a store probe.
+    Alive(oneshot::Sender<Result<(), String>>),
 }
 
 /// The way in to a running engine: send inputs and control requests, watch
@@ -129,6 +145,14 @@ impl EngineHandle {
     pub fn views(&self) -> watch::Receiver<ViewState> {
         self.views.clone()
     }
+
+    /// Ask the engine to prove it turns and its store answers. An engine
+    /// stuck anywhere never answers; the caller bounds the wait.
+    pub async fn alive(&self) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Command::Alive(reply)).await.map_err(|_| "the engine has stopped".to_owned())?;
+        answer.await.map_err(|_| "the engine has stopped".to_owned())?
+    }
 }
 
 /// The devices the actor reads events from.
@@ -137,6 +161,25 @@ pub struct Devices {
     pub scanner: Option<Box<dyn Scanner>>,
     /// The simulated world, when the hardware is simulated.
     pub sim: Option<SimWorld>,
+}
+
+/// What the actor knows of the card readers, for the health report.
+#[derive(Default)]
+struct Readers {
+    /// Readers announced and not removed (PC/SC names them).
+    present: BTreeSet<String>,
+    /// The reader's driver stopped for good.
+    gone: bool,
+}
+
+impl Readers {
+    fn fault(&self, devices: &Devices) -> Option<String> {
+        if self.gone {
+            return Some("its driver stopped".to_owned());
+        }
+        let announces = devices.card_reader.as_ref().is_some_and(|r| r.announces_readers());
+        (announces && self.present.is_empty()).then(|| "none plugged in".to_owned())
+    }
 }
 
 /// Start the actor task; it ends when `shutdown` completes or every handle is dropped.
@@ -178,6 +221,8 @@ async fn run(
     let mut inventory = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     inventory.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
+    let mut readers = Readers::default();
+    runner.set_device_fault(FaultCode::CardReaderMissing, readers.fault(&devices));
     loop {
         let sleep = deadline_sleep(&runner);
         tokio::select! {
@@ -186,11 +231,16 @@ async fn run(
                 None => break,
                 Some(Command::Input(input)) => runner.feed(input).await,
                 Some(Command::Control(request, reply)) => {
-                    let answer = control(&mut runner, &mut devices, request).await;
+                    let answer = control(&mut runner, &mut devices, &mut readers, request).await;
                     let _ = reply.send(answer);
                 }
+                Some(Command::Alive(reply)) => {
+                    let _ = reply.send(runner.probe_store().await.map_err(|e| e.to_string()));
+                }
             },
-            event = next_card(&mut devices.card_reader) => on_card(&mut runner, &mut devices, event).await,
+            event = next_card(&mut devices.card_reader) => {
+                on_card(&mut runner, &mut devices, &mut readers, event).await;
+            }
             scan = next_scan(&mut devices.scanner) => on_scan(&mut runner, &mut devices, scan).await,
             () = sleep => runner.tick().await,
             _ = poll.tick() => runner.poll_sensors().await,
@@ -208,14 +258,26 @@ fn deadline_sleep(runner: &Runner) -> tokio::time::Sleep {
     tokio::time::sleep(wait)
 }
 
-async fn on_card(runner: &mut Runner, devices: &mut Devices, event: Result<CardEvent, HwError>) {
+async fn on_card(runner: &mut Runner, devices: &mut Devices, readers: &mut Readers, event: Result<CardEvent, HwError>) {
     match event {
         Ok(CardEvent::Tapped { uid }) => runner.feed(Input::CardTapped(uid)).await,
-        Ok(other) => tracing::debug!(event = ?other, "card reader"),
+        Ok(CardEvent::Removed) => {}
+        Ok(CardEvent::ReaderAdded { name }) => {
+            tracing::info!(reader = %name, "card reader connected");
+            readers.present.insert(name);
+        }
+        Ok(CardEvent::ReaderRemoved { name }) => {
+            tracing::warn!(reader = %name, "card reader disconnected");
+            readers.present.remove(&name);
+        }
         Err(e) => {
             tracing::error!(error = %e, "card reader failed; no more card events");
-            devices.card_reader = None;
+            readers.gone = true;
         }
+    }
+    runner.set_device_fault(FaultCode::CardReaderMissing, readers.fault(devices));
+    if readers.gone {
+        devices.card_reader = None;
     }
 }
 
@@ -225,28 +287,40 @@ async fn on_scan(runner: &mut Runner, devices: &mut Devices, scan: Result<String
         Err(e) => {
             tracing::error!(error = %e, "scanner failed; no more scans");
             devices.scanner = None;
+            runner.set_device_fault(FaultCode::ScannerMissing, Some(e.to_string()));
         }
     }
 }
 
 /// Feed whatever the simulated devices already have queued, so a control
 /// request's answer shows its effect.
-async fn drain_devices(runner: &mut Runner, devices: &mut Devices) {
+async fn drain_devices(runner: &mut Runner, devices: &mut Devices, readers: &mut Readers) {
     loop {
         tokio::select! {
             biased;
-            event = next_card(&mut devices.card_reader) => on_card(runner, devices, event).await,
+            event = next_card(&mut devices.card_reader) => on_card(runner, devices, readers, event).await,
             scan = next_scan(&mut devices.scanner) => on_scan(runner, devices, scan).await,
             () = std::future::ready(()) => break,
         }
     }
 }
 
-async fn control(runner: &mut Runner, devices: &mut Devices, request: ControlRequest) -> ControlReply {
+async fn control(
+    runner: &mut Runner,
+    devices: &mut Devices,
+    readers: &mut Readers,
+    request: ControlRequest,
+) -> ControlReply {
     let command = match request {
         ControlRequest::Action(action) => {
             runner.feed(Input::Action(action)).await;
-            return ControlReply { ok: true, error: None, view: Some(runner.view()), world: None };
+            return ControlReply::view(runner.view());
+        }
+        ControlRequest::Status => {
+            return match runner.health().await {
+                Ok(health) => ControlReply { status: Some(health), ..ControlReply::view(runner.view()) },
+                Err(e) => ControlReply::error(format!("the store failed while building the status: {e}")),
+            };
         }
         ControlRequest::Sim(command) => command,
     };
@@ -284,12 +358,12 @@ async fn control(runner: &mut Runner, devices: &mut Devices, request: ControlReq
     if let Err(e) = done {
         return ControlReply::error(e.to_string());
     }
-    drain_devices(runner, devices).await;
+    drain_devices(runner, devices, readers).await;
     runner.poll_sensors().await;
     if matches!(command, SimCommand::Network { .. }) {
         // Learn about the network at once rather than at the next patron.
         runner.refresh_inventory().await;
     }
     let world = matches!(command, SimCommand::World).then(|| world.snapshot());
-    ControlReply { ok: true, error: None, view: Some(runner.view()), world }
+    ControlReply { world, ..ControlReply::view(runner.view()) }
 }

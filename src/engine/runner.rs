@@ -8,12 +8,14 @@ use super::effect::{Effect, IntentSpec};
 use super::input::{AuthResult, Input};
 use super::recovery::{RecoveryReport, recover};
 use super::{Engine, EngineSettings, Snapshot, ViewState};
-use crate::district::{AuthAnswer, District, DistrictError};
+use crate::district::sync::health_report;
+use crate::district::{AuthAnswer, District, DistrictError, Health};
+use crate::domain::health;
 use crate::domain::rules::OutageCounts;
-use crate::domain::{Credential, Timestamp};
+use crate::domain::{Credential, Fault, FaultCode, Timestamp};
 use crate::store::{AsyncStore, CardHasher, NewIntent, Store, StoreError};
 use bookstation_hardware::{LockerBoard, SlotStatus, changed_slots};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -34,6 +36,17 @@ pub struct Deps {
 /// a guard against a flow that never settles.
 const MAX_STEPS: usize = 1_000;
 
+/// Replace a watched value, waking watchers only when it changed.
+fn replace_if_changed<T: PartialEq>(tx: &watch::Sender<T>, value: T) {
+    tx.send_if_modified(|old| {
+        let changed = *old != value;
+        if changed {
+            *old = value;
+        }
+        changed
+    });
+}
+
 /// Prints a receipt: heading and lines. Blocking; run off the engine's task.
 pub type Printer = Arc<dyn Fn(&str, &[String]) -> Result<(), String> + Send + Sync>;
 
@@ -52,6 +65,10 @@ pub struct Runner {
     sync_now: Arc<Notify>,
     /// How often the actor fetches the inventory again.
     inventory_refresh: Duration,
+    /// Device faults the actor and the sensor poll saw, with their detail.
+    device_faults: BTreeMap<FaultCode, String>,
+    /// Every open fault (engine's and devices'), for the heartbeat and `status`.
+    faults: watch::Sender<Vec<Fault>>,
 }
 
 impl Runner {
@@ -59,11 +76,11 @@ impl Runner {
     /// inventory, and build the engine.
     pub async fn start(settings: EngineSettings, deps: Deps) -> Result<(Self, RecoveryReport), StoreError> {
         let now = deps.clock.now();
-        let sensors = match deps.board.read_all().await {
-            Ok(s) => Some(s),
+        let (sensors, board_error) = match deps.board.read_all().await {
+            Ok(s) => (Some(s), None),
             Err(e) => {
                 tracing::error!(error = %e, "locker board unreadable at start-up");
-                None
+                (None, Some(e.to_string()))
             }
         };
         let loan_days = settings.loan.loan_days;
@@ -91,6 +108,11 @@ impl Runner {
         let snapshot = Snapshot { sensors: sensors.clone(), online: outage_started.is_none(), ..snapshot };
         let engine = Engine::new(settings, snapshot, now);
         let (views, _) = watch::channel(engine.view());
+        let mut device_faults = BTreeMap::new();
+        if let Some(e) = &board_error {
+            device_faults.insert(FaultCode::BoardNotResponding, e.clone());
+        }
+        let (faults, _) = watch::channel(Vec::new());
         let mut runner = Self {
             printer: None,
             engine,
@@ -101,7 +123,10 @@ impl Runner {
             views,
             sync_now: Arc::new(Notify::new()),
             inventory_refresh: Duration::from_secs(900),
+            device_faults,
+            faults,
         };
+        runner.publish();
         runner.refresh_inventory().await;
         Ok((runner, report))
     }
@@ -231,25 +256,60 @@ impl Runner {
     }
 
     fn publish(&self) {
-        let view = self.engine.view();
-        self.views.send_if_modified(|old| {
-            let changed = *old != view;
-            if changed {
-                *old = view;
-            }
-            changed
-        });
+        replace_if_changed(&self.views, self.engine.view());
+        replace_if_changed(&self.faults, self.current_faults());
+    }
+
+    /// The engine's faults and the devices', in a stable order.
+    fn current_faults(&self) -> Vec<Fault> {
+        let mut faults = self.engine.faults();
+        faults.extend(self.device_faults.iter().map(|(code, detail)| Fault::with_detail(*code, None, Some(detail))));
+        health::normalise(faults)
+    }
+
+    /// The kiosk's health as the heartbeat reports it, built now.
+    pub async fn health(&self) -> Result<Health, StoreError> {
+        let (kiosk_id, faults, now) = (self.engine.settings().kiosk_id.clone(), self.current_faults(), self.now());
+        let version = env!("CARGO_PKG_VERSION").to_owned();
+        db(&self.deps.store, move |s: &mut Store| health_report(s, kiosk_id, version, faults, now)).await
+    }
+
+    /// Every open fault, updated whenever one opens or clears.
+    pub fn subscribe_faults(&self) -> watch::Receiver<Vec<Fault>> {
+        self.faults.subscribe()
+    }
+
+    /// A device fault opened (`Some(detail)`) or cleared (`None`).
+    pub fn set_device_fault(&mut self, code: FaultCode, detail: Option<String>) {
+        match detail {
+            Some(d) => self.device_faults.insert(code, d),
+            None => self.device_faults.remove(&code),
+        };
+        self.publish();
+    }
+
+    /// Prove the store answers and can take its write lock: the watchdog's
+    /// question. Writes nothing.
+    pub async fn probe_store(&self) -> Result<(), StoreError> {
+        db(&self.deps.store, |s: &mut Store| s.probe()).await
     }
 
     async fn read_sensors(&mut self) -> Option<Input> {
         match self.deps.board.read_all().await {
             Ok(now) => {
+                if self.device_faults.contains_key(&FaultCode::BoardNotResponding) {
+                    tracing::info!("locker board answers again");
+                    self.set_device_fault(FaultCode::BoardNotResponding, None);
+                }
                 let changed = changed_slots(&self.sensors, &now);
                 self.sensors = now;
                 (!changed.is_empty()).then_some(Input::Sensors(changed))
             }
             Err(e) => {
-                tracing::warn!(error = %e, "locker board read failed");
+                if !self.device_faults.contains_key(&FaultCode::BoardNotResponding) {
+                    tracing::warn!(error = %e, "locker board read failed");
+                }
+                self.set_device_fault(FaultCode::BoardNotResponding, Some(e.to_string()));
                 None
             }
         }

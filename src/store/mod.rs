@@ -129,6 +129,16 @@ impl Store {
     fn write(&mut self) -> Result<Transaction<'_>> {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
+
+    /// Take the write lock and read one row, then let go without writing:
+    /// proves the file answers and no other process holds it (the
+    /// watchdog's question). Fails after `busy_timeout` when it is held.
+    pub fn probe(&mut self) -> Result<()> {
+        let tx = self.write()?;
+        tx.query_row("SELECT count(*) FROM kiosk_state", [], |r| r.get::<_, i64>(0))?;
+        tx.rollback()?;
+        Ok(())
+    }
 }
 
 /// An error for a row that does not decode.

@@ -9,6 +9,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
@@ -51,6 +52,7 @@ pub fn run_windows(
     engine: EngineHandle,
     runtime: tokio::runtime::Handle,
     options: WindowOptions,
+    on_shown: impl FnOnce() + 'static,
 ) -> Result<(), UiError> {
     slint::BackendSelector::new()
         .backend_name(options.backend.clone())
@@ -85,6 +87,8 @@ pub fn run_windows(
     });
     window.show()?;
     let simulator = if options.simulator { Some(simulator(&engine, &runtime, &options)?) } else { None };
+    // Runs once the event loop turns, i.e. the window is really up.
+    slint::Timer::single_shot(Duration::ZERO, on_shown);
     slint::run_event_loop_until_quit()?;
     if let Some(s) = simulator {
         let _ = s.hide();

@@ -152,6 +152,10 @@ impl CardReader for PcscReader {
             .await
             .ok_or_else(|| HwError::new(ErrorKind::Disconnected, "PC/SC card reader: its thread has stopped"))
     }
+
+    fn announces_readers(&self) -> bool {
+        true
+    }
 }
 
 /// One watched reader.

@@ -200,6 +200,7 @@ impl Engine {
             item_id: Some(pick.item.clone()),
         });
         if sensor.door_open {
+            self.kiosk.left_open.insert(pick.slot);
             tracing::warn!(slot = pick.slot.0, "locker door left open after the dispense timeout");
             self.notice = Some(Notice::new("notice.close_door").slot(pick.slot));
         }

@@ -9,6 +9,7 @@
 //! `staff.rs`; `render.rs` builds the view.
 
 mod dispense;
+mod health;
 mod render;
 mod returns;
 mod session;
@@ -26,7 +27,7 @@ use crate::domain::{
     Timestamp, staff::PinThrottle,
 };
 use bookstation_hardware::SlotStatus;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use dispense::Dispense;
 pub use returns::ReturnFlow;
@@ -100,6 +101,8 @@ struct Kiosk {
     bin_items: Vec<ItemId>,
     sensors: BTreeMap<SlotNo, SlotStatus>,
     out_of_service: bool,
+    /// Doors a flow ended with open (alarm raised), until a sensor sees them shut.
+    left_open: BTreeSet<SlotNo>,
 }
 
 impl Kiosk {
@@ -204,6 +207,7 @@ impl Engine {
             bin_items: snapshot.bin_items,
             sensors: snapshot.sensors.into_iter().map(|s| (SlotNo(s.slot), s)).collect(),
             out_of_service: snapshot.out_of_service,
+            left_open: BTreeSet::new(),
         };
         Self {
             language: settings.default_language,
@@ -242,6 +246,9 @@ impl Engine {
             Input::Sensors(changed) => {
                 for s in &changed {
                     self.kiosk.sensors.insert(SlotNo(s.slot), *s);
+                    if !s.door_open {
+                        self.kiosk.left_open.remove(&SlotNo(s.slot));
+                    }
                 }
                 self.on_sensors(&mut fx);
             }

@@ -173,6 +173,7 @@ impl Engine {
             self.notice = Some(Notice::new("notice.return_cancelled"));
         }
         if sensor.door_open {
+            self.kiosk.left_open.insert(bin);
             self.notice = Some(Notice::new("notice.close_door").slot(bin));
         }
     }
