@@ -234,6 +234,8 @@ async fn run(
                     let answer = control(&mut runner, &mut devices, &mut readers, request).await;
                     let _ = reply.send(answer);
                 }
+                // A question the watchdog stopped waiting for is not worth a probe.
+                Some(Command::Alive(reply)) if reply.is_closed() => {}
                 Some(Command::Alive(reply)) => {
                     let _ = reply.send(runner.probe_store().await.map_err(|e| e.to_string()));
                 }

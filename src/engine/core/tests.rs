@@ -3,7 +3,7 @@
 //! `tests/engine_flows.rs`.
 
 use super::*;
-use crate::domain::{PatronId, SlotKind, Standing};
+use crate::domain::{FaultCode, PatronId, SlotKind, Standing};
 use crate::engine::input::AuthResult;
 use crate::store::IntentId;
 
@@ -97,4 +97,39 @@ fn the_countdown_ticks_each_second_and_ends_the_session() {
     assert_eq!(e.view().countdown, Some(1));
     e.handle(Input::Tick, T0.plus_millis(s.inactivity_ms));
     assert_eq!(e.view().screen, crate::engine::Screen::Attract);
+}
+
+#[test]
+fn a_door_left_open_is_a_fault_until_it_is_shut() {
+    let mut e = engine();
+    assert!(e.faults().is_empty(), "{:?}", e.faults());
+    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    e.handle(Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } }, T0);
+    act(&mut e, Action::Browse);
+    act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
+    act(&mut e, Action::Confirm);
+    act(&mut e, Action::Confirm);
+    e.handle(Input::IntentBegun(IntentId(7)), T0);
+    e.handle(Input::SlotOpened { slot: SlotNo(1), result: Ok(()) }, T0);
+    let open_empty = SlotStatus { slot: 1, door_open: true, item_present: false, drop_count: 0 };
+    e.handle(Input::Sensors(vec![open_empty]), T0);
+    assert!(e.faults().is_empty(), "an open door during the pickup is no fault");
+    let late = T0.plus_millis(e.settings().dispense_timeout_ms + 1);
+    e.handle(Input::Tick, late);
+    let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
+    assert_eq!(faults, [(FaultCode::DoorLeftOpen, Some(1))]);
+    let shut = SlotStatus { door_open: false, ..open_empty };
+    e.handle(Input::Sensors(vec![shut]), late);
+    assert!(e.faults().is_empty(), "{:?}", e.faults());
+}
+
+#[test]
+fn a_full_bin_and_a_jammed_door_are_faults() {
+    let mut e = engine();
+    e.kiosk.bin_items = (0..e.settings().bin_capacity).map(|n| ItemId::new(format!("X{n}"))).collect();
+    if let Some(s) = e.kiosk.slots.get_mut(&SlotNo(1)) {
+        s.fault = Some("door did not open: no answer".into());
+    }
+    let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
+    assert_eq!(faults, [(FaultCode::DoorJammed, Some(1)), (FaultCode::ReturnBinFull, Some(41))]);
 }
