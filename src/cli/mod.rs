@@ -1,5 +1,6 @@
 //! Command-line parsing and the subcommands, each in its own file.
 
+mod backup;
 mod daemon;
 mod district;
 mod doctor;
@@ -104,6 +105,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the database and the card key into a new directory while the kiosk runs (consistent snapshot, checked by opening it).
+    Backup {
+        #[arg(long, default_value = "/etc/bookstation/bookstation.toml", conflicts_with = "state_dir")]
+        config: PathBuf,
+        /// The state directory to back up instead of the config's.
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// A new directory for the copy.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Put a backup made by `backup` back into the state directory; the daemon must be stopped.
+    Restore {
+        #[arg(long, default_value = "/etc/bookstation/bookstation.toml", conflicts_with = "state_dir")]
+        config: PathBuf,
+        /// The state directory to restore into instead of the config's.
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// The directory `backup --to` wrote.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
     /// Print a staff PIN's Argon2 hash for the config's `pin_argon2` (the PIN is read from stdin).
     HashPin {
         /// Also print the `card_sha256` digest of this staff card UID (hex, as the reader reports it).
@@ -187,13 +210,9 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim { state_dir, command } => return sim::run(&state_dir, command),
         Command::Outbox { state_dir, command } => outbox::run(&state_dir, command)?,
         Command::Doctor { config, state_dir } => return doctor::run(config, state_dir),
-        Command::Status { config, state_dir, json } => {
-            let state_dir = match state_dir {
-                Some(dir) => dir,
-                None => Config::load(&config)?.kiosk.state_dir,
-            };
-            return status::run(&state_dir, json);
-        }
+        Command::Status { config, state_dir, json } => return status::run(&state_dir_of(config, state_dir)?, json),
+        Command::Backup { config, state_dir, to } => backup::backup(&state_dir_of(config, state_dir)?, &to)?,
+        Command::Restore { config, state_dir, from } => backup::restore(&state_dir_of(config, state_dir)?, &from)?,
         Command::HashPin { card } => {
             let mut pin = String::new();
             std::io::stdin().read_line(&mut pin).context("reading the PIN from stdin")?;
@@ -208,4 +227,12 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The state directory given, else the one the config names.
+fn state_dir_of(config: PathBuf, state_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match state_dir {
+        Some(dir) => Ok(dir),
+        None => Ok(Config::load(&config)?.kiosk.state_dir),
+    }
 }

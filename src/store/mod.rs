@@ -130,6 +130,15 @@ impl Store {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
+    /// A consistent copy of the whole database in a new file (`VACUUM
+    /// INTO`), taken while the kiosk runs: readers do not block the writer
+    /// in WAL mode. The file must not exist yet.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        let dest = dest.to_str().ok_or_else(|| StoreError::Conflict(format!("{} is not UTF-8", dest.display())))?;
+        self.conn.execute("VACUUM INTO ?1", [dest])?;
+        Ok(())
+    }
+
     /// Take the write lock and read one row, then let go without writing:
     /// proves the file answers and no other process holds it (the
     /// watchdog's question). Fails after `busy_timeout` when it is held.
