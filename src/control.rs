@@ -1,8 +1,10 @@
 //! The control socket: a Unix socket in the state directory that takes one
 //! JSON object per line — the same actions the touch UI sends, plus
 //! simulated hardware events — and answers each with one JSON line holding
-//! the view state. Used by `bookstation sim`, scripted tests and the demo's
-//! simulator window. Only served with simulated hardware.
+//! the view state; and `{"status":true}`, the kiosk's health. Used by
+//! `bookstation sim` and `status`, scripted tests and the demo's simulator
+//! window. Simulated-hardware commands are refused on real hardware. The
+//! socket is 0660 in the 0750 state directory: the daemon's user and group.
 
 use crate::engine::actor::{ControlReply, ControlRequest, EngineHandle};
 use std::io;
