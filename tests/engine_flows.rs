@@ -67,11 +67,7 @@ async fn the_kiosk_limit_stops_a_third_book() {
 #[tokio::test]
 async fn loans_pending_sync_count_against_the_limit() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0001").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0001").await, 1);
     k.take(1).await;
     k.close(1).await;
     k.act(json!({"action": "logout"})).await;
@@ -190,11 +186,7 @@ async fn a_book_held_for_someone_else_cannot_be_borrowed() {
 #[tokio::test]
 async fn a_book_not_taken_in_time_is_cancelled() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0005").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0005").await, 5);
     assert_eq!(k.view()["dispensing"]["seconds_left"], 60);
     k.advance(30).await;
     assert_eq!(k.screen(), "dispensing", "a session never times out with a door open");
@@ -210,11 +202,7 @@ async fn a_book_not_taken_in_time_is_cancelled() {
 #[tokio::test]
 async fn a_book_taken_with_the_door_left_open_is_lent_and_raises_an_alarm() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0006").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0006").await, 6);
     k.take(6).await;
     k.advance(61).await;
     assert_eq!(k.screen(), "receipt");
@@ -355,11 +343,7 @@ async fn staff_restock_unload_open_and_out_of_service() {
     let mut k = Kiosk::new().await;
     // A patron borrows from locker 3 and returns another book, so there is
     // an empty locker and a book in the bin.
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0003").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0003").await, 3);
     k.take(3).await;
     k.close(3).await;
     k.act(json!({"action": "logout"})).await;
@@ -477,11 +461,7 @@ async fn offline_lending_follows_the_policy() {
 #[tokio::test]
 async fn recovery_completes_a_loan_whose_book_was_taken() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0012").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0012").await, 12);
     k.take(12).await;
     // Power cut before the door closes.
     let k = k.restart().await;
@@ -497,11 +477,7 @@ async fn recovery_completes_a_loan_whose_book_was_taken() {
 #[tokio::test]
 async fn recovery_cancels_a_loan_whose_book_is_still_there() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0013").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0013").await, 13);
     let k = k.restart().await;
     assert!(k.events().await.is_empty());
     assert_eq!(k.slot_item(13).await.as_deref(), Some("MP0013"));
@@ -542,11 +518,7 @@ async fn a_loan_prints_a_receipt_where_a_printer_is_configured() {
         out.extend(lines.iter().cloned());
         Ok(())
     }));
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0001").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_until_door_open("MP0001").await, 1);
     k.take(1).await;
     k.close(1).await;
     let printed = printed.lock().unwrap().clone();

@@ -4,76 +4,22 @@
 //! patron is played through `bookstation sim`. Waits on the daemon's ready
 //! line and on answers, never on the clock.
 
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bookstation");
-
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Daemon {
-    fn start(dir: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["demo", "--headless", "--hardware", "pty", "--state-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn bookstation demo");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        loop {
-            match lines.next() {
-                Some(Ok(line)) if line.contains("ready") => break,
-                Some(Ok(_)) => continue,
-                other => panic!("daemon exited before it was ready: {other:?} {:?}", child.try_wait()),
-            }
-        }
-        Self { child, dir: dir.to_owned() }
-    }
-
-    fn sim(&self, args: &[&str]) -> Value {
-        let out = Command::new(BIN).arg("sim").arg("--state-dir").arg(&self.dir).args(args).output().expect("sim");
-        let answer: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("sim {args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(out.status.success(), answer["ok"] == true, "{answer}");
-        answer
-    }
-
-    fn act(&self, action: Value) -> Value {
-        self.sim(&["act", &action.to_string()])
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::daemon::{BIN, Daemon};
+use common::{GOOD, PIN};
+use serde_json::json;
+use std::process::Command;
 
 #[test]
 fn a_whole_borrow_through_the_pty_board() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).args(["--hardware", "pty"]).start();
     let config = std::fs::read_to_string(dir.path().join("bookstation.toml")).unwrap();
     assert!(config.contains("kind = \"pty\""), "{config}");
     assert!(dir.path().join("locker-bus").exists(), "the simulated bus's pty");
 
-    d.sim(&["tap-card", "04A1B2C3D4E5F6"]);
-    assert_eq!(d.act(json!({"action": "pin", "pin": "1234"}))["view"]["screen"], "home");
-    d.act(json!({"action": "browse"}));
-    d.act(json!({"action": "select", "item_id": "MP0001"}));
-    d.act(json!({"action": "confirm"}));
-    let v = d.act(json!({"action": "confirm"}));
-    assert_eq!(v["view"]["screen"], "dispensing", "{v}");
-    assert_eq!(v["view"]["dispensing"]["slot"], 1, "{v}");
+    assert_eq!(d.borrow_until_door_open("MP0001"), 1);
     // The door opened because the driver sent the unlock over the pty.
     let world = d.sim(&["world"]);
     assert_eq!(world["world"]["slots"][0]["door_open"], true, "{world}");
@@ -88,8 +34,8 @@ fn a_whole_borrow_through_the_pty_board() {
     // A jammed lock is reported by the board over the wire: the engine marks
     // the locker faulty instead of waiting for a door that never opens.
     d.sim(&["jam", "2"]);
-    d.sim(&["tap-card", "04A1B2C3D4E5F6"]);
-    d.act(json!({"action": "pin", "pin": "1234"}));
+    d.sim(&["tap-card", GOOD]);
+    d.act(json!({"action": "pin", "pin": PIN}));
     d.act(json!({"action": "browse"}));
     d.act(json!({"action": "select", "item_id": "MP0002"}));
     d.act(json!({"action": "confirm"}));

@@ -3,90 +3,15 @@
 //! restarted, and fed bad input. Waits on the daemon's "ready" line and on
 //! answers, never on the clock.
 
+mod common;
+
+use common::daemon::{BIN, Daemon};
+use common::{HOLDER, PIN, STAFF, STAFF_PIN};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_bookstation");
-const GOOD: &str = "04A1B2C3D4E5F6";
-const HOLDER: &str = "04000000000004";
-const STAFF: &str = "04FFFFFFFFFF01";
-
-/// A running daemon, killed when dropped.
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Daemon {
-    fn start(dir: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["demo", "--headless", "--state-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn bookstation demo");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        loop {
-            match lines.next() {
-                Some(Ok(line)) if line.contains("ready") => break,
-                Some(Ok(_)) => continue,
-                other => panic!("daemon exited before it was ready: {other:?} {:?}", child.try_wait()),
-            }
-        }
-        Self { child, dir: dir.to_owned() }
-    }
-
-    /// `bookstation sim ...`, its JSON answer.
-    fn sim(&self, args: &[&str]) -> Value {
-        let out = Command::new(BIN).arg("sim").arg("--state-dir").arg(&self.dir).args(args).output().expect("sim");
-        let answer: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("sim {args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(out.status.success(), answer["ok"] == true, "{answer}");
-        answer
-    }
-
-    fn act(&self, action: Value) -> Value {
-        self.sim(&["act", &action.to_string()])
-    }
-
-    fn screen(&self) -> String {
-        self.sim(&["state"])["view"]["screen"].as_str().unwrap_or_default().to_owned()
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
-    }
-
-    fn login(&self, card: &str, pin: &str) {
-        self.sim(&["tap-card", card]);
-        let v = self.act(json!({"action": "pin", "pin": pin}));
-        assert_eq!(v["view"]["screen"], "home", "{v}");
-    }
-
-    fn borrow_until_door_open(&self, item: &str) -> u64 {
-        self.login(GOOD, "1234");
-        self.act(json!({"action": "browse"}));
-        self.act(json!({"action": "select", "item_id": item}));
-        self.act(json!({"action": "confirm"}));
-        let v = self.act(json!({"action": "confirm"}));
-        assert_eq!(v["view"]["screen"], "dispensing", "{v}");
-        v["view"]["dispensing"]["slot"].as_u64().expect("slot")
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::path::Path;
+use std::process::Command;
 
 fn outbox(dir: &Path) -> Vec<Value> {
     let out = Command::new(BIN).args(["outbox", "--state-dir"]).arg(dir).arg("list").output().expect("outbox");
@@ -101,7 +26,7 @@ fn kinds(events: &[Value]) -> Vec<String> {
 #[test]
 fn borrow_return_hold_pickup_and_restock_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     assert_eq!(d.screen(), "attract");
     // Borrow.
     let slot = d.borrow_until_door_open("MP0001");
@@ -117,7 +42,7 @@ fn borrow_return_hold_pickup_and_restock_through_the_cli() {
     assert_eq!(v["view"]["notice"]["key"], "notice.returned");
     d.act(json!({"action": "logout"}));
     // Hold pickup.
-    d.login(HOLDER, "1234");
+    d.login(HOLDER, PIN);
     d.act(json!({"action": "pickup_holds"}));
     d.act(json!({"action": "confirm"}));
     d.sim(&["take", "40"]);
@@ -125,7 +50,7 @@ fn borrow_return_hold_pickup_and_restock_through_the_cli() {
     d.act(json!({"action": "logout"}));
     // Restock locker 1 with the returned book.
     d.sim(&["tap-card", STAFF]);
-    d.act(json!({"action": "staff_pin", "pin": "2580"}));
+    d.act(json!({"action": "staff_pin", "pin": STAFF_PIN}));
     d.act(json!({"action": "unload_bin"}));
     let world = d.sim(&["world"])["world"].clone();
     assert_eq!(world["slots"][40]["bin_items"], json!(["MP0041"]));
@@ -150,27 +75,27 @@ fn borrow_return_hold_pickup_and_restock_through_the_cli() {
 #[test]
 fn kill_9_after_the_book_was_taken_gives_exactly_one_loan() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     let slot = d.borrow_until_door_open("MP0002");
     d.sim(&["take", &slot.to_string()]);
     assert!(outbox(dir.path()).is_empty(), "the loan waits for the door");
     d.kill9();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     let events = outbox(dir.path());
     assert_eq!(kinds(&events), vec!["loan"]);
     assert_eq!(events[0]["body"]["item_id"], "MP0002");
     d.kill9();
-    let _d = Daemon::start(dir.path());
+    let _d = Daemon::demo(dir.path()).start();
     assert_eq!(outbox(dir.path()).len(), 1, "a second restart adds nothing");
 }
 
 #[test]
 fn kill_9_before_the_book_was_taken_gives_no_loan() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     let slot = d.borrow_until_door_open("MP0003");
     d.kill9();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     assert!(outbox(dir.path()).is_empty());
     let world = d.sim(&["world"])["world"].clone();
     assert_eq!(world["slots"][slot as usize - 1]["item"], "MP0003");
@@ -183,7 +108,7 @@ fn kill_9_before_the_book_was_taken_gives_no_loan() {
 #[test]
 fn bad_input_gets_a_clear_answer_and_the_daemon_keeps_running() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     let mut socket = UnixStream::connect(dir.path().join("control.sock")).unwrap();
     let mut reader = BufReader::new(socket.try_clone().unwrap());
     let mut ask = |line: &str| -> Value {
@@ -201,7 +126,7 @@ fn bad_input_gets_a_clear_answer_and_the_daemon_keeps_running() {
     let extra = ask(r#"{"action":"select","item":"MP0001"}"#);
     assert_eq!(extra["ok"], false, "{extra}");
     let neither = ask(r#"{"hello":1}"#);
-    assert!(neither["error"].as_str().unwrap().contains("\"action\" or a \"sim\""), "{neither}");
+    assert!(neither["error"].as_str().unwrap().contains(r#""action", "sim" or "status""#), "{neither}");
     let bad_slot = ask(r#"{"sim":"take","slot":999}"#);
     assert_eq!(bad_slot["ok"], false, "{bad_slot}");
     let unknown_card = ask(&json!({"sim": "tap_card", "uid": "04DEADBEEF0000"}).to_string());
@@ -227,7 +152,7 @@ fn a_config_typo_names_the_file_and_the_key() {
 #[test]
 fn doctor_checks_a_demo_state_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
+    let d = Daemon::demo(dir.path()).start();
     d.kill9();
     let out = Command::new(BIN).args(["doctor", "--state-dir"]).arg(dir.path()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

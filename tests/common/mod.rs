@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod ui;
 
 use bookstation::config::Config;
@@ -100,6 +101,22 @@ impl Kiosk {
 
     pub async fn select(&mut self, item: &str) {
         self.act(serde_json::json!({"action": "select", "item_id": item})).await;
+    }
+
+    /// The patron with card [`GOOD`] borrows `item`: login, browse, select,
+    /// confirm, confirm; returns the locker whose door is now open.
+    pub async fn borrow_until_door_open(&mut self, item: &str) -> u16 {
+        self.login(GOOD).await;
+        assert_eq!(self.screen(), "home", "{}", self.view());
+        self.act(serde_json::json!({"action": "browse"})).await;
+        self.select(item).await;
+        self.act(serde_json::json!({"action": "confirm"})).await;
+        assert_eq!(self.screen(), "confirm", "{}", self.view());
+        self.act(serde_json::json!({"action": "confirm"})).await;
+        let v = self.view();
+        assert_eq!(v["screen"], "dispensing", "{v}");
+        let slot = v["dispensing"]["slot"].as_u64().expect("dispensing slot");
+        u16::try_from(slot).expect("slot fits u16")
     }
 
     pub async fn take(&mut self, slot: u16) {
