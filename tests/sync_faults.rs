@@ -322,3 +322,27 @@ async fn covers_are_fetched_over_http_into_a_capped_directory() {
     let small = CoverCache::new(dir.path().join("covers"), u64::try_from(png.len() + 1).unwrap());
     assert_eq!(small.trim().unwrap(), with_cover - 1);
 }
+
+#[tokio::test]
+async fn sim_state_can_wait_for_the_events_to_arrive() {
+    let (_dir, server, _store, mut w) = queued(3, 100).await;
+    bookstation::district::http::install_crypto_provider();
+    let http = reqwest::Client::builder().tls_certs_only([]).no_proxy().build().unwrap();
+    let get = |query: &str| http.get(format!("{}sim/state?{query}", server.url())).send();
+    // Nothing arrives: the wait ends with 504 and the state as it is.
+    let early = get("wait_for_events=1&timeout_ms=50").await.unwrap();
+    assert_eq!(early.status(), reqwest::StatusCode::GATEWAY_TIMEOUT);
+    let held: serde_json::Value = early.json().await.unwrap();
+    assert_eq!(held["events"], serde_json::json!([]));
+    // The answer comes once the batch is in, not before.
+    let waiting = tokio::spawn(get("wait_for_events=3&timeout_ms=30000"));
+    assert!(matches!(w.sync_once(T0).await.unwrap(), SyncReport::Answered { delivered: 3, .. }));
+    let answer = waiting.await.unwrap().unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let state: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(state["events"].as_array().map(Vec::len), Some(3));
+    // A typo is named.
+    let typo = get("wait_for_event=3").await.unwrap();
+    assert_eq!(typo.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert!(typo.text().await.unwrap().contains("wait_for_event"));
+}

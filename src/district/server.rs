@@ -138,6 +138,8 @@ struct Shared {
     db: Option<PathBuf>,
     /// Saves one at a time, so an older state never overwrites a newer one.
     saving: Mutex<()>,
+    /// Bumped after every accepted batch, for `/sim/state?wait_for_events`.
+    submitted: watch::Sender<u64>,
 }
 
 /// The faults one call drew.
@@ -215,6 +217,7 @@ impl SimServer {
             token: options.token,
             db: options.db,
             saving: Mutex::new(()),
+            submitted: watch::channel(0).0,
         });
         let router = router(shared.clone());
         let task = tokio::spawn(accept_loop(listener, addr, shared.clone(), router));
@@ -469,6 +472,7 @@ async fn events(
     if let Err(r) = shared.save() {
         return *r;
     }
+    shared.submitted.send_modify(|n| *n += 1);
     if drawn.drop_after_apply
         && let Some(axum::Extension(Hangup(hangup))) = hangup
     {
@@ -510,8 +514,38 @@ async fn cover(UrlPath(name): UrlPath<String>) -> Response {
     response
 }
 
-async fn sim_state(State(shared): State<Arc<Shared>>) -> Response {
-    answer(StatusCode::OK, &shared.sim.state(), false)
+/// Longest a `/sim/state?wait_for_events=N` may wait.
+const MAX_STATE_WAIT: Duration = Duration::from_secs(60);
+
+/// The district's state; with `?wait_for_events=N[&timeout_ms=T]`, answered
+/// once it holds at least N distinct events (`504` with the state if T,
+/// at most a minute, passes first), so a test across processes awaits the
+/// delivery instead of polling.
+async fn sim_state(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
+    let mut wait_for = None;
+    let mut timeout = MAX_STATE_WAIT;
+    for (key, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        match (key.as_ref(), value.parse::<u64>()) {
+            ("wait_for_events", Ok(n)) => wait_for = Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            ("timeout_ms", Ok(ms)) => timeout = Duration::from_millis(ms).min(MAX_STATE_WAIT),
+            (other, _) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown or malformed query parameter {other:?}: expected wait_for_events=N, timeout_ms=T"),
+                );
+            }
+        }
+    }
+    let Some(wanted) = wait_for else {
+        return answer(StatusCode::OK, &shared.sim.state(), false);
+    };
+    let mut submitted = shared.submitted.subscribe();
+    let enough = submitted.wait_for(|_| shared.sim.state().events.len() >= wanted);
+    let status = match tokio::time::timeout(timeout, enough).await {
+        Ok(Ok(_)) => StatusCode::OK,
+        _ => StatusCode::GATEWAY_TIMEOUT,
+    };
+    answer(status, &shared.sim.state(), false)
 }
 
 async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
