@@ -141,8 +141,18 @@ async fn start(
     };
     let (engine, task) = actor::spawn(runner, devices, shutdown);
     super::district::spawn_sync(&config, sync_store, district, engine.clone(), sync_now, faults);
+    let district_timeout = Duration::from_secs(config.district.timeout_secs);
     let watchdog = service::watchdog_period().map(|period| {
         tracing::info!(period_ms = period.as_millis(), "systemd watchdog on");
+        // The engine waits out a district call while a patron waits; the
+        // watchdog allows it half its period to answer.
+        if district_timeout >= period / 2 {
+            tracing::warn!(
+                district_timeout_secs = district_timeout.as_secs(),
+                watchdog_secs = period.as_secs(),
+                "district.timeout_secs is not under half of WatchdogSec: a silent network may get the daemon restarted"
+            );
+        }
         service::spawn_watchdog(engine.clone(), period)
     });
     let socket = control::socket_path(&state_dir);
