@@ -78,20 +78,28 @@ fn the_example_config_loads_and_matches_the_defaults() {
     assert_eq!(c.district.kind, DistrictKind::Sim);
     assert_eq!(c.district.timeout_secs, 5);
 
-    // Its staff entry is the demo card, as its comment says.
-    assert_eq!(c.staff.len(), 1);
-    assert!(c.staff[0].matches_card(DEMO_STAFF_CARD));
-    assert_eq!(c.staff[0].pin_argon2, DEMO_STAFF_PIN_ARGON2);
+    // It ships no staff (a package must not install a working demo login);
+    // its commented-out staff entry, once uncommented, is the demo card, as
+    // its comment says.
+    assert!(c.staff.is_empty());
+    let text = example_text();
+    let start = text.find("# [[staff]]").expect("the example shows a staff entry");
+    let uncommented: String =
+        text[start..].lines().map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l))).collect();
+    let with_staff = parse(&format!("{}{uncommented}", &text[..start])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(with_staff.staff.len(), 1);
+    assert!(with_staff.staff[0].matches_card(DEMO_STAFF_CARD));
+    assert_eq!(with_staff.staff[0].pin_argon2, DEMO_STAFF_PIN_ARGON2);
 }
 
 #[test]
 fn every_default_written_in_the_example_is_the_real_default() {
     let full = parse(&example_text()).unwrap_or_else(|e| panic!("{e}"));
     let minimal = parse(MINIMAL).unwrap_or_else(|e| panic!("{e}"));
-    // The example deliberately differs from the defaults in two places: its
-    // demo staff entry, and a real kiosk's display backend (no window by default).
+    // The example deliberately differs from the defaults in one place: a real
+    // kiosk's display backend (no window by default).
     assert_eq!(full.ui.backend, bookstation::config::UiBackend::Linuxkms);
-    assert_eq!(Config { staff: full.staff.clone(), ui: full.ui.clone(), ..minimal }, full);
+    assert_eq!(Config { ui: full.ui.clone(), ..minimal }, full);
 }
 
 #[test]
@@ -157,7 +165,7 @@ fn a_typo_names_the_key_and_the_allowed_keys() {
 
     let text = format!("{}\n[[staff]]\nid = \"x\"\ncard = \"04A1\"\n", example_text());
     let (err, _) = parse_err(&text);
-    assert_eq!(err.key(), Some("staff[1].card"));
+    assert_eq!(err.key(), Some("staff[0].card"));
 }
 
 #[test]
