@@ -249,7 +249,7 @@ fn every_validation_rule_names_its_key() {
         }),
         ("hardware.return_bin_slot", "above hardware.lockers (40)", |c| c.hardware.return_bin_slot = 40),
         ("hardware.return_bin_capacity", "at least 1", |c| c.hardware.return_bin_capacity = 0),
-        ("district.timeout_secs", "from 1 to 120", |c| c.district.timeout_secs = 0),
+        ("district.timeout_secs", "from 1 to 10", |c| c.district.timeout_secs = 11),
         ("logging.level", "trace, debug, info", |c| c.logging.level = "infoo".into()),
         ("logging.level", "trace, debug, info", |c| c.logging.level = "bookstation=loud".into()),
         ("staff[0].id", "empty", |c| c.staff[0].id = String::new()),

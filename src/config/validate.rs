@@ -18,7 +18,10 @@ const TIMEOUT_SECS: RangeInclusive<u64> = 5..=3600;
 /// Door numbers a locker board can address in practice.
 const LOCKERS: RangeInclusive<u16> = 1..=500;
 const LOAN_DAYS: RangeInclusive<u32> = 1..=365;
-const DISTRICT_TIMEOUT_SECS: RangeInclusive<u64> = 1..=120;
+/// A district call holds the engine (and the patron) until it answers or
+/// times out; the systemd watchdog (30 s, pinged every 15 s) must not fire
+/// meanwhile during a silent outage, so the timeout stays well under 15 s.
+const DISTRICT_TIMEOUT_SECS: RangeInclusive<u64> = 1..=10;
 const RECEIPT_SECS: RangeInclusive<u64> = 1..=600;
 const LOG_LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
 
