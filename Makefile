@@ -2,11 +2,22 @@
 SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
-DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev xvfb x11-apps libpcsclite-dev pcscd vsmartcard-vpcd
+DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev xvfb x11-apps libpcsclite-dev pcscd vsmartcard-vpcd \
+  systemd dpkg-dev
 STATE_DIR ?= demo-state
 CARGO ?= cargo
+# cargo-deb, pinned (MSRV 1.85; builds with our rustc 1.95): `make deb` installs it into ~/.cargo/bin.
+CARGO_DEB_VERSION := 3.8.0
+# Cargo's target directory (CARGO_TARGET_DIR when set); the .deb goes to its debian/.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+# The build profile `make deb` packages. release: the real package, in debian/.
+# `make test` checks the packaging with DEB_PROFILE=dev instead: the binary its
+# tests already built, in debian-dev/, because a cold release build (Slint and
+# all: 30 CPU-minutes) would add 15-20 minutes on a 2-core machine.
+DEB_PROFILE ?= release
+DEB_DIR := $(TARGET_DIR)/debian$(if $(filter-out release,$(DEB_PROFILE)),-$(DEB_PROFILE))
 
-.PHONY: deps build demo test lint bench bench-ui clean
+.PHONY: deps build demo test lint bench bench-ui clean cargo-deb deb check-units check-deb
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
 deps:
@@ -28,9 +39,10 @@ build: deps
 demo: build
 	./target/release/bookstation demo --state-dir $(STATE_DIR)
 
-## test: the whole suite (format and lint checks, unit, flow, store, process tests)
+## test: the whole suite (format and lint checks, unit, flow, store, process tests; the units and the package)
 test: deps lint
 	$(CARGO) test --workspace --locked
+	$(MAKE) check-units check-deb DEB_PROFILE=dev
 
 ## lint: rustfmt check and clippy with warnings as errors
 lint:
@@ -46,6 +58,34 @@ bench: deps
 bench-ui: deps
 	$(CARGO) build --release --locked
 	$(CARGO) run --release --locked --example ui_bench
+
+## cargo-deb: install the pinned cargo-deb when it is missing (a temporary target dir, not ours)
+cargo-deb:
+	@$(CARGO) deb --version 2>/dev/null | grep -qw '$(CARGO_DEB_VERSION)' || { \
+	  echo "make cargo-deb: installing cargo-deb $(CARGO_DEB_VERSION)"; \
+	  env -u CARGO_TARGET_DIR $(CARGO) install cargo-deb --locked --version $(CARGO_DEB_VERSION); }
+
+## deb: the Debian package (release build) in target/debian/; see docs/operations.md
+deb: deps cargo-deb
+ifeq ($(DEB_PROFILE),release)
+	$(CARGO) deb --locked --output $(DEB_DIR)/
+else ifeq ($(DEB_PROFILE),dev)
+	@# The binary `cargo test --workspace` builds (so a no-op right after it, as in
+	@# `make test`); cargo-deb 3.8 packages a dev binary with a warning, stripped.
+	$(CARGO) test --workspace --locked --no-run
+	$(CARGO) deb --locked --no-build --profile dev --fast --output $(DEB_DIR)/
+else
+	$(error DEB_PROFILE is release or dev, not $(DEB_PROFILE))
+endif
+
+## check-units: the systemd units' exposure (at most 2.5) and systemd-analyze verify
+check-units:
+	packaging/check-units.sh 25
+
+## check-deb: build the package, check its contents, install/upgrade/remove/purge it in a scratch root
+## (DEB_PROFILE=dev: package the tests' dev binary instead of a release build)
+check-deb: deb
+	packaging/check-deb.sh $(DEB_DIR)
 
 clean:
 	$(CARGO) clean
