@@ -135,6 +135,8 @@ step "/var/lib/bookstation is 0750 bookstation:bookstation; the config 0640 root
 for d in /usr/lib/systemd/system /lib/systemd/system; do
     [[ -d $d ]] && cp -an "$d/." "$R/usr/lib/systemd/system/" && break
 done
+# The cage unit starts with env (coreutils, on every Debian system).
+cp /usr/bin/env "$R/usr/bin/env"
 if [[ -x /usr/bin/cage ]]; then
     cp /usr/bin/cage "$R/usr/bin/cage"
 else
@@ -147,7 +149,7 @@ for unit in bookstation.service bookstation-cage.service; do
         fail "systemd-analyze verify $unit:\n$out"
     [[ -z $out ]] || fail "systemd-analyze verify $unit warned:\n$out"
 done
-rm -f "$R/usr/bin/cage"
+rm -f "$R/usr/bin/cage" "$R/usr/bin/env"
 step "systemd-analyze verify --root: both units clean"
 
 # ---- 4. upgrade with an edited config ----------------------------------------

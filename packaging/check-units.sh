@@ -5,7 +5,7 @@
 #  - `systemd-analyze verify` parses each unit and resolves its
 #    dependencies, in a scratch root holding the host's units and ours. The
 #    commands it checks for (/usr/bin/bookstation, /usr/bin/cage) are empty
-#    stand-ins here; `make check-deb` verifies again against the installed
+#    stand-ins here (/usr/bin/env is the host's); `make check-deb` verifies again against the installed
 #    package's real binary. Any warning fails.
 #
 #   packaging/check-units.sh [MAX_TIMES_TEN]
@@ -45,6 +45,8 @@ for cmd in bookstation cage; do
     printf '#!/bin/sh\nexit 1\n' >"$R/usr/bin/$cmd"
     chmod 755 "$R/usr/bin/$cmd"
 done
+# The cage unit starts with env (coreutils, on every Debian system).
+cp /usr/bin/env "$R/usr/bin/env"
 for unit in "${units[@]}"; do
     out=$(cd "$R" && systemd-analyze verify --man=no --root="$R" "$unit" 2>&1) ||
         fail "systemd-analyze verify $unit:\n$out"
