@@ -184,3 +184,55 @@ fn a_backup_taken_while_running_restores_once_the_daemon_is_stopped() {
     let d = Daemon::demo(&state).start();
     assert_eq!(d.screen(), "attract");
 }
+
+/// A private X server on a display it picks itself (`-displayfd`), killed when dropped.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1080x1920x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb (Debian package xvfb, installed by make deps)");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("Xvfb's stdout");
+        // Xvfb writes the display number once it accepts clients.
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb's display number");
+        assert!(!line.trim().is_empty(), "Xvfb did not start");
+        Self { child, display: format!(":{}", line.trim()) }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn with_windows_ready_follows_the_window_and_sigterm_closes_it() {
+    let x = Xvfb::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let notify = Notifications::bind(&dir.path().join("notify.sock"));
+    let state = dir.path().join("state");
+    let daemon = Daemon::command(["demo", "--state-dir"])
+        .arg(&state)
+        .state_dir(&state)
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("NOTIFY_SOCKET", dir.path().join("notify.sock"))
+        .start();
+    // READY=1 is sent from the window's event loop, so the window is up.
+    notify.expect("READY=1");
+    assert_eq!(daemon.screen(), "attract");
+    let status = daemon.stop();
+    assert!(status.success(), "SIGTERM closes the windows and ends the daemon: {status:?}");
+    notify.expect("STOPPING=1");
+}

@@ -45,7 +45,8 @@ pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
     service::init_logging(&config.logging.level);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = runtime.block_on(start(config, demo, stopped))?;
+    let with_window = matches!(screen, Screen::Window(_));
+    let running = runtime.block_on(start(config, demo, stopped, with_window))?;
     if let Screen::Window(options) = screen {
         // Slint's event loop runs on this thread until the kiosk window closes;
         // systemd hears "ready" once the window is up.
@@ -91,6 +92,7 @@ async fn start(
     config: Config,
     demo: bool,
     window_closed: tokio::sync::oneshot::Receiver<()>,
+    with_window: bool,
 ) -> anyhow::Result<Running> {
     let state_dir = config.kiosk.state_dir.clone();
     create_state_dir(&state_dir)?;
@@ -134,7 +136,8 @@ async fn start(
     );
     let shutdown = async move {
         tokio::select! {
-            () = shutdown_signal() => {},
+            // SIGTERM with a screen: the window's event loop must end too.
+            () = shutdown_signal() => if with_window { bookstation::ui::close_windows() },
             _ = window_closed => tracing::info!("kiosk window closed"),
         }
         service::stopping();

@@ -16,4 +16,4 @@ mod generated {
 
 pub use bridge::Bridge;
 pub use generated::{Api, AppWindow, Page, Sim, SimulatorWindow, Theme};
-pub use window::{UiError, WindowOptions, run_windows};
+pub use window::{UiError, WindowOptions, close_windows, run_windows};

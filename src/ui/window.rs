@@ -47,6 +47,16 @@ fn show_view(view: ViewState) {
     });
 }
 
+/// End [`run_windows`] from any thread (the daemon got SIGTERM). Only call
+/// it while windows run: without an event loop Slint would start a backend.
+pub fn close_windows() {
+    if let Err(e) = slint::invoke_from_event_loop(|| {
+        let _ = slint::quit_event_loop();
+    }) {
+        tracing::warn!(error = %e, "could not ask the window to close");
+    }
+}
+
 /// Open the windows and run until the kiosk window is closed.
 pub fn run_windows(
     engine: EngineHandle,

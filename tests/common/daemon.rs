@@ -31,12 +31,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_bookstation");
 
 /// How long a daemon may take to print its ready line before the test fails.
 const READY_WITHIN: Duration = Duration::from_secs(120);
+/// How long a daemon may take to exit after SIGTERM before the test fails.
+const STOP_WITHIN: Duration = Duration::from_secs(60);
 
 /// How to start a daemon; [`DaemonBuilder::start`] starts it.
 #[must_use = "a builder does nothing until `start`"]
 pub struct DaemonBuilder {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
+    env_remove: Vec<OsString>,
     state_dir: Option<PathBuf>,
     stderr: Option<PathBuf>,
 }
@@ -57,6 +60,12 @@ impl DaemonBuilder {
     /// set here).
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Start the daemon without this variable of the test's environment.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env_remove.push(key.as_ref().to_owned());
         self
     }
 
@@ -82,6 +91,9 @@ impl DaemonBuilder {
         cmd.args(&self.args).env("RUST_LOG", "warn");
         for (key, value) in &self.env {
             cmd.env(key, value);
+        }
+        for key in &self.env_remove {
+            cmd.env_remove(key);
         }
         cmd.stdin(Stdio::null()).stdout(Stdio::piped());
         cmd.stderr(if self.stderr.is_some() { Stdio::piped() } else { Stdio::inherit() });
@@ -221,7 +233,8 @@ impl Daemon {
     /// Any subcommand that prints a ready line (`district-sim ...`); set
     /// [`DaemonBuilder::state_dir`] to use `sim`.
     pub fn command<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> DaemonBuilder {
-        DaemonBuilder { args: Vec::new(), env: Vec::new(), state_dir: None, stderr: None }.args(args)
+        DaemonBuilder { args: Vec::new(), env: Vec::new(), env_remove: Vec::new(), state_dir: None, stderr: None }
+            .args(args)
     }
 
     /// The stdout line containing "ready".
@@ -321,14 +334,26 @@ impl Daemon {
         }
     }
 
-    /// SIGTERM, and wait for the daemon to exit; its exit status.
+    /// SIGTERM, and wait for the daemon to exit; its exit status. A daemon
+    /// still there [`STOP_WITHIN`] later gets SIGKILL and fails the test.
     pub fn stop(mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
         assert!(sent.success(), "kill -TERM {pid}: {sent:?}");
+        let (exited, exit_seen) = channel::<()>();
+        let killer = std::thread::spawn(move || {
+            let late = exit_seen.recv_timeout(STOP_WITHIN).is_err();
+            if late {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            }
+            late
+        });
         let status = self.child.wait().expect("wait for the daemon");
+        let _ = exited.send(());
         self.reaped = Some(status);
         self.join_threads();
+        let late = killer.join().expect("the SIGKILL timer");
+        assert!(!late, "the daemon was still running {STOP_WITHIN:?} after SIGTERM");
         status
     }
 
