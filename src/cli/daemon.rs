@@ -151,8 +151,8 @@ async fn start(
         // watchdog allows it half its period to answer.
         if district_timeout >= period / 2 {
             tracing::warn!(
-                district_timeout_secs = district_timeout.as_secs(),
-                watchdog_secs = period.as_secs(),
+                district_timeout_ms = district_timeout.as_millis(),
+                watchdog_ms = period.as_millis(),
                 "district.timeout_secs is not under half of WatchdogSec: a silent network may get the daemon restarted"
             );
         }
