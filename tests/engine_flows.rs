@@ -510,18 +510,17 @@ async fn a_language_chosen_before_the_card_carries_into_the_session() {
 #[tokio::test]
 async fn a_loan_prints_a_receipt_where_a_printer_is_configured() {
     let mut k = Kiosk::new().await;
-    let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let sink = printed.clone();
+    // The printer runs on its own thread; the test waits for what it prints.
+    let (sink, printed) = std::sync::mpsc::channel::<Vec<String>>();
+    let sink = std::sync::Mutex::new(sink);
     k.runner.set_printer(std::sync::Arc::new(move |heading: &str, lines: &[String]| {
-        let mut out = sink.lock().map_err(|e| e.to_string())?;
-        out.push(heading.to_owned());
-        out.extend(lines.iter().cloned());
-        Ok(())
+        let receipt = std::iter::once(heading.to_owned()).chain(lines.iter().cloned()).collect();
+        sink.lock().map_err(|e| e.to_string())?.send(receipt).map_err(|e| e.to_string())
     }));
     assert_eq!(k.borrow_until_door_open("MP0001").await, 1);
     k.take(1).await;
     k.close(1).await;
-    let printed = printed.lock().unwrap().clone();
+    let printed = printed.recv_timeout(std::time::Duration::from_secs(30)).expect("a receipt printed");
     assert_eq!(printed.len(), 2, "{printed:?}");
     assert!(printed[1].contains("홍길동전") && printed[1].contains("2026-12-14"), "{printed:?}");
 }

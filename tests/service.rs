@@ -174,12 +174,21 @@ fn a_backup_taken_while_running_restores_once_the_daemon_is_stopped() {
     let slot = d.borrow_until_door_open("MP0002").to_string();
     d.sim(&["take", &slot]);
     d.sim(&["close", &slot]);
-    assert!(d.stop().success());
-    assert_eq!(outbox_items(&state), ["MP0001", "MP0002"]);
+    // A power cut, as it were: the last loan may be in the WAL only.
+    d.kill9();
+    assert!(state.join("bookstation.db-wal").exists(), "an unclean stop leaves the WAL");
     let restored = restore().expect("run restore");
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
-    assert_eq!(outbox_items(&state), ["MP0001"], "the state is the backup's");
     assert!(!state.join("bookstation.db-wal").exists(), "no stale WAL beside the restored file");
+    assert_eq!(outbox_items(&state), ["MP0001"], "the state is the backup's");
+    // The replaced database and its WAL were moved aside, whole.
+    let aside = std::fs::read_dir(&state)
+        .expect("list the state directory")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("pre-restore-")))
+        .expect("a pre-restore directory");
+    assert_eq!(outbox_items(&aside), ["MP0001", "MP0002"], "nothing of the replaced state is lost");
     // And the kiosk starts on it.
     let d = Daemon::demo(&state).start();
     assert_eq!(d.screen(), "attract");

@@ -55,28 +55,36 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
     Store::open(&db).with_context(|| format!("{} is not a usable backup", db.display()))?;
     ensure!(from.join(KEY).exists(), "{} is missing from the backup", from.join(KEY).display());
     fs::create_dir_all(state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
-    // The old database's WAL and shared-memory files belong to the old
-    // file: left beside the restored one, SQLite would replay them into it.
-    for stale in [format!("{DB}-wal"), format!("{DB}-shm")] {
-        match fs::remove_file(state_dir.join(&stale)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("removing {}", state_dir.join(stale).display())),
-        }
-    }
     // The files go to whoever owns the state directory (the service's
     // user), not to the operator running this as root.
     let owner = fs::metadata(state_dir).with_context(|| format!("reading {}", state_dir.display()))?;
     let owner = (owner.uid(), owner.gid());
-    replace(&db, &state_dir.join(DB), 0o640, owner)?;
-    replace(&from.join(KEY), &state_dir.join(KEY), 0o600, owner)?;
+    // Copies first, next to their places, so nothing is moved until both are whole.
+    let db_new = staged(&db, &state_dir.join(DB), 0o600, owner)?;
+    let key_new = staged(&from.join(KEY), &state_dir.join(KEY), 0o600, owner)?;
+    // The old files are moved aside, not deleted: after an unclean stop the
+    // old WAL may hold loans not yet in the database file. Left beside the
+    // restored file, SQLite would replay it into the wrong database.
+    let aside = state_dir.join(format!("pre-restore-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")));
+    fs::create_dir(&aside).with_context(|| format!("creating {}", aside.display()))?;
+    for name in [DB.to_owned(), format!("{DB}-wal"), format!("{DB}-shm"), KEY.to_owned()] {
+        match fs::rename(state_dir.join(&name), aside.join(&name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("moving {} aside", state_dir.join(&name).display())),
+        }
+    }
+    fs::rename(&db_new, state_dir.join(DB)).context("putting the restored database in place")?;
+    fs::rename(&key_new, state_dir.join(KEY)).context("putting the restored card key in place")?;
+    fs::File::open(state_dir)?.sync_all()?;
+    println!("the replaced files are in {}", aside.display());
     println!("restored {} from {}; start the daemon again", state_dir.display(), from.display());
     Ok(())
 }
 
-/// Copy `from` over `to` through a temporary file and a rename, so a crash
-/// leaves either the old file or the new one.
-fn replace(from: &Path, to: &Path, mode: u32, (uid, gid): (u32, u32)) -> anyhow::Result<()> {
+/// Copy `from` to a temporary file beside `to`, synced, with its mode and
+/// owner; the caller renames it into place.
+fn staged(from: &Path, to: &Path, mode: u32, (uid, gid): (u32, u32)) -> anyhow::Result<std::path::PathBuf> {
     let tmp = to.with_extension("restoring");
     let _ = fs::remove_file(&tmp);
     fs::copy(from, &tmp).with_context(|| format!("copying {} to {}", from.display(), tmp.display()))?;
@@ -84,8 +92,7 @@ fn replace(from: &Path, to: &Path, mode: u32, (uid, gid): (u32, u32)) -> anyhow:
     std::os::unix::fs::chown(&tmp, Some(uid), Some(gid))
         .with_context(|| format!("giving {} to the state directory's owner", tmp.display()))?;
     fs::File::open(&tmp)?.sync_all()?;
-    fs::rename(&tmp, to).with_context(|| format!("moving {} to {}", tmp.display(), to.display()))?;
-    Ok(())
+    Ok(tmp)
 }
 
 fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {

@@ -148,7 +148,7 @@ async fn start(
     let watchdog = service::watchdog_period().map(|period| {
         tracing::info!(period_ms = period.as_millis(), "systemd watchdog on");
         // The engine waits out a district call while a patron waits; the
-        // watchdog allows it half its period to answer.
+        // watchdog allows it three quarters of its period to answer.
         if district_timeout >= period / 2 {
             tracing::warn!(
                 district_timeout_ms = district_timeout.as_millis(),

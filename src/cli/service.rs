@@ -79,20 +79,21 @@ pub fn watchdog_period() -> Option<Duration> {
     (usec > 0).then(|| Duration::from_micros(usec))
 }
 
-/// Ping systemd at half the watchdog period, but only after the engine has
-/// answered an "alive?" that went through its inbox and took the store's
-/// write lock. An engine stuck in a flow, a store held by another process or
-/// a dead store thread all stop the pings, and systemd restarts the daemon.
+/// Ping systemd, but only after the engine has answered an "alive?" that
+/// went through its inbox and took the store's write lock. An engine stuck
+/// in a flow, a store held by another process or a dead store thread all
+/// stop the pings, and systemd restarts the daemon.
+///
+/// The engine may be busy with a bounded wait (a district call, a silent
+/// board) when asked: after a ping the next question goes out a quarter
+/// period later and may take the remaining three quarters, so the engine
+/// gets most of the period, not half of it.
 pub fn spawn_watchdog(engine: EngineHandle, period: Duration) -> tokio::task::JoinHandle<()> {
-    let every = period / 2;
+    let (pause, budget) = (period / 4, period * 3 / 4);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut healthy = true;
         loop {
-            tick.tick().await;
-            let answer = tokio::time::timeout(every, engine.alive()).await;
-            match answer {
+            match tokio::time::timeout(budget, engine.alive()).await {
                 Ok(Ok(())) => {
                     if !healthy {
                         tracing::info!("watchdog: the engine answers again");
@@ -100,19 +101,25 @@ pub fn spawn_watchdog(engine: EngineHandle, period: Duration) -> tokio::task::Jo
                     healthy = true;
                     send(&[NotifyState::Watchdog]);
                 }
-                Ok(Err(e)) if healthy => {
+                Ok(Err(e)) => {
+                    if healthy {
+                        tracing::error!(error = %e, "watchdog: the store did not answer; systemd will restart the daemon");
+                    }
                     healthy = false;
-                    tracing::error!(error = %e, "watchdog: the store did not answer; systemd will restart the daemon");
                 }
-                Err(_) if healthy => {
+                Err(_) => {
+                    if healthy {
+                        tracing::error!(
+                            waited_ms = budget.as_millis(),
+                            "watchdog: the engine did not answer; systemd will restart the daemon"
+                        );
+                    }
                     healthy = false;
-                    tracing::error!(
-                        waited_ms = every.as_millis(),
-                        "watchdog: the engine did not answer; systemd will restart the daemon"
-                    );
+                    // Ask again at once: the period is nearly spent.
+                    continue;
                 }
-                _ => {}
             }
+            tokio::time::sleep(pause).await;
         }
     })
 }

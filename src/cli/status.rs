@@ -8,10 +8,17 @@ use bookstation::domain::health::duration;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Longer than any wait the engine may be in (a district call, a board poll).
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub fn run(state_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let socket = control::socket_path(state_dir);
-    let answer = runtime.block_on(control::request(&socket, r#"{"status":true}"#))?;
+    // A stuck engine never answers: say so rather than hang a monitoring script.
+    let asked = async { tokio::time::timeout(ANSWER_WITHIN, control::request(&socket, r#"{"status":true}"#)).await };
+    let answer = runtime.block_on(asked).map_err(|_| {
+        anyhow::anyhow!("the daemon at {} did not answer within {ANSWER_WITHIN:?}: it is stuck", socket.display())
+    })??;
     if answer.get("ok").and_then(serde_json::Value::as_bool) != Some(true) {
         let error = answer.get("error").and_then(serde_json::Value::as_str).unwrap_or("no reason given");
         anyhow::bail!("the daemon could not report its status: {error}");

@@ -23,11 +23,11 @@ pub enum FaultCode {
     DoorLeftOpen,
     /// Staff took one door out of service.
     DoorOutOfService,
-    /// The locker boards do not answer (cable, power, address).
+    /// No locker board answers (cable, power, adapter).
     BoardNotResponding,
     /// No card reader is connected, or its driver gave up.
     CardReaderMissing,
-    /// The barcode scanner is gone (returns need it).
+    /// The barcode scanner's driver stopped for good (returns need it).
     ScannerMissing,
     /// The return bin holds as many books as it can; returns are refused.
     ReturnBinFull,

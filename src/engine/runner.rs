@@ -36,6 +36,9 @@ pub struct Deps {
 /// a guard against a flow that never settles.
 const MAX_STEPS: usize = 1_000;
 
+/// Receipts waiting for a slow printer before new ones are dropped.
+const PRINT_QUEUE: usize = 4;
+
 /// Replace a watched value, waking watchers only when it changed.
 fn replace_if_changed<T: PartialEq>(tx: &watch::Sender<T>, value: T) {
     tx.send_if_modified(|old| {
@@ -51,8 +54,8 @@ fn replace_if_changed<T: PartialEq>(tx: &watch::Sender<T>, value: T) {
 pub type Printer = Arc<dyn Fn(&str, &[String]) -> Result<(), String> + Send + Sync>;
 
 pub struct Runner {
-    /// Where receipts go, when a printer is configured.
-    printer: Option<Printer>,
+    /// The printer thread's queue, when a printer is configured.
+    printer: Option<std::sync::mpsc::SyncSender<(String, Vec<String>)>>,
     engine: Engine,
     deps: Deps,
     /// The last sensor reading, to turn polls into changes.
@@ -133,7 +136,21 @@ impl Runner {
 
     /// Print receipts from now on.
     pub fn set_printer(&mut self, printer: Printer) {
-        self.printer = Some(printer);
+        // A printer out of paper can block a write for ever (usblp retries):
+        // it gets a thread of its own and a short queue, never the engine.
+        let (queue, receipts) = std::sync::mpsc::sync_channel::<(String, Vec<String>)>(PRINT_QUEUE);
+        let spawned = std::thread::Builder::new().name("receipt-printer".into()).spawn(move || {
+            for (heading, lines) in receipts {
+                match printer(&heading, &lines) {
+                    Ok(()) => tracing::info!("receipt printed"),
+                    Err(e) => tracing::warn!(error = %e, "receipt not printed"),
+                }
+            }
+        });
+        match spawned {
+            Ok(_) => self.printer = Some(queue),
+            Err(e) => tracing::error!(error = %e, "cannot start the receipt printer thread; no receipts"),
+        }
     }
 
     pub fn view(&self) -> ViewState {
@@ -387,13 +404,10 @@ impl Runner {
                 vec![]
             }
             Effect::PrintReceipt { heading, lines } => {
-                if let Some(printer) = self.printer.clone() {
-                    let printed = tokio::task::spawn_blocking(move || printer(&heading, &lines)).await;
-                    match printed {
-                        Ok(Ok(())) => tracing::info!("receipt printed"),
-                        Ok(Err(e)) => tracing::warn!(error = %e, "receipt not printed"),
-                        Err(e) => tracing::warn!(error = %e, "receipt printer task failed"),
-                    }
+                if let Some(queue) = &self.printer
+                    && let Err(e) = queue.try_send((heading, lines))
+                {
+                    tracing::warn!(error = %e, "receipt printer busy or gone; receipt not printed");
                 }
                 vec![]
             }

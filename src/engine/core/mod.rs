@@ -201,13 +201,16 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(settings: EngineSettings, snapshot: Snapshot, now: Timestamp) -> Self {
+        // Recovery closed every intent before this: a door open now was left
+        // so (a crash or power cut mid-flow), until it is shut.
+        let left_open = snapshot.sensors.iter().filter(|s| s.door_open).map(|s| SlotNo(s.slot)).collect();
         let kiosk = Kiosk {
             items: snapshot.items.into_iter().map(|i| (i.id.clone(), i)).collect(),
             slots: snapshot.slots.into_iter().map(|s| (s.no, s)).collect(),
             bin_items: snapshot.bin_items,
             sensors: snapshot.sensors.into_iter().map(|s| (SlotNo(s.slot), s)).collect(),
             out_of_service: snapshot.out_of_service,
-            left_open: BTreeSet::new(),
+            left_open,
         };
         Self {
             language: settings.default_language,

@@ -133,3 +133,14 @@ fn a_full_bin_and_a_jammed_door_are_faults() {
     let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
     assert_eq!(faults, [(FaultCode::DoorJammed, Some(1)), (FaultCode::ReturnBinFull, Some(41))]);
 }
+
+#[test]
+fn a_door_open_at_start_up_is_left_open_until_shut() {
+    let open = SlotStatus { slot: 1, door_open: true, item_present: false, drop_count: 0 };
+    let slot = Slot { no: SlotNo(1), kind: SlotKind::Locker, item: None, out_of_service: false, fault: None };
+    let mut e = Engine::new(settings(), Snapshot { slots: vec![slot], sensors: vec![open], ..Snapshot::default() }, T0);
+    let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
+    assert_eq!(faults, [(FaultCode::DoorLeftOpen, Some(1))]);
+    e.handle(Input::Sensors(vec![SlotStatus { door_open: false, ..open }]), T0);
+    assert!(e.faults().is_empty(), "{:?}", e.faults());
+}
