@@ -66,6 +66,12 @@ pub trait LockerBoard: Send + Sync {
     /// Read every slot's door and item sensor, in [`slots`](Self::slots)
     /// order.
     async fn read_all(&self) -> Result<Vec<SlotStatus>, HwError>;
+
+    /// After a read that succeeded only in part: the boards that did not
+    /// answer, described for people. Empty for a single board.
+    fn silent_boards(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The slots whose status differs between two readings (or that are new in

@@ -128,8 +128,12 @@ async fn kerong_a_dead_board_leaves_the_other_readable() {
         None,
     )
     .unwrap();
+    assert!(cabinet.silent_boards().is_empty(), "none before the first read");
     let read = cabinet.read_all().await.unwrap();
     assert_eq!(read.iter().map(|s| s.slot).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    let silent = cabinet.silent_boards();
+    assert_eq!(silent.len(), 1, "{silent:?}");
+    assert!(silent[0].starts_with("Kerong CU board 1 "), "names the silent board (address 1): {silent:?}");
     assert_eq!(cabinet.open(6).await.unwrap_err().kind(), ErrorKind::NotResponding);
     drop(sim);
 }

@@ -23,7 +23,7 @@ pub enum FaultCode {
     DoorLeftOpen,
     /// Staff took one door out of service.
     DoorOutOfService,
-    /// No locker board answers (cable, power, adapter).
+    /// A locker board does not answer (cable, power, address, adapter).
     BoardNotResponding,
     /// No card reader is connected, or its driver gave up.
     CardReaderMissing,

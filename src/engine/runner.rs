@@ -314,9 +314,14 @@ impl Runner {
     async fn read_sensors(&mut self) -> Option<Input> {
         match self.deps.board.read_all().await {
             Ok(now) => {
-                if self.device_faults.contains_key(&FaultCode::BoardNotResponding) {
-                    tracing::info!("locker board answers again");
-                    self.set_device_fault(FaultCode::BoardNotResponding, None);
+                // Some boards of several may still be silent.
+                let silent = self.deps.board.silent_boards();
+                let detail = (!silent.is_empty()).then(|| format!("{} silent", silent.join(", ")));
+                if detail.is_none() && self.device_faults.contains_key(&FaultCode::BoardNotResponding) {
+                    tracing::info!("locker boards answer again");
+                }
+                if self.device_faults.get(&FaultCode::BoardNotResponding) != detail.as_ref() {
+                    self.set_device_fault(FaultCode::BoardNotResponding, detail);
                 }
                 let changed = changed_slots(&self.sensors, &now);
                 self.sensors = now;

@@ -9,6 +9,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,12 +48,22 @@ fn show_view(view: ViewState) {
     });
 }
 
-/// End [`run_windows`] from any thread (the daemon got SIGTERM). Only call
-/// it while windows run: without an event loop Slint would start a backend.
+/// Set by [`close_windows`]; read before the event loop starts, so a
+/// SIGTERM during start-up is not lost.
+static CLOSE_REQUESTED: AtomicBool = AtomicBool::new(false);
+/// Whether Slint's backend exists, so an event loop can be asked to quit.
+static BACKEND_UP: AtomicBool = AtomicBool::new(false);
+
+/// End [`run_windows`] from any thread (the daemon got SIGTERM), or make it
+/// return at once if its event loop has not started yet.
 pub fn close_windows() {
-    if let Err(e) = slint::invoke_from_event_loop(|| {
-        let _ = slint::quit_event_loop();
-    }) {
+    CLOSE_REQUESTED.store(true, Ordering::SeqCst);
+    // Without a backend Slint would start one here, on the wrong thread.
+    if BACKEND_UP.load(Ordering::SeqCst)
+        && let Err(e) = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        })
+    {
         tracing::warn!(error = %e, "could not ask the window to close");
     }
 }
@@ -68,6 +79,7 @@ pub fn run_windows(
         .backend_name(options.backend.clone())
         .select()
         .map_err(|source| UiError::Backend { backend: options.backend.clone(), source })?;
+    BACKEND_UP.store(true, Ordering::SeqCst);
     let window = AppWindow::new()?;
     let sink_engine = engine.clone();
     let sink_runtime = runtime.clone();
@@ -97,8 +109,15 @@ pub fn run_windows(
     });
     window.show()?;
     let simulator = if options.simulator { Some(simulator(&engine, &runtime, &options)?) } else { None };
-    // Runs once the event loop turns, i.e. the window is really up.
-    slint::Timer::single_shot(Duration::ZERO, on_shown);
+    // Runs once the event loop turns, i.e. the window is really up; a close
+    // asked for before the loop existed takes effect here.
+    slint::Timer::single_shot(Duration::ZERO, move || {
+        if CLOSE_REQUESTED.load(Ordering::SeqCst) {
+            let _ = slint::quit_event_loop();
+        } else {
+            on_shown();
+        }
+    });
     slint::run_event_loop_until_quit()?;
     if let Some(s) = simulator {
         let _ = s.hide();

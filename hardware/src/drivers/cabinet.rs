@@ -11,7 +11,7 @@
 //! to a fill sensor it sees the first book into an empty bin only. The count
 //! starts at 0 with the daemon, which the engine reads as a counter reset.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use crate::{ErrorKind, HwError, LockerBoard, SlotStatus};
 
@@ -54,6 +54,9 @@ pub struct Cabinet {
     /// The bin's last item reading (none before the first read) and its
     /// drop count.
     bin: Mutex<(Option<bool>, u32)>,
+    /// Boards (by index) that did not answer their last read: logged when
+    /// they go silent and when they answer again, not at every poll.
+    silent: Mutex<std::collections::BTreeSet<usize>>,
 }
 
 impl std::fmt::Debug for Cabinet {
@@ -86,7 +89,7 @@ impl Cabinet {
         {
             return Err(HwError::new(ErrorKind::InvalidSlot, format!("no board drives the return bin's slot {bin}")));
         }
-        Ok(Self { mounts, return_bin, bin: Mutex::new((None, 0)) })
+        Ok(Self { mounts, return_bin, bin: Mutex::new((None, 0)), silent: Mutex::default() })
     }
 
     /// The boards, for `doctor`.
@@ -124,9 +127,12 @@ impl LockerBoard for Cabinet {
     async fn read_all(&self) -> Result<Vec<SlotStatus>, HwError> {
         let mut out = Vec::new();
         let mut failures = Vec::new();
-        for m in &self.mounts {
+        for (i, m) in self.mounts.iter().enumerate() {
             match m.unit.read().await {
                 Ok(states) => {
+                    if self.silent.lock().unwrap_or_else(PoisonError::into_inner).remove(&i) {
+                        tracing::info!(board = %m.unit.describe(), "board answers again");
+                    }
                     for (ch, s) in (0u16..).zip(states) {
                         let slot = m.first_slot + ch;
                         let drop_count =
@@ -135,7 +141,9 @@ impl LockerBoard for Cabinet {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(board = %m.unit.describe(), error = %e, "board read failed; its lockers keep their last reading");
+                    if self.silent.lock().unwrap_or_else(PoisonError::into_inner).insert(i) {
+                        tracing::warn!(board = %m.unit.describe(), error = %e, "board read failed; its lockers keep their last reading");
+                    }
                     failures.push(e);
                 }
             }
@@ -147,6 +155,11 @@ impl LockerBoard for Cabinet {
         }
         out.sort_by_key(|s| s.slot);
         Ok(out)
+    }
+
+    fn silent_boards(&self) -> Vec<String> {
+        let silent = self.silent.lock().unwrap_or_else(PoisonError::into_inner);
+        silent.iter().filter_map(|i| self.mounts.get(*i)).map(|m| m.unit.describe()).collect()
     }
 }
 
