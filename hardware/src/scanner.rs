@@ -15,4 +15,10 @@ pub trait Scanner: Send {
     /// [`Disconnected`](crate::ErrorKind::Disconnected) means no more scans
     /// will come from this handle.
     async fn next_scan(&mut self) -> Result<String, HwError>;
+
+    /// Whether the device is there now. A driver that reopens an unplugged
+    /// scanner by itself says `false` meanwhile; a simulated one is always there.
+    fn connected(&self) -> bool {
+        true
+    }
 }

@@ -39,6 +39,7 @@ async fn serial_scans_arrive_line_by_line_and_survive_a_replug() {
     let mut scanner = serial_scanner(link.clone(), 9600).unwrap();
     master.write_all(b"9788936434120\r\nMAPO-MEM").unwrap();
     assert_eq!(scan(&mut scanner).await, "9788936434120");
+    assert!(scanner.connected(), "open and reading");
     master.write_all(b"BER:1000001\r\n").unwrap();
     assert_eq!(scan(&mut scanner).await, "MAPO-MEMBER:1000001");
 
@@ -58,4 +59,12 @@ async fn serial_scans_arrive_line_by_line_and_survive_a_replug() {
         }
     }
     assert_eq!(got.as_deref(), Some("AFTER"));
+    assert!(scanner.connected(), "open again after the replug");
+}
+
+#[tokio::test]
+async fn a_scanner_that_is_not_plugged_in_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let scanner = serial_scanner(dir.path().join("no-such-scanner"), 9600).unwrap();
+    assert!(!scanner.connected());
 }

@@ -27,7 +27,7 @@ pub enum FaultCode {
     BoardNotResponding,
     /// No card reader is connected, or its driver gave up.
     CardReaderMissing,
-    /// The barcode scanner's driver stopped for good (returns need it).
+    /// The barcode scanner is unplugged, or its driver stopped (returns need it).
     ScannerMissing,
     /// The return bin holds as many books as it can; returns are refused.
     ReturnBinFull,

@@ -222,6 +222,7 @@ async fn run(
     inventory.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     let mut readers = Readers::default();
+    let mut scanner_seen = None;
     runner.set_device_fault(FaultCode::CardReaderMissing, readers.fault(&devices));
     loop {
         let sleep = deadline_sleep(&runner);
@@ -245,7 +246,10 @@ async fn run(
             }
             scan = next_scan(&mut devices.scanner) => on_scan(&mut runner, &mut devices, scan).await,
             () = sleep => runner.tick().await,
-            _ = poll.tick() => runner.poll_sensors().await,
+            _ = poll.tick() => {
+                runner.poll_sensors().await;
+                scanner_seen = scanner_presence(&mut runner, &devices, scanner_seen);
+            }
             _ = inventory.tick() => runner.refresh_inventory().await,
         }
     }
@@ -292,6 +296,18 @@ async fn on_scan(runner: &mut Runner, devices: &mut Devices, scan: Result<String
             runner.set_device_fault(FaultCode::ScannerMissing, Some(e.to_string()));
         }
     }
+}
+
+/// Raise or clear `scanner_missing` when the scanner comes or goes (its
+/// driver reopens it by itself); returns what was seen, to act on changes only.
+fn scanner_presence(runner: &mut Runner, devices: &Devices, seen: Option<bool>) -> Option<bool> {
+    let Some(scanner) = &devices.scanner else { return seen };
+    let now = scanner.connected();
+    if seen != Some(now) {
+        let detail = (!now).then(|| "not plugged in; the driver keeps trying".to_owned());
+        runner.set_device_fault(FaultCode::ScannerMissing, detail);
+    }
+    Some(now)
 }
 
 /// Feed whatever the simulated devices already have queued, so a control

@@ -153,6 +153,8 @@ fn us_char(code: KeyCode, shift: bool) -> Option<char> {
 pub struct ThreadScanner {
     scans: mpsc::UnboundedReceiver<String>,
     stop: Arc<AtomicBool>,
+    /// The device is open now (false while unplugged and being retried).
+    connected: Arc<AtomicBool>,
     what: String,
 }
 
@@ -176,6 +178,10 @@ impl Scanner for ThreadScanner {
             .await
             .ok_or_else(|| HwError::new(ErrorKind::Disconnected, format!("{}: its thread has stopped", self.what)))
     }
+
+    fn connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
 }
 
 /// Reopen delays for a scanner that went away.
@@ -184,25 +190,43 @@ const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
 fn spawn(
     what: String,
-    body: impl FnOnce(Arc<AtomicBool>, mpsc::UnboundedSender<String>) + Send + 'static,
+    body: impl FnOnce(Arc<AtomicBool>, mpsc::UnboundedSender<String>, Arc<AtomicBool>) + Send + 'static,
 ) -> Result<ThreadScanner, HwError> {
     let (tx, scans) = mpsc::unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
+    let connected = Arc::new(AtomicBool::new(false));
+    let (s, c) = (stop.clone(), connected.clone());
     std::thread::Builder::new()
         .name(what.clone())
-        .spawn(move || body(s, tx))
+        .spawn(move || body(s, tx, c))
         .map_err(|e| HwError::new(ErrorKind::Other, format!("{what}: cannot start its thread: {e}")))?;
-    Ok(ThreadScanner { scans, stop, what })
+    Ok(ThreadScanner { scans, stop, connected, what })
 }
 
-/// Keep trying `session` (open the device and read until it fails) with
-/// backoff between failures, until stopped.
-fn reopen_loop(what: &str, stop: &AtomicBool, tx: &mpsc::UnboundedSender<String>, mut session: impl FnMut() -> String) {
+/// Keep trying `session` (open the device, set `connected`, read until it
+/// fails) with backoff between failures, until stopped. Warns when the
+/// scanner goes away (or is not there at first), not at every retry.
+fn reopen_loop(
+    what: &str,
+    stop: &AtomicBool,
+    tx: &mpsc::UnboundedSender<String>,
+    connected: &AtomicBool,
+    mut session: impl FnMut() -> String,
+) {
     let mut backoff = BACKOFF_MIN;
+    let mut first = true;
     while !stop.load(Ordering::SeqCst) && !tx.is_closed() {
         let why = session();
-        tracing::warn!(device = what, reason = %why, "scanner unavailable; retrying");
+        let was_up = connected.swap(false, Ordering::SeqCst);
+        if was_up || first {
+            tracing::warn!(device = what, reason = %why, "scanner unavailable; retrying");
+        } else {
+            tracing::debug!(device = what, reason = %why, "scanner still unavailable");
+        }
+        if was_up {
+            backoff = BACKOFF_MIN;
+        }
+        first = false;
         let mut left = backoff;
         while !left.is_zero() && !stop.load(Ordering::SeqCst) {
             let d = left.min(Duration::from_millis(50));
@@ -217,13 +241,14 @@ fn reopen_loop(what: &str, stop: &AtomicBool, tx: &mpsc::UnboundedSender<String>
 pub fn serial_scanner(path: PathBuf, baud: u32) -> Result<ThreadScanner, HwError> {
     let what = format!("scanner {}", path.display());
     let name = what.clone();
-    spawn(what, move |stop, tx| {
-        reopen_loop(&name, &stop, &tx, || {
+    spawn(what, move |stop, tx, connected| {
+        reopen_loop(&name, &stop, &tx, &connected, || {
             let mut port =
                 match serialport::new(path.to_string_lossy(), baud).timeout(Duration::from_millis(200)).open() {
                     Ok(p) => p,
                     Err(e) => return format!("cannot open: {e}"),
                 };
+            connected.store(true, Ordering::SeqCst);
             let mut lines = LineSplitter::default();
             let mut buf = [0u8; 256];
             loop {
@@ -250,8 +275,8 @@ pub fn serial_scanner(path: PathBuf, baud: u32) -> Result<ThreadScanner, HwError
 pub fn evdev_scanner(path: PathBuf) -> Result<ThreadScanner, HwError> {
     let what = format!("scanner {}", path.display());
     let name = what.clone();
-    spawn(what, move |stop, tx| {
-        reopen_loop(&name, &stop, &tx, || {
+    spawn(what, move |stop, tx, connected| {
+        reopen_loop(&name, &stop, &tx, &connected, || {
             let mut dev = match evdev::Device::open(&path) {
                 Ok(d) => d,
                 Err(e) => return format!("cannot open: {e}"),
@@ -259,6 +284,7 @@ pub fn evdev_scanner(path: PathBuf) -> Result<ThreadScanner, HwError> {
             if let Err(e) = dev.grab() {
                 return format!("cannot grab it (another program holds it?): {e}");
             }
+            connected.store(true, Ordering::SeqCst);
             let mut keys = KeyDecoder::default();
             loop {
                 if tx.is_closed() {
