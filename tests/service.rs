@@ -245,3 +245,15 @@ fn with_windows_ready_follows_the_window_and_sigterm_closes_it() {
     assert!(status.success(), "SIGTERM closes the windows and ends the daemon: {status:?}");
     notify.expect("STOPPING=1");
 }
+
+#[test]
+fn a_second_daemon_on_the_same_state_is_refused_by_its_lock() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state");
+    let first = Daemon::demo(&state).start();
+    let second = Command::new(BIN).args(["demo", "--headless", "--state-dir"]).arg(&state).output().expect("run");
+    assert!(!second.status.success(), "a second daemon must not start on the same state");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("daemon.lock is held"), "{err}");
+    assert_eq!(first.screen(), "attract", "the first one carries on");
+}

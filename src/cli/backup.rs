@@ -51,10 +51,13 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
     if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
         bail!("a daemon is running on {} ({} answers): stop it first", state_dir.display(), socket.display());
     }
+    fs::create_dir_all(state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
+    // Held until the files are in place: a daemon (re)started meanwhile
+    // finds it taken and stops, rather than open a file being replaced.
+    let _lock = lock_state(state_dir).context("stop the daemon first (systemctl stop bookstation)")?;
     let db = from.join(DB);
     Store::open(&db).with_context(|| format!("{} is not a usable backup", db.display()))?;
     ensure!(from.join(KEY).exists(), "{} is missing from the backup", from.join(KEY).display());
-    fs::create_dir_all(state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
     // The files go to whoever owns the state directory (the service's
     // user), not to the operator running this as root.
     let owner = fs::metadata(state_dir).with_context(|| format!("reading {}", state_dir.display()))?;
@@ -80,6 +83,27 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
     println!("the replaced files are in {}", aside.display());
     println!("restored {} from {}; start the daemon again", state_dir.display(), from.display());
     Ok(())
+}
+
+/// Take the state directory's lock file (`daemon.lock`, created if
+/// missing), held by the running daemon and by `restore`. The lock goes
+/// with the process, so a killed daemon leaves none behind.
+pub fn lock_state(state_dir: &Path) -> anyhow::Result<fs::File> {
+    let path = state_dir.join("daemon.lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => {
+            bail!("{} is held: another bookstation process is using {}", path.display(), state_dir.display())
+        }
+        Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
 }
 
 /// Copy `from` to a temporary file beside `to`, synced, with its mode and

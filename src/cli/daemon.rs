@@ -71,6 +71,8 @@ struct Running {
     server: tokio::task::JoinHandle<()>,
     watchdog: Option<tokio::task::JoinHandle<()>>,
     socket: std::path::PathBuf,
+    /// Held while the daemon runs: `restore` and a second daemon wait for it.
+    _lock: std::fs::File,
 }
 
 impl Running {
@@ -96,6 +98,7 @@ async fn start(
 ) -> anyhow::Result<Running> {
     let state_dir = config.kiosk.state_dir.clone();
     create_state_dir(&state_dir)?;
+    let lock = super::backup::lock_state(&state_dir)?;
     let mut store = Store::open(&state_dir.join("bookstation.db"))?;
     let hasher = CardHasher::load_or_create(&state_dir.join("card-hash.key"))?;
     let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
@@ -163,7 +166,7 @@ async fn start(
     let server = tokio::spawn(control::serve(listener, engine.clone()));
     // Scripts and tests wait for this line on stdout.
     println!("bookstation: ready; control socket {}", socket.display());
-    Ok(Running { engine, task, server, watchdog, socket })
+    Ok(Running { engine, task, server, watchdog, socket, _lock: lock })
 }
 
 async fn shutdown_signal() {
