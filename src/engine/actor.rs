@@ -266,7 +266,7 @@ fn deadline_sleep(runner: &Runner) -> tokio::time::Sleep {
 
 async fn on_card(runner: &mut Runner, devices: &mut Devices, readers: &mut Readers, event: Result<CardEvent, HwError>) {
     match event {
-        Ok(CardEvent::Tapped { uid }) => runner.feed(Input::CardTapped(uid)).await,
+        Ok(CardEvent::Tapped { uid }) => runner.feed(Input::CardTapped(uid.into())).await,
         Ok(CardEvent::Removed) => {}
         Ok(CardEvent::ReaderAdded { name }) => {
             tracing::info!(reader = %name, "card reader connected");
@@ -289,7 +289,7 @@ async fn on_card(runner: &mut Runner, devices: &mut Devices, readers: &mut Reade
 
 async fn on_scan(runner: &mut Runner, devices: &mut Devices, scan: Result<String, HwError>) {
     match scan {
-        Ok(text) => runner.feed(Input::Scanned(text)).await,
+        Ok(text) => runner.feed(Input::Scanned(text.into())).await,
         Err(e) => {
             tracing::error!(error = %e, "scanner failed; no more scans");
             devices.scanner = None;

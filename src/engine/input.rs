@@ -9,6 +9,44 @@ use crate::store::{IntentId, OutboxEvent, OutboxStats};
 use bookstation_hardware::{ErrorKind, SlotStatus};
 use serde::Deserialize;
 
+/// Text that identifies or authenticates a patron (a PIN, a member number,
+/// a card UID, a scanned QR code): usable as a `str`, never shown by
+/// `Debug`, so no `?input` or `?action` in a log line can leak it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// What the touch UI (or the control socket) asks for. JSON:
 /// `{"action":"select","item_id":"MP0001"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -36,11 +74,11 @@ pub enum Action {
     Logout,
     /// A member number typed on the attract screen.
     MemberNumber {
-        number: String,
+        number: Secret,
     },
     /// The patron's PIN.
     Pin {
-        pin: String,
+        pin: Secret,
     },
     StartReturn,
     PickupHolds,
@@ -48,7 +86,7 @@ pub enum Action {
         language: Language,
     },
     StaffPin {
-        pin: String,
+        pin: Secret,
     },
     Restock {
         slot: SlotNo,
@@ -98,9 +136,9 @@ pub enum AuthResult {
 pub enum Input {
     Action(Action),
     /// A card on the reader (UID, upper-case hex).
-    CardTapped(String),
-    /// A barcode or QR code from the scanner.
-    Scanned(String),
+    CardTapped(Secret),
+    /// A barcode or QR code from the scanner (a QR code holds a member number).
+    Scanned(Secret),
     /// Slots whose sensors changed.
     Sensors(Vec<SlotStatus>),
     /// Time passed: check deadlines.
@@ -129,4 +167,22 @@ pub enum Input {
     },
     /// A store write failed: the flow stops safely where it is.
     StoreFailed(String),
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let action: Action = serde_json::from_str(r#"{"action":"pin","pin":"7391"}"#).expect("a pin action");
+        assert_eq!(action, Action::Pin { pin: "7391".into() });
+        let shown = format!("{:?} {:?}", Input::Action(action), Input::CardTapped("04A1B2C3D4E5F6".into()));
+        assert!(!shown.contains("7391") && !shown.contains("04A1B2"), "{shown}");
+        assert!(shown.contains("Pin") && shown.contains("<redacted>"), "{shown}");
+        let staff = format!("{:?}", Action::StaffPin { pin: "2580".into() });
+        let member = format!("{:?}", Action::MemberNumber { number: "1000001".into() });
+        assert!(!staff.contains("2580") && !member.contains("1000001"), "{staff} {member}");
+        assert_eq!(&*Secret::from("abc"), "abc", "usable as a str");
+    }
 }

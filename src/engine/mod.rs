@@ -14,6 +14,6 @@ pub mod view;
 pub use self::core::{Engine, EngineSettings, Snapshot};
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use effect::Effect;
-pub use input::{Action, AuthResult, Input};
+pub use input::{Action, AuthResult, Input, Secret};
 pub use runner::{Deps, Runner};
 pub use view::{Screen, ViewState};

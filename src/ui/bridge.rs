@@ -116,9 +116,9 @@ impl Bridge {
             let sink = self.sink.clone();
             move |s: SharedString| sink(f(s.to_string()))
         };
-        api.on_member_number(text(|number| Action::MemberNumber { number }));
-        api.on_pin(text(|pin| Action::Pin { pin }));
-        api.on_staff_pin(text(|pin| Action::StaffPin { pin }));
+        api.on_member_number(text(|number| Action::MemberNumber { number: number.into() }));
+        api.on_pin(text(|pin| Action::Pin { pin: pin.into() }));
+        api.on_staff_pin(text(|pin| Action::StaffPin { pin: pin.into() }));
         let slot = |f: fn(SlotNo) -> Action| {
             let sink = self.sink.clone();
             move |n: i32| {

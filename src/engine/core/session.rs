@@ -175,7 +175,7 @@ impl Engine {
             Action::Pin { pin } => {
                 if let State::Pin { credential, failures } = &self.state {
                     let (credential, failures) = (credential.clone(), *failures);
-                    self.authenticate(credential, Some(pin), failures, fx);
+                    self.authenticate(credential, Some(pin.into_string()), failures, fx);
                 }
             }
             Action::Browse if self.can_browse() => self.state = State::Browse,
