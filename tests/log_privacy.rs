@@ -49,12 +49,7 @@ fn no_secret_reaches_the_log_even_at_trace_level() {
     d.sim(&["scan", &format!("MAPO-MEMBER:{MEMBER_HOLDER}")]);
     d.act(json!({"action": "pin", "pin": PIN}));
     d.act(json!({"action": "logout"}));
-    d.login(HOLDER, PIN);
-    d.act(json!({"action": "pickup_holds"}));
-    d.act(json!({"action": "confirm"}));
-    d.sim(&["take", "40"]);
-    d.sim(&["close", "40"]);
-    d.act(json!({"action": "logout"}));
+    d.pick_up_hold(40);
     // An unknown card, then staff sign-in with a wrong and a right PIN.
     d.sim(&["tap-card", UNKNOWN]);
     d.act(json!({"action": "logout"}));

@@ -6,7 +6,7 @@
 mod common;
 
 use common::daemon::{BIN, Daemon};
-use common::{HOLDER, PIN, STAFF, STAFF_PIN};
+use common::{STAFF, STAFF_PIN};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -42,12 +42,7 @@ fn borrow_return_hold_pickup_and_restock_through_the_cli() {
     assert_eq!(v["view"]["notice"]["key"], "notice.returned");
     d.act(json!({"action": "logout"}));
     // Hold pickup.
-    d.login(HOLDER, PIN);
-    d.act(json!({"action": "pickup_holds"}));
-    d.act(json!({"action": "confirm"}));
-    d.sim(&["take", "40"]);
-    d.sim(&["close", "40"]);
-    d.act(json!({"action": "logout"}));
+    d.pick_up_hold(40);
     // Restock locker 1 with the returned book.
     d.sim(&["tap-card", STAFF]);
     d.act(json!({"action": "staff_pin", "pin": STAFF_PIN}));

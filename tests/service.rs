@@ -33,6 +33,13 @@ impl Notifications {
         }
     }
 
+    /// SIGTERM the daemon: it must exit with success and say `STOPPING=1`.
+    fn stop_cleanly(&self, daemon: Daemon, what: &str) {
+        let status = daemon.stop();
+        assert!(status.success(), "{what}: {status:?}");
+        self.expect("STOPPING=1");
+    }
+
     /// Wait (bounded, generously) for a datagram holding `line`; returns the
     /// datagrams that came before it.
     fn expect(&self, line: &str) -> Vec<String> {
@@ -77,9 +84,7 @@ fn ready_then_watchdog_pings_that_stop_while_the_store_hangs() {
     db.execute_batch("ROLLBACK").expect("let go of the write lock");
     notify.expect("WATCHDOG=1");
 
-    let status = daemon.stop();
-    assert!(status.success(), "SIGTERM ends the daemon cleanly: {status:?}");
-    notify.expect("STOPPING=1");
+    notify.stop_cleanly(daemon, "SIGTERM ends the daemon cleanly");
 }
 
 #[test]
@@ -241,9 +246,7 @@ fn with_windows_ready_follows_the_window_and_sigterm_closes_it() {
     // READY=1 is sent from the window's event loop, so the window is up.
     notify.expect("READY=1");
     assert_eq!(daemon.screen(), "attract");
-    let status = daemon.stop();
-    assert!(status.success(), "SIGTERM closes the windows and ends the daemon: {status:?}");
-    notify.expect("STOPPING=1");
+    notify.stop_cleanly(daemon, "SIGTERM closes the windows and ends the daemon");
 }
 
 #[test]

@@ -16,7 +16,7 @@
 //! let text = std::fs::read_to_string(&log)?;
 //! ```
 
-use super::{GOOD, PIN};
+use super::{GOOD, HOLDER, PIN};
 use serde_json::{Value, json};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -305,6 +305,18 @@ impl Daemon {
         let v = self.act(json!({"action": "confirm"}));
         assert_eq!(v["view"]["screen"], "dispensing", "{v}");
         v["view"]["dispensing"]["slot"].as_u64().expect("slot")
+    }
+
+    /// The demo patron with a ready hold ([`HOLDER`]) picks it up from
+    /// locker `slot` (taken, door shut) and signs out.
+    pub fn pick_up_hold(&self, slot: u16) {
+        let slot = slot.to_string();
+        self.login(HOLDER, PIN);
+        self.act(json!({"action": "pickup_holds"}));
+        self.act(json!({"action": "confirm"}));
+        self.sim(&["take", &slot]);
+        self.sim(&["close", &slot]);
+        self.act(json!({"action": "logout"}));
     }
 
     /// Block until the daemon writes a stderr line for which `matches` holds
