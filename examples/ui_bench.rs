@@ -6,8 +6,6 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const DISPLAY: &str = ":87";
-
 /// The `bookstation` binary built beside this example (target/<profile>/).
 fn bin() -> std::path::PathBuf {
     let me = std::env::current_exe().expect("own path");
@@ -15,8 +13,8 @@ fn bin() -> std::path::PathBuf {
 }
 
 /// The RGB of one pixel of the root window, from `xwd`'s dump format.
-fn pixel(x: usize, y: usize) -> Option<(u8, u8, u8)> {
-    let out = Command::new("xwd").args(["-root", "-silent", "-display", DISPLAY]).output().ok()?;
+fn pixel(display: &str, x: usize, y: usize) -> Option<(u8, u8, u8)> {
+    let out = Command::new("xwd").args(["-root", "-silent", "-display", display]).output().ok()?;
     let d = out.stdout;
     let field = |i: usize| -> Option<usize> {
         let b = d.get(i * 4..i * 4 + 4)?;
@@ -48,22 +46,24 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 }
 
 fn main() {
+    // Xvfb picks a free display and writes its number once it accepts clients.
     let mut xvfb = Command::new("Xvfb")
-        .args([DISPLAY, "-screen", "0", "1100x1950x24", "-nolisten", "tcp"])
+        .args(["-displayfd", "1", "-screen", "0", "1100x1950x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb (Debian package xvfb)");
-    let up = Instant::now();
-    while pixel(10, 10).is_none() {
-        assert!(up.elapsed() < Duration::from_secs(10), "Xvfb did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut number = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(xvfb.stdout.take().expect("Xvfb's stdout")), &mut number)
+        .expect("Xvfb's display number");
+    assert!(!number.trim().is_empty(), "Xvfb did not start");
+    let display = format!(":{}", number.trim());
     let state = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     let mut kiosk = Command::new(bin())
         .args(["demo", "--state-dir"])
         .arg(state.path())
-        .env("DISPLAY", DISPLAY)
+        .env("DISPLAY", &display)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .spawn()
@@ -71,7 +71,7 @@ fn main() {
     let pid = kiosk.id();
     // The kiosk's background colour at the middle of the window means it has drawn.
     let first_frame = loop {
-        if let Some((r, g, b)) = pixel(540, 960)
+        if let Some((r, g, b)) = pixel(&display, 540, 960)
             && (r, g, b) != (0, 0, 0)
         {
             break started.elapsed();
