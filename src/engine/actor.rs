@@ -222,7 +222,6 @@ async fn run(
     inventory.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     let mut readers = Readers::default();
-    let mut scanner_seen = None;
     runner.set_device_fault(FaultCode::CardReaderMissing, readers.fault(&devices));
     loop {
         let sleep = deadline_sleep(&runner);
@@ -248,7 +247,7 @@ async fn run(
             () = sleep => runner.tick().await,
             _ = poll.tick() => {
                 runner.poll_sensors().await;
-                scanner_seen = scanner_presence(&mut runner, &devices, scanner_seen);
+                scanner_presence(&mut runner, &devices);
             }
             _ = inventory.tick() => runner.refresh_inventory().await,
         }
@@ -298,16 +297,13 @@ async fn on_scan(runner: &mut Runner, devices: &mut Devices, scan: Result<String
     }
 }
 
-/// Raise or clear `scanner_missing` when the scanner comes or goes (its
-/// driver reopens it by itself); returns what was seen, to act on changes only.
-fn scanner_presence(runner: &mut Runner, devices: &Devices, seen: Option<bool>) -> Option<bool> {
-    let Some(scanner) = &devices.scanner else { return seen };
-    let now = scanner.connected();
-    if seen != Some(now) {
-        let detail = (!now).then(|| "not plugged in; the driver keeps trying".to_owned());
+/// Raise or clear `scanner_missing` as the scanner comes and goes (its
+/// driver reopens it by itself).
+fn scanner_presence(runner: &mut Runner, devices: &Devices) {
+    if let Some(scanner) = &devices.scanner {
+        let detail = (!scanner.connected()).then(|| "not plugged in; the driver keeps trying".to_owned());
         runner.set_device_fault(FaultCode::ScannerMissing, detail);
     }
-    Some(now)
 }
 
 /// Feed whatever the simulated devices already have queued, so a control

@@ -297,7 +297,11 @@ impl Runner {
     }
 
     /// A device fault opened (`Some(detail)`) or cleared (`None`).
+    /// Nothing happens when that is already so, so callers may say it at every poll.
     pub fn set_device_fault(&mut self, code: FaultCode, detail: Option<String>) {
+        if self.device_faults.get(&code) == detail.as_ref() {
+            return;
+        }
         match detail {
             Some(d) => self.device_faults.insert(code, d),
             None => self.device_faults.remove(&code),
@@ -320,9 +324,7 @@ impl Runner {
                 if detail.is_none() && self.device_faults.contains_key(&FaultCode::BoardNotResponding) {
                     tracing::info!("locker boards answer again");
                 }
-                if self.device_faults.get(&FaultCode::BoardNotResponding) != detail.as_ref() {
-                    self.set_device_fault(FaultCode::BoardNotResponding, detail);
-                }
+                self.set_device_fault(FaultCode::BoardNotResponding, detail);
                 let changed = changed_slots(&self.sensors, &now);
                 self.sensors = now;
                 (!changed.is_empty()).then_some(Input::Sensors(changed))
