@@ -466,6 +466,8 @@ fn status() -> PatronStatus {
         overdue_items: 0,
         loans_total: 2,
         loans_here: 1,
+        loan_item_ids: vec![],
+        overdue_item_ids: vec![],
         ready_holds: vec![bookstation::domain::Hold { hold_id: "H-1".into(), item_id: ItemId::new("MP0003") }],
     }
 }
@@ -479,7 +481,7 @@ fn the_patron_cache_keys_by_card_hash_and_drops_ready_holds() {
     let path = dir.path().join("kiosk.db");
     {
         let mut store = Store::open(&path).unwrap();
-        store.cache_patron(&hash, &status(), t(1)).unwrap();
+        store.cache_patron(&hash, &status(), None, t(1)).unwrap();
     }
     let store = Store::open(&path).unwrap();
     let cached = store.cached_patron(&hash).unwrap().unwrap();

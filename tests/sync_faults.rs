@@ -287,7 +287,10 @@ async fn every_authentication_answer_and_the_inventory_cross_http() {
         AuthAnswer::Patron { status } => assert_eq!(status.patron_id.as_str(), "1000001"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(district.authenticate(&card, Some("0000")).await.unwrap(), AuthAnswer::WrongPin);
+    assert_eq!(
+        district.authenticate(&card, Some("0000")).await.unwrap(),
+        AuthAnswer::WrongPin { patron_id: Some(bookstation::domain::PatronId::new("1000001")) }
+    );
     let member = Credential::member_number("1000004").unwrap();
     assert!(matches!(district.authenticate(&member, None).await.unwrap(), AuthAnswer::Patron { .. }));
     let unknown = Credential::card("0499999999999999").unwrap();

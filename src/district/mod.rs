@@ -71,9 +71,17 @@ impl<D: District + ?Sized> District for Arc<D> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum AuthAnswer {
-    Patron { status: PatronStatus },
+    Patron {
+        status: PatronStatus,
+    },
     UnknownCredential,
-    WrongPin,
+    /// The PIN is wrong. `patron_id` says whose the credential is, when the
+    /// district tells (SIP2 does), so the kiosk counts wrong PINs per patron
+    /// whatever card, QR code or number they try.
+    WrongPin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        patron_id: Option<PatronId>,
+    },
 }
 
 /// What belongs to one kiosk, fetched at start-up and after restocks.
@@ -247,7 +255,10 @@ mod tests {
         let applied = serde_json::to_value(EventResult { id, outcome: EventOutcome::Applied }).unwrap();
         assert_eq!(applied["outcome"], "applied");
 
-        assert_eq!(serde_json::to_value(AuthAnswer::WrongPin).unwrap(), json!({ "result": "wrong_pin" }));
+        assert_eq!(
+            serde_json::to_value(AuthAnswer::WrongPin { patron_id: None }).unwrap(),
+            json!({ "result": "wrong_pin" })
+        );
         let patron = AuthAnswer::Patron {
             status: PatronStatus {
                 patron_id: PatronId::new("1"),
@@ -255,6 +266,8 @@ mod tests {
                 overdue_items: 0,
                 loans_total: 0,
                 loans_here: 0,
+                loan_item_ids: vec![],
+                overdue_item_ids: vec![],
                 ready_holds: vec![],
             },
         };

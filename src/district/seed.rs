@@ -313,7 +313,10 @@ mod tests {
     #[tokio::test]
     async fn wrong_pin_and_unknown_card_are_answers() {
         let sim = SimDistrict::demo(DEMO_KIOSK_ID);
-        assert_eq!(sim.authenticate(&card("04A1B2C3D4E5F6"), Some("9999")).await.unwrap(), AuthAnswer::WrongPin);
+        assert_eq!(
+            sim.authenticate(&card("04A1B2C3D4E5F6"), Some("9999")).await.unwrap(),
+            AuthAnswer::WrongPin { patron_id: Some(PatronId::new("1000001")) }
+        );
         assert_eq!(sim.authenticate(&card("DEADBEEF"), Some("1234")).await.unwrap(), AuthAnswer::UnknownCredential);
     }
 }

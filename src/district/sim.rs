@@ -214,7 +214,9 @@ impl SimState {
         });
         match found {
             None => AuthAnswer::UnknownCredential,
-            Some(p) if pin.is_some_and(|pin| pin != p.pin) => AuthAnswer::WrongPin,
+            Some(p) if pin.is_some_and(|pin| pin != p.pin) => {
+                AuthAnswer::WrongPin { patron_id: Some(p.patron_id.clone()) }
+            }
             Some(p) => AuthAnswer::Patron { status: self.status(p) },
         }
     }
@@ -228,6 +230,12 @@ impl SimState {
             overdue_items: patron.extra_overdue.saturating_add(count(overdue)),
             loans_total: count(loans.len()),
             loans_here: count(loans.iter().filter(|l| l.kiosk_id == self.kiosk_id).count()),
+            loan_item_ids: loans.iter().map(|l| l.item_id.clone()).collect(),
+            overdue_item_ids: loans
+                .iter()
+                .filter(|l| is_before(&l.due_date, &self.today))
+                .map(|l| l.item_id.clone())
+                .collect(),
             ready_holds: self
                 .ready_holds_here()
                 .filter(|h| h.patron_id == patron.patron_id)

@@ -15,6 +15,11 @@ pub enum AlarmKind {
     DoorJammed,
     /// A return was interrupted and its book was not seen in the chute.
     ReturnUnconfirmed,
+    /// A dispense found its locker empty: no loan, the locker is marked
+    /// for staff.
+    BookMissing,
+    /// Wrong staff PINs locked staff sign-in for a while.
+    StaffPinLocked,
     /// The locker board did not answer.
     BoardNotResponding,
 }

@@ -21,6 +21,9 @@ pub enum FaultCode {
     DoorJammed,
     /// A door was left open after a pickup, return or restock.
     DoorLeftOpen,
+    /// A locker's record names a book its sensor does not see: it is not
+    /// offered until staff put it back or restock the locker.
+    BookMissing,
     /// Staff took one door out of service.
     DoorOutOfService,
     /// A locker board does not answer (cable, power, address, adapter).
@@ -62,6 +65,7 @@ impl Fault {
             FaultCode::DoorJammed => format!("{door} jammed"),
             FaultCode::DoorLeftOpen => format!("{door} left open"),
             FaultCode::DoorOutOfService => format!("{door} out of service"),
+            FaultCode::BookMissing => format!("{door}: its book is not in it"),
             FaultCode::BoardNotResponding => "locker board not responding".to_owned(),
             FaultCode::CardReaderMissing => "card reader missing".to_owned(),
             FaultCode::ScannerMissing => "barcode scanner missing".to_owned(),

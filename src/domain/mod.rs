@@ -7,6 +7,7 @@
 mod credential;
 mod event;
 pub mod health;
+pub mod holdings;
 mod ids;
 mod item;
 mod patron;

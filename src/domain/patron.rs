@@ -30,6 +30,14 @@ pub struct PatronStatus {
     pub loans_total: u32,
     /// Of those, loans taken from this kiosk (counts against the kiosk limit).
     pub loans_here: u32,
+    /// The copies on loan to this patron, when the district lists them
+    /// (SIP2's charged items): a return here of one of them lowers the
+    /// counts before the district hears of it. Never cached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loan_item_ids: Vec<ItemId>,
+    /// Of those, the ones past due, so returning one lifts the refusal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overdue_item_ids: Vec<ItemId>,
     pub ready_holds: Vec<Hold>,
 }
 

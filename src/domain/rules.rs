@@ -88,21 +88,18 @@ pub struct Allowance {
     pub binding: RefusalReason,
 }
 
-/// May this patron borrow at all, and how many? `pending_here` counts loans
-/// made at this kiosk that the district has not acknowledged yet.
-pub fn borrowing_allowance(
-    patron: &PatronStatus,
-    pending_here: u32,
-    policy: &LoanPolicy,
-) -> Result<Allowance, Refusal> {
+/// May this patron borrow at all, and how many? `patron` is the settled
+/// status ([`super::holdings::settled_status`]): the district's counts plus
+/// what this kiosk lent and took back since.
+pub fn borrowing_allowance(patron: &PatronStatus, policy: &LoanPolicy) -> Result<Allowance, Refusal> {
     if patron.standing == Standing::Suspended {
         return refuse(RefusalReason::Suspended);
     }
     if patron.overdue_items > 0 {
         return refuse(RefusalReason::OverdueItems);
     }
-    let quota_left = policy.district_quota.saturating_sub(patron.loans_total + pending_here);
-    let kiosk_left = policy.kiosk_limit.saturating_sub(patron.loans_here + pending_here);
+    let quota_left = policy.district_quota.saturating_sub(patron.loans_total);
+    let kiosk_left = policy.kiosk_limit.saturating_sub(patron.loans_here);
     if quota_left == 0 {
         return refuse(RefusalReason::DistrictQuotaReached);
     }
@@ -116,10 +113,12 @@ pub fn borrowing_allowance(
     })
 }
 
-/// May the patron add this item to their selection?
+/// May the patron add this item to their selection? `seen` is whether the
+/// locker's item sensor sees a book: a record alone lends nothing.
 pub fn can_select(
     item: &Item,
     slot: Option<&Slot>,
+    seen: bool,
     patron: &PatronId,
     already_selected: usize,
     allowance: Allowance,
@@ -129,13 +128,20 @@ pub fn can_select(
         Some(_) => return refuse(RefusalReason::ItemHeldForSomeoneElse),
         None => {}
     }
-    if !slot.is_some_and(Slot::usable) {
+    if !slot.is_some_and(|s| offered(s, seen)) {
         return refuse(RefusalReason::ItemNotAvailable);
     }
     if already_selected as u64 >= u64::from(allowance.remaining) {
         return refuse(allowance.binding);
     }
     Ok(())
+}
+
+/// May a patron be offered the book this locker's record names? Only from a
+/// working locker whose item sensor sees a book: staff may have taken it
+/// out, and a loan must match a book that really leaves its locker.
+pub fn offered(slot: &Slot, seen: bool) -> bool {
+    slot.usable() && slot.item.is_some() && seen
 }
 
 /// What the kiosk knows about a book presented for return.
@@ -183,7 +189,6 @@ pub fn offline_allowance(
     counts: OutageCounts,
     offline: &OfflinePolicy,
     policy: &LoanPolicy,
-    pending_here: u32,
 ) -> Result<Allowance, Refusal> {
     const HOUR_MS: i64 = 3_600_000;
     let not_eligible = || refuse(RefusalReason::OfflineNotEligible);
@@ -194,7 +199,7 @@ pub fn offline_allowance(
     {
         return not_eligible();
     }
-    let online = borrowing_allowance(&cached.status, pending_here, policy)?;
+    let online = borrowing_allowance(&cached.status, policy)?;
     let patron_left = offline.per_patron.saturating_sub(counts.this_patron);
     let outage_left = offline.per_outage.saturating_sub(counts.all_patrons);
     let remaining = online.remaining.min(patron_left).min(outage_left);
@@ -217,6 +222,8 @@ mod tests {
             overdue_items: 0,
             loans_total: 0,
             loans_here: 0,
+            loan_item_ids: vec![],
+            overdue_item_ids: vec![],
             ready_holds: vec![],
         }
     }
@@ -250,56 +257,76 @@ mod tests {
 
     #[test]
     fn good_patron_gets_the_kiosk_limit() {
-        let a = borrowing_allowance(&patron(), 0, &LoanPolicy::default()).unwrap();
+        let a = borrowing_allowance(&patron(), &LoanPolicy::default()).unwrap();
         assert_eq!(a, TWO);
     }
 
     #[test]
     fn suspended_patron_is_refused() {
         let p = PatronStatus { standing: Standing::Suspended, ..patron() };
-        assert_eq!(reason(borrowing_allowance(&p, 0, &LoanPolicy::default())), RefusalReason::Suspended);
+        assert_eq!(reason(borrowing_allowance(&p, &LoanPolicy::default())), RefusalReason::Suspended);
     }
 
     #[test]
     fn overdue_items_are_refused() {
         let p = PatronStatus { overdue_items: 1, ..patron() };
-        assert_eq!(reason(borrowing_allowance(&p, 0, &LoanPolicy::default())), RefusalReason::OverdueItems);
+        assert_eq!(reason(borrowing_allowance(&p, &LoanPolicy::default())), RefusalReason::OverdueItems);
+    }
+
+    /// `p` with one loan made here that the district has not heard of.
+    fn one_more(p: &PatronStatus) -> PatronStatus {
+        use crate::domain::holdings::{KioskRecord, Unsynced, settled_status};
+        settled_status(p, &KioskRecord { held: vec![], unsynced: vec![Unsynced::Lent(ItemId::new("MP0009"))] })
     }
 
     #[test]
     fn district_quota_counts_pending_loans() {
         let p = PatronStatus { loans_total: 4, ..patron() };
-        let a = borrowing_allowance(&p, 0, &LoanPolicy::default()).unwrap();
+        let a = borrowing_allowance(&p, &LoanPolicy::default()).unwrap();
         assert_eq!(a, Allowance { remaining: 1, binding: RefusalReason::DistrictQuotaReached });
-        assert_eq!(reason(borrowing_allowance(&p, 1, &LoanPolicy::default())), RefusalReason::DistrictQuotaReached);
+        assert_eq!(
+            reason(borrowing_allowance(&one_more(&p), &LoanPolicy::default())),
+            RefusalReason::DistrictQuotaReached
+        );
     }
 
     #[test]
     fn kiosk_limit_reached() {
         let p = PatronStatus { loans_total: 2, loans_here: 2, ..patron() };
-        assert_eq!(reason(borrowing_allowance(&p, 0, &LoanPolicy::default())), RefusalReason::KioskLimitReached);
+        assert_eq!(reason(borrowing_allowance(&p, &LoanPolicy::default())), RefusalReason::KioskLimitReached);
         let p = PatronStatus { loans_total: 1, loans_here: 1, ..patron() };
-        assert_eq!(reason(borrowing_allowance(&p, 1, &LoanPolicy::default())), RefusalReason::KioskLimitReached);
+        assert_eq!(
+            reason(borrowing_allowance(&one_more(&p), &LoanPolicy::default())),
+            RefusalReason::KioskLimitReached
+        );
     }
 
     #[test]
     fn select_checks_availability_holds_and_limit() {
         let me = PatronId::new("1000001");
-        assert_eq!(can_select(&item(None), Some(&locker()), &me, 0, TWO), Ok(()));
-        assert_eq!(reason(can_select(&item(None), None, &me, 0, TWO)), RefusalReason::ItemNotAvailable);
+        assert_eq!(can_select(&item(None), Some(&locker()), true, &me, 0, TWO), Ok(()));
+        assert_eq!(reason(can_select(&item(None), None, true, &me, 0, TWO)), RefusalReason::ItemNotAvailable);
         let broken = Slot { fault: Some("jammed".into()), ..locker() };
-        assert_eq!(reason(can_select(&item(None), Some(&broken), &me, 0, TWO)), RefusalReason::ItemNotAvailable);
+        assert_eq!(reason(can_select(&item(None), Some(&broken), true, &me, 0, TWO)), RefusalReason::ItemNotAvailable);
         let closed = Slot { out_of_service: true, ..locker() };
-        assert_eq!(reason(can_select(&item(None), Some(&closed), &me, 0, TWO)), RefusalReason::ItemNotAvailable);
+        assert_eq!(reason(can_select(&item(None), Some(&closed), true, &me, 0, TWO)), RefusalReason::ItemNotAvailable);
         assert_eq!(
-            reason(can_select(&item(Some("1000004")), Some(&locker()), &me, 0, TWO)),
+            reason(can_select(&item(Some("1000004")), Some(&locker()), true, &me, 0, TWO)),
             RefusalReason::ItemHeldForSomeoneElse
         );
         assert_eq!(
-            reason(can_select(&item(Some("1000001")), Some(&locker()), &me, 0, TWO)),
+            reason(can_select(&item(Some("1000001")), Some(&locker()), true, &me, 0, TWO)),
             RefusalReason::ItemIsYourHold
         );
-        assert_eq!(reason(can_select(&item(None), Some(&locker()), &me, 2, TWO)), RefusalReason::KioskLimitReached);
+        assert_eq!(
+            reason(can_select(&item(None), Some(&locker()), true, &me, 2, TWO)),
+            RefusalReason::KioskLimitReached
+        );
+        assert_eq!(
+            reason(can_select(&item(None), Some(&locker()), false, &me, 0, TWO)),
+            RefusalReason::ItemNotAvailable,
+            "the record says the book is there, the sensor does not see it"
+        );
     }
 
     fn ret() -> ReturnCheck {
@@ -325,7 +352,7 @@ mod tests {
     }
 
     fn offline(c: Option<&CachedPatron>, now: i64, counts: OutageCounts) -> Result<Allowance, Refusal> {
-        offline_allowance(c, Timestamp(now), Timestamp(0), counts, &OfflinePolicy::default(), &LoanPolicy::default(), 0)
+        offline_allowance(c, Timestamp(now), Timestamp(0), counts, &OfflinePolicy::default(), &LoanPolicy::default())
     }
 
     #[test]
@@ -351,7 +378,6 @@ mod tests {
             OutageCounts::default(),
             &off,
             &LoanPolicy::default(),
-            0,
         );
         assert_eq!(reason(r), RefusalReason::OfflineNotEligible);
     }

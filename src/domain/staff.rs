@@ -24,21 +24,32 @@ pub fn hash_pin(pin: &str) -> Result<String, argon2::password_hash::Error> {
 }
 
 /// Counts wrong PINs and locks PIN entry for a while after too many, so a
-/// lost card cannot be brute-forced at the kiosk.
+/// lost card cannot be brute-forced at the kiosk. Each lock-out lasts twice
+/// as long as the one before, up to a day, until a right PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PinThrottle {
-    failures: u32,
-    locked_until: Option<Timestamp>,
+    /// Wrong PINs since the last lock-out or right PIN.
+    pub failures: u32,
+    /// Lock-outs since the last right PIN.
+    pub lockouts: u32,
+    pub locked_until: Option<Timestamp>,
 }
 
 impl PinThrottle {
     /// Wrong PINs in a row before the lock.
     pub const MAX_FAILURES: u32 = 3;
-    /// How long the lock lasts.
+    /// How long the first lock lasts.
     pub const LOCK_MS: i64 = 5 * 60 * 1000;
+    /// The longest lock.
+    pub const MAX_LOCK_MS: i64 = 24 * 60 * 60 * 1000;
 
     pub fn is_locked(&self, now: Timestamp) -> bool {
         self.locked_until.is_some_and(|until| now < until)
+    }
+
+    /// How long the next lock-out lasts.
+    pub fn next_lock_ms(&self) -> i64 {
+        Self::LOCK_MS.saturating_mul(1 << self.lockouts.min(20)).min(Self::MAX_LOCK_MS)
     }
 
     /// Record a wrong PIN; true when this one locked entry.
@@ -46,7 +57,8 @@ impl PinThrottle {
         self.failures += 1;
         if self.failures >= Self::MAX_FAILURES {
             self.failures = 0;
-            self.locked_until = Some(now.plus_millis(Self::LOCK_MS));
+            self.locked_until = Some(now.plus_millis(self.next_lock_ms()));
+            self.lockouts = self.lockouts.saturating_add(1);
             return true;
         }
         false
@@ -54,6 +66,15 @@ impl PinThrottle {
 
     pub fn succeed(&mut self) {
         *self = Self::default();
+    }
+
+    /// The stricter of two throttles: the credential's and its patron's.
+    pub fn stricter(self, other: Self) -> Self {
+        Self {
+            failures: self.failures.max(other.failures),
+            lockouts: self.lockouts.max(other.lockouts),
+            locked_until: self.locked_until.max(other.locked_until),
+        }
     }
 }
 
@@ -80,6 +101,26 @@ mod tests {
         assert!(!t.is_locked(now.plus_millis(PinThrottle::LOCK_MS)));
         t.succeed();
         assert!(!t.is_locked(now));
+    }
+
+    #[test]
+    fn each_lock_out_lasts_longer_up_to_a_day() {
+        let mut t = PinThrottle::default();
+        let mut now = Timestamp(0);
+        let mut locks = Vec::new();
+        for _ in 0..12 {
+            for _ in 0..PinThrottle::MAX_FAILURES {
+                t.fail(now);
+            }
+            let until = t.locked_until.unwrap();
+            locks.push(until.millis() - now.millis());
+            now = until;
+        }
+        let m = 60 * 1000;
+        assert_eq!(&locks[..4], &[5 * m, 10 * m, 20 * m, 40 * m]);
+        assert_eq!(*locks.last().unwrap(), PinThrottle::MAX_LOCK_MS);
+        t.succeed();
+        assert_eq!(t.next_lock_ms(), PinThrottle::LOCK_MS, "a right PIN forgives");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the engine wants done, as data. The runner performs each effect and
 //! feeds its result back as an [`super::Input`]; nothing here does I/O.
 
+use crate::domain::staff::PinThrottle;
 use crate::domain::{Credential, EventBody, IntentKind, ItemId, PatronId, SlotNo};
 use crate::store::IntentId;
 
@@ -25,6 +26,17 @@ pub enum Effect {
         attempt: u64,
         credential: Credential,
         pin: Option<String>,
+    },
+    /// Read the PIN lock-out of a credential (and of its patron, when the
+    /// kiosk knows whose it is) → `Input::PinLock`.
+    CheckPinLock {
+        attempt: u64,
+        credential: Credential,
+    },
+    /// Remember a staff member's wrong PINs (or forget them) across restarts.
+    SaveStaffThrottle {
+        staff_id: String,
+        throttle: PinThrottle,
     },
     /// Commit an intent → `Input::IntentBegun`.
     BeginIntent(IntentSpec),

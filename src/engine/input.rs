@@ -3,6 +3,7 @@
 
 use crate::config::Language;
 use crate::district::Inventory;
+use crate::domain::holdings::KioskRecord;
 use crate::domain::rules::OutageCounts;
 use crate::domain::{CachedPatron, ItemId, PatronStatus, SlotNo, Timestamp};
 use crate::store::{IntentId, OutboxEvent, OutboxStats};
@@ -115,18 +116,26 @@ pub enum Action {
 pub enum AuthResult {
     Online {
         status: PatronStatus,
-        /// Loans made here that the district has not acknowledged yet.
-        pending_here: u32,
+        /// What this kiosk lent and took back that the status may not count.
+        record: KioskRecord,
     },
-    /// The district could not be reached; the offline policy decides.
+    /// The district could not be reached; the offline policy decides. A
+    /// cached patron is here only when the PIN matched its verifier (or the
+    /// kiosk asks for no PIN).
     Offline {
         cached: Option<CachedPatron>,
-        pending_here: u32,
+        record: KioskRecord,
         counts: OutageCounts,
         outage_started: Timestamp,
     },
     UnknownCredential,
-    WrongPin,
+    /// A wrong PIN, counted in the store for the credential and the patron.
+    WrongPin {
+        failures: u32,
+        locked: bool,
+    },
+    /// PIN entry is locked for this credential or its patron, whatever PIN was typed.
+    Locked,
     /// The district answered, but with an error (not an outage).
     Failed,
 }
@@ -153,6 +162,13 @@ pub enum Input {
     Authenticated {
         attempt: u64,
         result: AuthResult,
+    },
+    /// The store's PIN lock-out for a credential about to be asked for its
+    /// PIN: wrong PINs so far, and whether entry is locked.
+    PinLock {
+        attempt: u64,
+        failures: u32,
+        locked: bool,
     },
     IntentBegun(IntentId),
     IntentClosed(IntentId),

@@ -7,11 +7,11 @@ use super::clock::Clock;
 use super::effect::{Effect, IntentSpec};
 use super::input::{AuthResult, Input};
 use super::recovery::{RecoveryReport, recover};
+use super::sign_in;
 use super::{Engine, EngineSettings, Snapshot, ViewState};
 use crate::district::sync::health_report;
-use crate::district::{AuthAnswer, District, DistrictError, Health};
+use crate::district::{District, DistrictError, Health};
 use crate::domain::health;
-use crate::domain::rules::OutageCounts;
 use crate::domain::{Credential, Fault, FaultCode, Timestamp};
 use crate::store::{AsyncStore, CardHasher, NewIntent, Store, StoreError};
 use bookstation_hardware::{LockerBoard, SlotStatus, changed_slots};
@@ -96,8 +96,15 @@ impl Runner {
             Ok((report, s.outage_started_at()?))
         })
         .await?;
+        let staff_keys: Vec<_> =
+            settings.staff.iter().map(|st| (st.id.clone(), deps.hasher.staff_throttle_key(&st.id))).collect();
         let snapshot = db(&deps.store, move |s: &mut Store| {
+            let mut staff_throttles = std::collections::HashMap::new();
+            for (id, key) in staff_keys {
+                staff_throttles.insert(id, s.pin_throttle(&key)?);
+            }
             Ok(Snapshot {
+                staff_throttles,
                 items: s.items()?,
                 slots: s.slots()?,
                 bin_items: s.bin_items()?,
@@ -366,6 +373,21 @@ impl Runner {
                 let result = self.authenticate(credential, pin).await;
                 vec![Input::Authenticated { attempt, result }]
             }
+            Effect::CheckPinLock { attempt, credential } => {
+                let hasher = self.deps.hasher.clone();
+                let checked =
+                    db(&self.deps.store, move |s: &mut Store| sign_in::pin_lock(s, &hasher, &credential, now)).await;
+                // A store that cannot say keeps the PIN pad shut.
+                let (failures, locked) = checked.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "could not read the PIN lock-out");
+                    (0, true)
+                });
+                vec![Input::PinLock { attempt, failures, locked }]
+            }
+            Effect::SaveStaffThrottle { staff_id, throttle } => {
+                let key = self.deps.hasher.staff_throttle_key(&staff_id);
+                self.quietly(move |s| s.save_pin_throttle(&key, &throttle)).await
+            }
             Effect::BeginIntent(spec) => {
                 let new = new_intent(spec, now);
                 stored(db(&self.deps.store, move |s: &mut Store| s.begin_intent(&new)).await.map(Input::IntentBegun))
@@ -442,62 +464,33 @@ impl Runner {
     async fn authenticate(&mut self, credential: Credential, pin: Option<String>) -> AuthResult {
         let call = self.deps.district.authenticate(&credential, pin.as_deref());
         let answer = flatten(tokio::time::timeout(self.deps.district_timeout, call).await);
-        let hash = self.deps.hasher.hash(&credential);
+        let hasher = self.deps.hasher.clone();
         let now = self.deps.clock.now();
-        match answer {
+        let result = match answer {
             Ok(answer) => {
                 self.connectivity(true).await;
-                match answer {
-                    AuthAnswer::Patron { status } => {
-                        let st = status.clone();
-                        let pending = db(&self.deps.store, move |s: &mut Store| {
-                            s.cache_patron(&hash, &st, now)?;
-                            s.pending_loans_for(&st.patron_id)
-                        })
-                        .await;
-                        match pending {
-                            Ok(pending_here) => AuthResult::Online { status, pending_here },
-                            Err(e) => {
-                                tracing::error!(error = %e, "store failed during sign-in");
-                                AuthResult::Failed
-                            }
-                        }
-                    }
-                    AuthAnswer::UnknownCredential => AuthResult::UnknownCredential,
-                    AuthAnswer::WrongPin => AuthResult::WrongPin,
-                }
+                db(&self.deps.store, move |s: &mut Store| {
+                    sign_in::online(s, &hasher, &credential, pin.as_deref(), answer, now)
+                })
+                .await
             }
             Err(e) if e.is_offline() => {
                 self.connectivity(false).await;
                 let outage_started = self.outage_started.unwrap_or(now);
-                let offline = db(&self.deps.store, move |s: &mut Store| {
-                    let cached = s.cached_patron(&hash)?;
-                    let (pending_here, this_patron) = match &cached {
-                        Some(c) => (
-                            s.pending_loans_for(&c.status.patron_id)?,
-                            s.offline_loans_since(outage_started, Some(&c.status.patron_id))?,
-                        ),
-                        None => (0, 0),
-                    };
-                    let all_patrons = s.offline_loans_since(outage_started, None)?;
-                    Ok(AuthResult::Offline {
-                        cached,
-                        pending_here,
-                        counts: OutageCounts { this_patron, all_patrons },
-                        outage_started,
-                    })
+                db(&self.deps.store, move |s: &mut Store| {
+                    sign_in::offline(s, &hasher, &credential, pin.as_deref(), outage_started, now)
                 })
-                .await;
-                offline.unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "store failed during offline sign-in");
-                    AuthResult::Failed
-                })
+                .await
             }
             Err(e) => {
                 tracing::warn!(error = %e, "district refused to authenticate");
-                AuthResult::Failed
+                return AuthResult::Failed;
             }
-        }
+        };
+        result.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "store failed during sign-in");
+            AuthResult::Failed
+        })
     }
 }
 

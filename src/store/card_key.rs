@@ -49,10 +49,22 @@ impl CardHasher {
 
     /// The keyed hash of a credential.
     pub fn hash(&self, credential: &Credential) -> CardHash {
+        self.keyed(&credential.hash_input())
+    }
+
+    /// The keyed hash of anything else the store keys by who it is (a
+    /// patron id, a staff id), with a prefix that keeps kinds apart.
+    pub fn keyed(&self, input: &str) -> CardHash {
         // HMAC takes keys of any length; only other MACs can refuse one.
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC accepts a key of any length");
-        mac.update(credential.hash_input().as_bytes());
+        mac.update(input.as_bytes());
         CardHash(mac.finalize().into_bytes().into())
+    }
+
+    /// The key as the Argon2 secret of PIN verifiers: a copied database
+    /// alone cannot even be tried against the 10,000 four-digit PINs.
+    pub(super) fn secret(&self) -> &[u8] {
+        &self.key
     }
 }
 

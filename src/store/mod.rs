@@ -32,6 +32,7 @@ mod migrations;
 mod open;
 mod outbox;
 mod patron_cache;
+mod pin_guard;
 mod slots;
 
 pub use async_store::AsyncStore;

@@ -5,7 +5,8 @@
 //! events the district has had for long enough (invariant 5).
 
 use super::{Result, Store, bad_row, count_u32, timestamp};
-use crate::domain::{EventBody, PatronId, Timestamp};
+use crate::domain::holdings::{KioskRecord, Unsynced};
+use crate::domain::{EventBody, ItemId, PatronId, Timestamp};
 use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -338,6 +339,41 @@ impl Store {
             |r| r.get(0),
         )?;
         count_u32("outbox", "count", n)
+    }
+
+    /// What this kiosk knows of a patron's books beyond the district's
+    /// status ([`KioskRecord`]): the copies whose latest acknowledged loan
+    /// or return is a loan to them, and every event not yet acknowledged
+    /// that changes who holds what (their loans and hold pickups, and all
+    /// returns, which carry no patron), in `seq` order.
+    pub fn kiosk_record(&self, patron: &PatronId) -> Result<KioskRecord> {
+        let mut held = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT item FROM (
+                 SELECT json_extract(payload, '$.item_id') AS item, kind,
+                        json_extract(payload, '$.patron_id') AS patron,
+                        row_number() OVER (PARTITION BY json_extract(payload, '$.item_id') ORDER BY seq DESC) AS latest
+                 FROM outbox WHERE state = 'acked' AND (kind IN {LENDING_KINDS} OR kind = 'return'))
+             WHERE latest = 1 AND kind IN {LENDING_KINDS} AND patron = ?1"
+        ))?;
+        let mut rows = stmt.query([patron.as_str()])?;
+        while let Some(row) = rows.next()? {
+            held.push(ItemId(row.get(0)?));
+        }
+        let mut unsynced = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT kind, json_extract(payload, '$.item_id') FROM outbox
+             WHERE state = 'pending'
+               AND (kind = 'return' OR (kind IN {LENDING_KINDS} AND json_extract(payload, '$.patron_id') = ?1))
+             ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query([patron.as_str()])?;
+        while let Some(row) = rows.next()? {
+            let kind: String = row.get(0)?;
+            let item = ItemId(row.get(1)?);
+            unsynced.push(if kind == "return" { Unsynced::Returned(item) } else { Unsynced::Lent(item) });
+        }
+        Ok(KioskRecord { held, unsynced })
     }
 
     /// Offline loans and hold pickups created at or after `since` (the

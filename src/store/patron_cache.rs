@@ -9,15 +9,29 @@ use crate::domain::{CachedPatron, CardHash, PatronStatus, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
 impl Store {
-    /// Remember a patron's status as the district just gave it.
-    pub fn cache_patron(&mut self, hash: &CardHash, status: &PatronStatus, now: Timestamp) -> Result<()> {
-        let status = PatronStatus { ready_holds: Vec::new(), ..status.clone() };
+    /// Remember a patron's status as the district just gave it, with the
+    /// verifier of the PIN it accepted (`None`: no PIN was asked).
+    pub fn cache_patron(
+        &mut self,
+        hash: &CardHash,
+        status: &PatronStatus,
+        pin_verifier: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        // Which books a patron has is reading history: not kept.
+        let status = PatronStatus {
+            ready_holds: Vec::new(),
+            loan_item_ids: Vec::new(),
+            overdue_item_ids: Vec::new(),
+            ..status.clone()
+        };
         let json = serde_json::to_string(&status)?;
         let tx = self.write()?;
         tx.execute(
-            "INSERT INTO patron_cache (card_hash, status, seen_online_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (card_hash) DO UPDATE SET status = excluded.status, seen_online_at = excluded.seen_online_at",
-            params![&hash.0[..], json, now.millis()],
+            "INSERT INTO patron_cache (card_hash, status, seen_online_at, pin_verifier) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (card_hash) DO UPDATE SET status = excluded.status, seen_online_at = excluded.seen_online_at,
+                                                   pin_verifier = excluded.pin_verifier",
+            params![&hash.0[..], json, now.millis(), pin_verifier],
         )?;
         tx.commit()?;
         Ok(())
@@ -62,6 +76,8 @@ mod tests {
             overdue_items: 0,
             loans_total: 1,
             loans_here: 1,
+            loan_item_ids: vec![],
+            overdue_item_ids: vec![],
             ready_holds: vec![Hold { hold_id: "H-1".into(), item_id: ItemId::new("MP0001") }],
         }
     }
@@ -71,12 +87,12 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let hash = CardHash([7; 32]);
         assert_eq!(store.cached_patron(&hash).unwrap(), None);
-        store.cache_patron(&hash, &status(), Timestamp(10)).unwrap();
+        store.cache_patron(&hash, &status(), None, Timestamp(10)).unwrap();
         let cached = store.cached_patron(&hash).unwrap().unwrap();
         assert_eq!(cached.seen_online_at, Timestamp(10));
         assert_eq!(cached.status, PatronStatus { ready_holds: vec![], ..status() });
         let suspended = PatronStatus { standing: Standing::Suspended, ..status() };
-        store.cache_patron(&hash, &suspended, Timestamp(20)).unwrap();
+        store.cache_patron(&hash, &suspended, None, Timestamp(20)).unwrap();
         let cached = store.cached_patron(&hash).unwrap().unwrap();
         assert_eq!((cached.status.standing, cached.seen_online_at), (Standing::Suspended, Timestamp(20)));
         assert_eq!(store.cached_patron(&CardHash([8; 32])).unwrap(), None);
@@ -85,8 +101,8 @@ mod tests {
     #[test]
     fn prune_forgets_stale_patrons() {
         let mut store = Store::open_in_memory().unwrap();
-        store.cache_patron(&CardHash([1; 32]), &status(), Timestamp(10)).unwrap();
-        store.cache_patron(&CardHash([2; 32]), &status(), Timestamp(30)).unwrap();
+        store.cache_patron(&CardHash([1; 32]), &status(), None, Timestamp(10)).unwrap();
+        store.cache_patron(&CardHash([2; 32]), &status(), None, Timestamp(30)).unwrap();
         assert_eq!(store.prune_patron_cache(Timestamp(20)).unwrap(), 1);
         assert_eq!(store.cached_patron(&CardHash([1; 32])).unwrap(), None);
         assert!(store.cached_patron(&CardHash([2; 32])).unwrap().is_some());
@@ -96,7 +112,7 @@ mod tests {
     fn a_bad_status_is_an_error_that_does_not_quote_it() {
         let mut store = Store::open_in_memory().unwrap();
         let hash = CardHash([3; 32]);
-        store.cache_patron(&hash, &status(), Timestamp(10)).unwrap();
+        store.cache_patron(&hash, &status(), None, Timestamp(10)).unwrap();
         store.conn.execute("UPDATE patron_cache SET status = '{\"patron_id\": 1000001}'", []).unwrap();
         let err = store.cached_patron(&hash).unwrap_err();
         assert!(matches!(err, StoreError::BadRow { .. }));

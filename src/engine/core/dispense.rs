@@ -103,15 +103,28 @@ impl Engine {
                 d.index += 1;
                 continue;
             }
+            if !self.kiosk.seen(pick.slot) {
+                // The record says the book is there, the sensor does not:
+                // no intent, no door, no loan; staff are told.
+                tracing::warn!(slot = pick.slot.0, "locker's sensor sees no book; not dispensed");
+                d.lines.push(line(&pick, None, Some("problem.book_missing")));
+                d.index += 1;
+                fx.push(Effect::AppendEvent(EventBody::Alarm {
+                    alarm: AlarmKind::BookMissing,
+                    slot: Some(pick.slot),
+                    item_id: Some(pick.item.clone()),
+                }));
+                continue;
+            }
             d.phase = Phase::Committing;
             let patron = self.patron.as_ref();
             fx.push(Effect::BeginIntent(IntentSpec {
                 kind: if pick.hold_id.is_some() { IntentKind::HoldPickup } else { IntentKind::Loan },
                 slot: pick.slot,
                 item: Some(pick.item.clone()),
-                patron: patron.map(|p| p.status.patron_id.clone()),
+                patron: patron.map(|p| p.settled.patron_id.clone()),
                 hold_id: pick.hold_id.clone(),
-                offline: patron.is_some_and(|p| p.offline),
+                offline: patron.is_some_and(|p| p.offline()),
                 drops_at_start: None,
             }));
             return;
@@ -222,7 +235,7 @@ impl Engine {
     fn complete_pick(&mut self, intent: IntentId, pick: &Pick, fx: &mut Vec<Effect>) {
         let Some(patron) = self.patron.as_mut() else { return };
         let due_date = self.now.seoul_date_plus_days(self.settings.loan.loan_days).to_string();
-        let patron_id = patron.status.patron_id.clone();
+        let patron_id = patron.settled.patron_id.clone();
         let event = match &pick.hold_id {
             Some(hold_id) => EventBody::HoldPickup {
                 item_id: pick.item.clone(),
@@ -237,13 +250,7 @@ impl Engine {
         };
         fx.push(Effect::CompleteIntent { intent, event });
         // Mirror the store: the locker is empty, the patron has one more loan.
-        patron.status.loans_here += 1;
-        patron.status.loans_total += 1;
-        if pick.hold_id.is_some() {
-            patron.status.ready_holds.retain(|h| h.item_id != pick.item);
-        } else if let Ok(a) = &mut patron.allowance {
-            a.remaining = a.remaining.saturating_sub(1);
-        }
+        patron.lent(&pick.item, pick.hold_id.is_some(), &self.settings, self.now);
         if let Some(slot) = self.kiosk.slots.get_mut(&pick.slot) {
             slot.item = None;
         }

@@ -19,6 +19,9 @@ impl Engine {
                 faults.push(Fault::new(FaultCode::DoorOutOfService, Some(slot.no.0)));
             }
         }
+        for slot in self.kiosk.missing_books() {
+            faults.push(Fault::new(FaultCode::BookMissing, Some(slot.no.0)));
+        }
         for slot in &self.kiosk.left_open {
             faults.push(Fault::new(FaultCode::DoorLeftOpen, Some(slot.0)));
         }

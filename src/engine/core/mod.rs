@@ -14,6 +14,7 @@ mod render;
 mod returns;
 mod session;
 mod staff;
+mod standing;
 #[cfg(test)]
 mod tests;
 
@@ -21,10 +22,9 @@ use super::effect::Effect;
 use super::input::{Action, Input};
 use super::view::{Notice, ViewState};
 use crate::config::{Config, Language, StaffConfig};
-use crate::domain::rules::Allowance;
 use crate::domain::{
-    Credential, Item, ItemId, LoanPolicy, OfflinePolicy, PatronStatus, QrPattern, RefusalReason, Slot, SlotNo,
-    Timestamp, staff::PinThrottle,
+    Credential, Item, ItemId, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo, Timestamp,
+    staff::PinThrottle,
 };
 use bookstation_hardware::SlotStatus;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub use dispense::Dispense;
 pub use returns::ReturnFlow;
 pub use staff::StaffTask;
+use standing::PatronSession;
 
 /// What the engine needs from the config, in the units it works in.
 #[derive(Debug, Clone)]
@@ -90,6 +91,8 @@ pub struct Snapshot {
     pub sensors: Vec<SlotStatus>,
     pub out_of_service: bool,
     pub online: bool,
+    /// Staff members' wrong PINs, as the store kept them.
+    pub staff_throttles: HashMap<String, PinThrottle>,
 }
 
 /// The engine's mirror of the cabinet. The store is the durable truth; this
@@ -119,32 +122,47 @@ impl Kiosk {
         })
     }
 
+    /// Whether the slot's item sensor sees a book. A slot the board has not
+    /// reported sees nothing.
+    fn seen(&self, slot: SlotNo) -> bool {
+        self.sensors.get(&slot).is_some_and(|s| s.item_present)
+    }
+
+    /// The locker a patron may be given this book from, if any: its record
+    /// names the book and its sensor sees one ([`rules::offered`]).
+    fn offering(&self, item: &ItemId) -> Option<&Slot> {
+        self.slot_of(item).filter(|s| crate::domain::rules::offered(s, self.seen(s.no)))
+    }
+
+    /// Lockers whose record names a book the sensor does not see, door
+    /// shut: staff took it out, or it was never put in.
+    fn missing_books(&self) -> impl Iterator<Item = &Slot> {
+        self.slots.values().filter(|s| {
+            s.kind == crate::domain::SlotKind::Locker
+                && s.item.is_some()
+                && self.sensors.get(&s.no).is_some_and(|r| !r.item_present && !r.door_open)
+        })
+    }
+
     fn title(&self, item: &ItemId) -> String {
         self.items.get(item).map_or_else(|| item.to_string(), |i| i.title.clone())
     }
-}
-
-/// The signed-in patron.
-#[derive(Debug, Clone)]
-struct PatronSession {
-    /// Kept only for the length of the session; never logged.
-    credential: Credential,
-    status: PatronStatus,
-    /// How many more books, or why none.
-    allowance: Result<Allowance, RefusalReason>,
-    offline: bool,
 }
 
 /// The one thing the kiosk is doing.
 #[derive(Debug, Clone)]
 enum State {
     Attract,
-    /// The credential and wrong-PIN count travel along so a wrong PIN can
-    /// go back to the PIN pad for the same card.
+    /// Reading the PIN lock-out before the PIN pad shows.
+    CheckingPinLock {
+        attempt: u64,
+        credential: Credential,
+    },
+    /// The credential travels along so a wrong PIN can go back to the PIN
+    /// pad for the same card.
     Authenticating {
         attempt: u64,
         credential: Credential,
-        failures: u32,
     },
     Pin {
         credential: Credential,
@@ -192,9 +210,10 @@ pub struct Engine {
     /// The time of the latest input, so `view()` can show a countdown.
     now: Timestamp,
     notice: Option<Notice>,
-    /// Wrong patron PINs per credential (in memory only, gone on restart).
-    pin_throttles: HashMap<Credential, PinThrottle>,
-    staff_throttle: PinThrottle,
+    /// Wrong staff PINs per staff member, mirrored to the store. (Patron
+    /// PINs are counted by the runner in the store, per credential and per
+    /// patron, since only it knows whose a credential is.)
+    staff_throttles: HashMap<String, PinThrottle>,
     /// Tells a late district answer from the current one.
     auth_attempt: u64,
 }
@@ -224,8 +243,7 @@ impl Engine {
             last_activity: now,
             now,
             notice: None,
-            pin_throttles: HashMap::new(),
-            staff_throttle: PinThrottle::default(),
+            staff_throttles: snapshot.staff_throttles,
             auth_attempt: 0,
         }
     }
@@ -259,6 +277,7 @@ impl Engine {
             Input::Connectivity { online, .. } => self.online = online,
             Input::Inventory(inventory) => self.on_inventory(inventory),
             Input::Authenticated { attempt, result } => self.on_authenticated(attempt, result),
+            Input::PinLock { attempt, failures, locked } => self.on_pin_lock(attempt, failures, locked),
             Input::IntentBegun(id) => self.on_intent_begun(id, &mut fx),
             Input::IntentClosed(id) => self.on_intent_closed(id, &mut fx),
             Input::SlotOpened { slot, result } => self.on_slot_opened(slot, result, &mut fx),
@@ -284,7 +303,11 @@ impl Engine {
     /// When an idle session ends, for screens that time out.
     fn inactivity_deadline(&self) -> Option<Timestamp> {
         let idle = match &self.state {
-            State::Attract | State::Authenticating { .. } | State::Dispensing(_) | State::Receipt { .. } => false,
+            State::Attract
+            | State::CheckingPinLock { .. }
+            | State::Authenticating { .. }
+            | State::Dispensing(_)
+            | State::Receipt { .. } => false,
             State::Return(r) => r.is_idle(),
             State::Staff { task, .. } => task.is_idle(),
             _ => true,
@@ -349,7 +372,7 @@ impl Engine {
             Action::Language { language } => self.language = language,
             Action::Logout => self.logout(fx),
             Action::Back => self.back(fx),
-            Action::StaffPin { pin } => self.on_staff_pin(&pin),
+            Action::StaffPin { pin } => self.on_staff_pin(&pin, fx),
             Action::Restock { slot } => self.start_restock(slot, fx),
             Action::UnloadBin => self.start_unload(fx),
             Action::OpenSlot { slot } => self.staff_open(slot, fx),
@@ -379,7 +402,7 @@ impl Engine {
             State::Detail { .. } | State::Confirm => self.state = State::Browse,
             State::Refusal { .. } if self.patron.as_ref().is_some_and(|p| p.allowance.is_ok()) => self.go_home(),
             State::Return(r) if r.is_idle() && has_patron => self.go_home(),
-            State::Dispensing(_) | State::Return(_) | State::Authenticating { .. } => {
+            State::Dispensing(_) | State::Return(_) | State::Authenticating { .. } | State::CheckingPinLock { .. } => {
                 self.notice = Some(Notice::new("notice.wait_for_locker"))
             }
             State::Staff { .. } => self.staff_back(fx),

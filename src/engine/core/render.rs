@@ -32,7 +32,7 @@ impl Engine {
         v.screen = match &self.state {
             State::Attract if self.kiosk.out_of_service => Screen::OutOfService,
             State::Attract => Screen::Attract,
-            State::Authenticating { .. } => Screen::Authenticating,
+            State::Authenticating { .. } | State::CheckingPinLock { .. } => Screen::Authenticating,
             State::Pin { failures, .. } => {
                 v.pin_failures = Some(*failures);
                 Screen::Pin
@@ -123,19 +123,19 @@ impl Engine {
             Err(reason) => (0, Some(reason)),
         };
         Some(PatronView {
-            loans_here: p.status.loans_here,
-            loans_total: p.status.loans_total,
+            loans_here: p.settled.loans_here,
+            loans_total: p.settled.loans_total,
             kiosk_limit: self.settings.loan.kiosk_limit,
             district_quota: self.settings.loan.district_quota,
             can_borrow,
             limit_reason,
             ready_holds: self
-                .holds_here(&p.status)
+                .holds_here(&p.settled)
                 .iter()
                 .filter_map(|pick| self.kiosk.items.get(&pick.item))
                 .map(|i| self.item_view(i))
                 .collect(),
-            offline: p.offline,
+            offline: p.offline(),
         })
     }
 
@@ -148,7 +148,7 @@ impl Engine {
             category: item.category.clone(),
             cover_url: item.cover_url.clone(),
             slot: slot.map(|s| s.no),
-            available: item.hold_for.is_none() && slot.is_some_and(|s| s.usable()),
+            available: item.hold_for.is_none() && self.kiosk.offering(&item.id).is_some(),
             selected: self.selected.contains(&item.id),
         }
     }

@@ -181,6 +181,9 @@ impl Engine {
     fn complete_return(&mut self, intent: IntentId, item: ItemId, fx: &mut Vec<Effect>) {
         fx.push(Effect::CompleteIntent { intent, event: EventBody::Return { item_id: item.clone() } });
         self.kiosk.bin_items.push(item.clone());
+        if let Some(patron) = self.patron.as_mut() {
+            patron.returned(&item, &self.settings, self.now);
+        }
         if let State::Return(flow) = &mut self.state {
             flow.phase = ReturnPhase::Closing { intent, item, completed: true };
         }

@@ -2,7 +2,8 @@
 //! answer, home, browse, search, detail, selection and confirmation.
 
 use super::dispense::{Dispense, Pick};
-use super::{Engine, PatronSession, State};
+use super::standing::{Basis, PatronSession};
+use super::{Engine, State};
 use crate::domain::rules::{self, Allowance};
 use crate::domain::{Credential, ItemId, RefusalReason, search, staff};
 use crate::engine::effect::Effect;
@@ -18,8 +19,7 @@ impl Engine {
         };
         if let Some(staff) = self.staff_for_card(uid) {
             if self.is_idle_for_new_session() {
-                self.start_fresh();
-                self.state = State::StaffPin { staff_id: staff, failures: 0 };
+                self.staff_card(staff);
             } else {
                 self.notice = Some(Notice::new("notice.session_in_progress"));
             }
@@ -63,81 +63,71 @@ impl Engine {
             self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
             return;
         }
-        if self.pin_throttles.get(&credential).is_some_and(|t| t.is_locked(self.now)) {
-            self.state = State::Refusal { reason: RefusalReason::PinLocked };
-            return;
-        }
         if self.settings.require_pin {
-            self.state = State::Pin { credential, failures: 0 };
+            // The lock-out lives in the store (it outlasts a restart); the
+            // PIN pad shows only once the store says entry is open.
+            self.auth_attempt += 1;
+            let attempt = self.auth_attempt;
+            fx.push(Effect::CheckPinLock { attempt, credential: credential.clone() });
+            self.state = State::CheckingPinLock { attempt, credential };
         } else {
-            self.authenticate(credential, None, 0, fx);
+            self.authenticate(credential, None, fx);
         }
     }
 
-    fn authenticate(&mut self, credential: Credential, pin: Option<String>, failures: u32, fx: &mut Vec<Effect>) {
+    pub(super) fn on_pin_lock(&mut self, attempt: u64, failures: u32, locked: bool) {
+        let State::CheckingPinLock { attempt: current, credential } = &self.state else { return };
+        if *current != attempt {
+            return;
+        }
+        self.state = if locked {
+            State::Refusal { reason: RefusalReason::PinLocked }
+        } else {
+            State::Pin { credential: credential.clone(), failures }
+        };
+    }
+
+    fn authenticate(&mut self, credential: Credential, pin: Option<String>, fx: &mut Vec<Effect>) {
         self.auth_attempt += 1;
         let attempt = self.auth_attempt;
         fx.push(Effect::Authenticate { attempt, credential: credential.clone(), pin });
-        self.state = State::Authenticating { attempt, credential, failures };
+        self.state = State::Authenticating { attempt, credential };
     }
 
     pub(super) fn on_authenticated(&mut self, attempt: u64, result: AuthResult) {
-        let (credential, failures) = match &self.state {
-            State::Authenticating { attempt: current, credential, failures } if *current == attempt => {
-                (credential.clone(), *failures)
-            }
+        let credential = match &self.state {
+            State::Authenticating { attempt: current, credential, .. } if *current == attempt => credential.clone(),
             _ => return, // a late answer for a session that already ended
         };
-        let (status, offline, allowance) = match result {
-            AuthResult::Online { status, pending_here } => {
-                let allowance = rules::borrowing_allowance(&status, pending_here, &self.settings.loan);
-                (status, false, allowance)
+        let session = match result {
+            AuthResult::Online { status, record } => {
+                PatronSession::new(credential, status, record, Basis::Online, &self.settings, self.now)
             }
-            AuthResult::Offline { cached, pending_here, counts, outage_started } => {
-                let allowance = rules::offline_allowance(
-                    cached.as_ref(),
-                    self.now,
-                    outage_started,
-                    counts,
-                    &self.settings.offline,
-                    &self.settings.loan,
-                    pending_here,
-                );
-                match cached {
-                    Some(c) => (c.status, true, allowance),
-                    None => return self.refuse(RefusalReason::OfflineNotEligible),
-                }
+            AuthResult::Offline { cached: Some(cached), record, counts, outage_started } => {
+                let basis = Basis::Offline { seen_online_at: cached.seen_online_at, outage_started, counts };
+                PatronSession::new(credential, cached.status, record, basis, &self.settings, self.now)
             }
+            AuthResult::Offline { cached: None, .. } => return self.refuse(RefusalReason::OfflineNotEligible),
             AuthResult::UnknownCredential => return self.refuse(RefusalReason::UnknownCard),
             AuthResult::Failed => return self.refuse(RefusalReason::DistrictUnavailable),
-            AuthResult::WrongPin => {
-                let throttle = self.pin_throttles.entry(credential.clone()).or_default();
-                if throttle.fail(self.now) {
-                    return self.refuse(RefusalReason::PinLocked);
-                }
+            AuthResult::Locked | AuthResult::WrongPin { locked: true, .. } => {
+                return self.refuse(RefusalReason::PinLocked);
+            }
+            AuthResult::WrongPin { failures, locked: false } => {
                 self.notice = Some(Notice::new("notice.wrong_pin"));
-                self.state = State::Pin { credential, failures: failures + 1 };
+                self.state = State::Pin { credential, failures };
                 return;
             }
         };
-        self.pin_throttles.remove(&credential);
-        let allowance = allowance.map_err(|r| r.reason);
-        let has_holds = !self.holds_here(&status).is_empty();
-        let session = PatronSession { credential, status, allowance, offline };
-        match session.allowance {
-            // Suspension and overdue items stop everything, holds included.
-            Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => {
-                self.patron = Some(session);
-                self.state = State::Refusal { reason };
-            }
-            Err(reason) if !has_holds => {
-                self.patron = Some(session);
-                self.state = State::Refusal { reason };
-            }
-            _ => {
-                self.patron = Some(session);
-                self.state = State::Home;
-            }
+        // Signed in: a "no" of any kind is said at once, unless holds wait.
+        let refused = match session.allowance {
+            Err(reason) if self.holds_here(&session.settled).is_empty() => Some(reason),
+            _ => None,
+        };
+        self.patron = Some(session);
+        match refused {
+            Some(reason) => self.state = State::Refusal { reason },
+            None => self.go_home(),
         }
     }
 
@@ -145,8 +135,19 @@ impl Engine {
         self.state = State::Refusal { reason };
     }
 
+    /// The patron's home screen, or why they may do nothing here: a
+    /// suspension or overdue items stop everything, holds included. (The
+    /// standing is settled again after every loan and return, so a patron
+    /// who just returned their overdue book comes home.)
     pub(super) fn go_home(&mut self) {
-        self.state = if self.patron.is_some() { State::Home } else { State::Attract };
+        let Some(patron) = &self.patron else {
+            self.state = State::Attract;
+            return;
+        };
+        self.state = match patron.allowance {
+            Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => State::Refusal { reason },
+            _ => State::Home,
+        };
     }
 
     /// The patron's ready holds whose book sits in a working locker here.
@@ -156,7 +157,8 @@ impl Engine {
             .iter()
             .filter_map(|h| {
                 let slot = self.kiosk.slot_of(&h.item_id)?;
-                (slot.kind == crate::domain::SlotKind::Locker && slot.fault.is_none()).then(|| Pick {
+                let seen = self.kiosk.seen(slot.no);
+                (slot.kind == crate::domain::SlotKind::Locker && slot.fault.is_none() && seen).then(|| Pick {
                     item: h.item_id.clone(),
                     slot: slot.no,
                     title: self.kiosk.title(&h.item_id),
@@ -173,9 +175,9 @@ impl Engine {
                 None => self.notice = Some(Notice::new("notice.member_number_invalid")),
             },
             Action::Pin { pin } => {
-                if let State::Pin { credential, failures } = &self.state {
-                    let (credential, failures) = (credential.clone(), *failures);
-                    self.authenticate(credential, Some(pin.into_string()), failures, fx);
+                if let State::Pin { credential, .. } = &self.state {
+                    let credential = credential.clone();
+                    self.authenticate(credential, Some(pin.into_string()), fx);
                 }
             }
             Action::Browse if self.can_browse() => self.state = State::Browse,
@@ -190,7 +192,7 @@ impl Engine {
             Action::Unselect { item_id } if self.can_browse() => self.selected.retain(|i| *i != item_id),
             Action::Confirm => self.confirm(fx),
             Action::PickupHolds if matches!(self.state, State::Home) => {
-                let has = self.patron.as_ref().is_some_and(|p| !self.holds_here(&p.status).is_empty());
+                let has = self.patron.as_ref().is_some_and(|p| !self.holds_here(&p.settled).is_empty());
                 if has {
                     self.state = State::Holds;
                 } else {
@@ -219,7 +221,8 @@ impl Engine {
             Some(item) => rules::can_select(
                 item,
                 self.kiosk.slot_of(&item_id),
-                &patron.status.patron_id,
+                self.kiosk.slot_of(&item_id).is_some_and(|s| self.kiosk.seen(s.no)),
+                &patron.settled.patron_id,
                 self.selected.len(),
                 allowance,
             ),
@@ -248,18 +251,20 @@ impl Engine {
                 self.start_dispense(Dispense::new(picks), fx);
             }
             State::Holds => {
-                let picks = self.patron.as_ref().map(|p| self.holds_here(&p.status)).unwrap_or_default();
+                let picks = self.patron.as_ref().map(|p| self.holds_here(&p.settled)).unwrap_or_default();
                 self.start_dispense(Dispense::new(picks), fx);
             }
             _ => self.notice = Some(Notice::new("notice.not_now")),
         }
     }
 
-    /// Items the browse screen lists: books in lockers that match the query.
+    /// Items the browse screen lists: books their lockers' sensors see,
+    /// that match the query.
     pub(super) fn browse_items(&self) -> Vec<&crate::domain::Item> {
         self.kiosk
             .slots
             .values()
+            .filter(|s| self.kiosk.seen(s.no))
             .filter_map(|s| s.item.as_ref())
             .filter_map(|id| self.kiosk.items.get(id))
             .filter(|i| search::matches(&self.query, &i.title) || search::matches(&self.query, &i.author))
@@ -280,6 +285,12 @@ impl Engine {
                 // A book held up to the scanner on the idle screen is a return.
                 self.start_return();
                 self.return_scan(item, fx);
+            }
+            // Any other code on the idle screen is a book from elsewhere:
+            // say so, and where it goes back, on a screen of its own.
+            State::Attract if !item.as_str().is_empty() => {
+                self.start_fresh();
+                self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk };
             }
             _ => self.notice = Some(Notice::new("notice.scan_not_expected")),
         }

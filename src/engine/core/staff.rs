@@ -41,6 +41,9 @@ pub enum RestockPhase {
         intent: IntentId,
         item: Option<ItemId>,
         deadline: Timestamp,
+        /// The sensor saw the locker empty during this restock: a book it
+        /// sees at the end went in now, not before.
+        seen_empty: bool,
     },
     Closing {
         intent: IntentId,
@@ -122,25 +125,47 @@ impl Engine {
         }
     }
 
-    pub(super) fn on_staff_pin(&mut self, pin: &str) {
+    pub(super) fn on_staff_pin(&mut self, pin: &str, fx: &mut Vec<Effect>) {
         let State::StaffPin { staff_id, failures } = &self.state else { return };
         let (staff_id, failures) = (staff_id.clone(), *failures);
-        if self.staff_throttle.is_locked(self.now) {
+        let mut throttle = self.staff_throttles.get(&staff_id).copied().unwrap_or_default();
+        if throttle.is_locked(self.now) {
             self.state = State::Refusal { reason: RefusalReason::PinLocked };
             return;
         }
         let phc = self.settings.staff.iter().find(|s| s.id == staff_id).map(|s| s.pin_argon2.clone());
         if phc.is_some_and(|phc| staff::verify_pin(&phc, pin)) {
-            self.staff_throttle.succeed();
+            throttle.succeed();
             tracing::info!(staff = %staff_id, "staff signed in");
-            self.state = State::Staff { staff_id, task: StaffTask::Menu };
-        } else if self.staff_throttle.fail(self.now) {
-            tracing::warn!("staff PIN entry locked after repeated wrong PINs");
+            self.state = State::Staff { staff_id: staff_id.clone(), task: StaffTask::Menu };
+        } else if throttle.fail(self.now) {
+            tracing::warn!(staff = %staff_id, "staff PIN entry locked after repeated wrong PINs");
+            fx.push(Effect::AppendEvent(EventBody::Alarm {
+                alarm: crate::domain::AlarmKind::StaffPinLocked,
+                slot: None,
+                item_id: None,
+            }));
             self.state = State::Refusal { reason: RefusalReason::PinLocked };
         } else {
             self.notice = Some(Notice::new("notice.wrong_pin"));
-            self.state = State::StaffPin { staff_id, failures: failures + 1 };
+            self.state = State::StaffPin { staff_id: staff_id.clone(), failures: failures + 1 };
         }
+        if self.staff_throttles.get(&staff_id).copied().unwrap_or_default() != throttle {
+            self.staff_throttles.insert(staff_id.clone(), throttle);
+            fx.push(Effect::SaveStaffThrottle { staff_id, throttle });
+        }
+    }
+
+    /// A staff card on the reader: the PIN pad, unless entry is locked.
+    pub(super) fn staff_card(&mut self, staff_id: String) {
+        let locked = self.staff_throttles.get(&staff_id).is_some_and(|t| t.is_locked(self.now));
+        let failures = self.staff_throttles.get(&staff_id).map_or(0, |t| t.failures);
+        self.start_fresh();
+        self.state = if locked {
+            State::Refusal { reason: RefusalReason::PinLocked }
+        } else {
+            State::StaffPin { staff_id, failures }
+        };
     }
 
     pub(super) fn staff_back(&mut self, fx: &mut Vec<Effect>) {
@@ -164,7 +189,10 @@ impl Engine {
         if self.staff_menu().is_none() {
             return;
         }
-        let ok = self.kiosk.slots.get(&slot).is_some_and(|s| s.kind == SlotKind::Locker && s.item.is_none());
+        // A locker whose recorded book is missing may be restocked too.
+        let ok = self.kiosk.slots.get(&slot).is_some_and(|s| {
+            s.kind == SlotKind::Locker && (s.item.is_none() || self.kiosk.missing_books().any(|m| m.no == slot))
+        });
         if !ok {
             self.notice = Some(Notice::new("notice.restock_needs_empty_locker").slot(slot));
             return;
@@ -197,6 +225,7 @@ impl Engine {
         fx: &mut Vec<Effect>,
     ) {
         let deadline = self.now.plus_millis(self.settings.staff_task_ms);
+        let seen_empty = !self.kiosk.seen(slot);
         let failed = result.is_err();
         if let Err((kind, message)) = &result {
             tracing::warn!(slot = slot.0, ?kind, %message, "door did not open for staff");
@@ -221,7 +250,7 @@ impl Engine {
                     fx.push(Effect::CancelIntent { intent, note: "door did not open".into(), events: vec![] });
                     *phase = RestockPhase::Closing { intent, completed: false };
                 } else {
-                    *phase = RestockPhase::Loading { intent, item: None, deadline };
+                    *phase = RestockPhase::Loading { intent, item: None, deadline, seen_empty };
                 }
             }
             StaffTask::Unload { phase } => {
@@ -238,7 +267,10 @@ impl Engine {
     pub(super) fn staff_scan(&mut self, item: ItemId, fx: &mut Vec<Effect>) {
         self.last_activity = self.now;
         let known = self.kiosk.items.contains_key(&item);
-        let elsewhere = self.kiosk.slot_of(&item).is_some() || self.kiosk.bin_items.contains(&item);
+        // A book recorded in a locker whose sensor does not see it is
+        // wherever staff found it: it may go in.
+        let in_locker = self.kiosk.slot_of(&item).is_some_and(|s| self.kiosk.seen(s.no));
+        let elsewhere = in_locker || self.kiosk.bin_items.contains(&item);
         let Some((_, StaffTask::Restock { phase: RestockPhase::Loading { intent, item: slot_item, .. }, .. })) =
             self.staff_task_mut()
         else {
@@ -258,8 +290,12 @@ impl Engine {
     /// Sensors changed during a staff task.
     pub(super) fn staff_check(&mut self, fx: &mut Vec<Effect>) {
         let bin = self.settings.bin_slot;
-        let (slot, loading) = match &self.state {
-            State::Staff { task: StaffTask::Restock { slot, phase: RestockPhase::Loading { item, .. } }, .. } => {
+        let (slot, loading) = match &mut self.state {
+            State::Staff {
+                task: StaffTask::Restock { slot, phase: RestockPhase::Loading { item, seen_empty, .. } },
+                ..
+            } => {
+                *seen_empty = *seen_empty || !self.kiosk.sensors.get(slot).is_some_and(|s| s.item_present);
                 (*slot, item.is_some())
             }
             State::Staff { task: StaffTask::Unload { phase: UnloadPhase::Open }, .. } => {
@@ -287,20 +323,26 @@ impl Engine {
         matches!(&self.state, State::Staff { task, .. } if task.deadline().is_some_and(|d| self.now >= d))
     }
 
-    /// Close a restock the way recovery would: a scanned book that the
-    /// sensor sees completes it, anything else cancels it.
+    /// Close a restock: a scanned book that the sensor saw go in (empty,
+    /// then a book) completes it, anything else cancels it.
     fn finish_restock(&mut self, gave_up: bool, fx: &mut Vec<Effect>) {
         let State::Staff {
-            task: StaffTask::Restock { slot, phase: RestockPhase::Loading { intent, item, .. } }, ..
+            task: StaffTask::Restock { slot, phase: RestockPhase::Loading { intent, item, seen_empty, .. } },
+            ..
         } = &self.state
         else {
             return;
         };
         let (slot, intent, item) = (*slot, *intent, item.clone());
-        let present = self.kiosk.sensor(slot).item_present;
+        let present = *seen_empty && self.kiosk.seen(slot);
         let completed = match item {
             Some(item) if present => {
                 fx.push(Effect::CompleteIntent { intent, event: EventBody::Restock { item_id: item.clone(), slot } });
+                for s in self.kiosk.slots.values_mut() {
+                    if s.item.as_ref() == Some(&item) {
+                        s.item = None;
+                    }
+                }
                 if let Some(s) = self.kiosk.slots.get_mut(&slot) {
                     s.item = Some(item);
                 }

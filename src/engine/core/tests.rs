@@ -3,7 +3,7 @@
 //! `tests/engine_flows.rs`.
 
 use super::*;
-use crate::domain::{FaultCode, PatronId, SlotKind, Standing};
+use crate::domain::{EventBody, FaultCode, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::input::AuthResult;
 use crate::store::IntentId;
 
@@ -42,6 +42,8 @@ fn patron() -> PatronStatus {
         overdue_items: 0,
         loans_total: 0,
         loans_here: 0,
+        loan_item_ids: vec![],
+        overdue_item_ids: vec![],
         ready_holds: vec![],
     }
 }
@@ -57,7 +59,10 @@ fn the_door_opens_only_after_the_intent_is_committed() {
     assert!(matches!(fx.as_slice(), [Effect::Authenticate { attempt: 1, pin: None, .. }]));
     assert!(
         e.handle(
-            Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } },
+            Input::Authenticated {
+                attempt: 1,
+                result: AuthResult::Online { status: patron(), record: Default::default() }
+            },
             T0
         )
         .is_empty()
@@ -77,7 +82,13 @@ fn a_late_district_answer_is_ignored() {
     let mut e = engine();
     e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
     e.handle(Input::Action(Action::Logout), T0);
-    e.handle(Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } }, T0);
+    e.handle(
+        Input::Authenticated {
+            attempt: 1,
+            result: AuthResult::Online { status: patron(), record: Default::default() },
+        },
+        T0,
+    );
     assert_eq!(e.view().screen, crate::engine::Screen::Attract);
     assert!(e.view().patron.is_none());
 }
@@ -86,7 +97,13 @@ fn a_late_district_answer_is_ignored() {
 fn the_countdown_ticks_each_second_and_ends_the_session() {
     let mut e = engine();
     e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } }, T0);
+    e.handle(
+        Input::Authenticated {
+            attempt: 1,
+            result: AuthResult::Online { status: patron(), record: Default::default() },
+        },
+        T0,
+    );
     let s = settings();
     let start = T0.plus_millis(s.inactivity_ms - s.countdown_ms);
     assert_eq!(e.next_deadline(), Some(start));
@@ -104,7 +121,13 @@ fn a_door_left_open_is_a_fault_until_it_is_shut() {
     let mut e = engine();
     assert!(e.faults().is_empty(), "{:?}", e.faults());
     e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(Input::Authenticated { attempt: 1, result: AuthResult::Online { status: patron(), pending_here: 0 } }, T0);
+    e.handle(
+        Input::Authenticated {
+            attempt: 1,
+            result: AuthResult::Online { status: patron(), record: Default::default() },
+        },
+        T0,
+    );
     act(&mut e, Action::Browse);
     act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
     act(&mut e, Action::Confirm);
@@ -143,4 +166,61 @@ fn a_door_open_at_start_up_is_left_open_until_shut() {
     assert_eq!(faults, [(FaultCode::DoorLeftOpen, Some(1))]);
     e.handle(Input::Sensors(vec![SlotStatus { door_open: false, ..open }]), T0);
     assert!(e.faults().is_empty(), "{:?}", e.faults());
+}
+
+#[test]
+fn a_locker_found_empty_lends_nothing_and_tells_staff() {
+    let mut e = engine();
+    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    e.handle(
+        Input::Authenticated {
+            attempt: 1,
+            result: AuthResult::Online { status: patron(), record: Default::default() },
+        },
+        T0,
+    );
+    act(&mut e, Action::Browse);
+    act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
+    act(&mut e, Action::Confirm);
+    // The sensor stops seeing the book before the door opens.
+    let empty = SlotStatus { slot: 1, door_open: false, item_present: false, drop_count: 0 };
+    e.handle(Input::Sensors(vec![empty]), T0);
+    let fx = act(&mut e, Action::Confirm);
+    assert_eq!(
+        fx,
+        vec![Effect::AppendEvent(EventBody::Alarm {
+            alarm: crate::domain::AlarmKind::BookMissing,
+            slot: Some(SlotNo(1)),
+            item_id: Some(ItemId::new("MP0001")),
+        })],
+        "no intent, no door, no loan"
+    );
+    let v = e.view();
+    assert_eq!(v.screen, crate::engine::Screen::Receipt);
+    assert_eq!(
+        (v.receipt[0].due_date.as_deref(), v.receipt[0].problem.as_deref()),
+        (None, Some("problem.book_missing"))
+    );
+    let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
+    assert_eq!(faults, [(FaultCode::BookMissing, Some(1))]);
+}
+
+#[test]
+fn a_book_is_offered_only_while_its_sensor_sees_it() {
+    let mut e = engine();
+    let empty = SlotStatus { slot: 1, door_open: false, item_present: false, drop_count: 0 };
+    e.handle(Input::Sensors(vec![empty]), T0);
+    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    e.handle(
+        Input::Authenticated {
+            attempt: 1,
+            result: AuthResult::Online { status: patron(), record: Default::default() },
+        },
+        T0,
+    );
+    act(&mut e, Action::Browse);
+    assert!(e.view().items.is_empty(), "{:?}", e.view().items);
+    act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
+    assert!(e.view().selected.is_empty());
+    assert_eq!(e.view().notice.map(|n| n.key).as_deref(), Some("refusal.item_not_available"));
 }
