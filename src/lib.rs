@@ -12,6 +12,7 @@
 //! - [`ui`]: the bridge between the engine's view state and the Slint window (`ui/*.slint`).
 pub mod config;
 pub mod control;
+pub mod crash_point;
 pub mod demo;
 pub mod district;
 pub mod domain;

@@ -161,6 +161,7 @@ impl SyncWorker {
                 Ok(results)
             }
         });
+        crate::crash_point!("district_answered");
         self.note(&answer);
         match answer {
             Ok(results) => {

@@ -333,6 +333,9 @@ impl Runner {
                 }
                 self.set_device_fault(FaultCode::BoardNotResponding, detail);
                 let changed = changed_slots(&self.sensors, &now);
+                if !changed.is_empty() {
+                    crate::crash_point!("sensors_changed");
+                }
                 self.sensors = now;
                 (!changed.is_empty()).then_some(Input::Sensors(changed))
             }
@@ -390,7 +393,9 @@ impl Runner {
             }
             Effect::BeginIntent(spec) => {
                 let new = new_intent(spec, now);
-                stored(db(&self.deps.store, move |s: &mut Store| s.begin_intent(&new)).await.map(Input::IntentBegun))
+                let begun = db(&self.deps.store, move |s: &mut Store| s.begin_intent(&new)).await;
+                crate::crash_point!("intent_committed");
+                stored(begun.map(Input::IntentBegun))
             }
             Effect::SetIntentItem { intent, item } => {
                 let r = db(&self.deps.store, move |s: &mut Store| s.set_intent_item(intent, &item)).await;
@@ -398,20 +403,22 @@ impl Runner {
             }
             Effect::OpenSlot(slot) => {
                 let result = self.deps.board.open(slot.0).await.map_err(|e| (e.kind(), e.to_string()));
+                crate::crash_point!("door_opened");
                 let mut out = vec![Input::SlotOpened { slot, result }];
                 out.extend(self.read_sensors().await);
                 out
             }
-            Effect::CompleteIntent { intent, event } => stored(
-                db(&self.deps.store, move |s: &mut Store| s.complete_intent(intent, &event, now))
-                    .await
-                    .map(|_| Input::IntentClosed(intent)),
-            ),
-            Effect::CancelIntent { intent, note, events } => stored(
-                db(&self.deps.store, move |s: &mut Store| s.cancel_intent(intent, &note, &events, now))
-                    .await
-                    .map(|()| Input::IntentClosed(intent)),
-            ),
+            Effect::CompleteIntent { intent, event } => {
+                let closed = db(&self.deps.store, move |s: &mut Store| s.complete_intent(intent, &event, now)).await;
+                crate::crash_point!("intent_closed");
+                stored(closed.map(|_| Input::IntentClosed(intent)))
+            }
+            Effect::CancelIntent { intent, note, events } => {
+                let closed =
+                    db(&self.deps.store, move |s: &mut Store| s.cancel_intent(intent, &note, &events, now)).await;
+                crate::crash_point!("intent_closed");
+                stored(closed.map(|()| Input::IntentClosed(intent)))
+            }
             Effect::AppendEvent(event) => {
                 let offline = !self.online;
                 self.quietly(move |s| s.append_event(&event, offline, now).map(drop)).await
@@ -425,9 +432,11 @@ impl Runner {
             Effect::SetKioskOutOfService { value, event } => {
                 self.quietly(move |s| s.set_kiosk_out_of_service(value, Some((&event, now)))).await
             }
-            Effect::UnloadBin { staff_id } => stored(
-                db(&self.deps.store, move |s: &mut Store| s.unload_bin(&staff_id, now)).await.map(Input::BinUnloaded),
-            ),
+            Effect::UnloadBin { staff_id } => {
+                let unloaded = db(&self.deps.store, move |s: &mut Store| s.unload_bin(&staff_id, now)).await;
+                crate::crash_point!("bin_unloaded");
+                stored(unloaded.map(Input::BinUnloaded))
+            }
             Effect::SyncNow => {
                 self.sync_now.notify_one();
                 vec![]

@@ -369,6 +369,39 @@ impl Daemon {
         status
     }
 
+    /// Whether the daemon has exited on its own (a crash point, say).
+    pub fn has_exited(&mut self) -> bool {
+        if self.reaped.is_none() {
+            self.reaped = self.child.try_wait().expect("try_wait");
+        }
+        self.reaped.is_some()
+    }
+
+    /// Wait for a daemon that is dying on its own (a crash point) and reap
+    /// it; its exit status. Still running [`STOP_WITHIN`] later: SIGKILL, and
+    /// the test fails.
+    pub fn wait_for_exit(mut self) -> ExitStatus {
+        if let Some(status) = self.reaped {
+            self.join_threads();
+            return status;
+        }
+        let pid = self.child.id().to_string();
+        let (exited, exit_seen) = channel::<()>();
+        let killer = std::thread::spawn(move || {
+            let late = exit_seen.recv_timeout(STOP_WITHIN).is_err();
+            if late {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            }
+            late
+        });
+        let status = self.child.wait().expect("wait for the daemon");
+        let _ = exited.send(());
+        self.reaped = Some(status);
+        self.join_threads();
+        assert!(!killer.join().expect("the SIGKILL timer"), "the daemon did not die at its crash point");
+        status
+    }
+
     /// SIGKILL, as a power cut would, and reap it.
     pub fn kill9(mut self) {
         self.child.kill().expect("SIGKILL");
