@@ -349,3 +349,37 @@ async fn sim_state_can_wait_for_the_events_to_arrive() {
     assert_eq!(typo.status(), reqwest::StatusCode::BAD_REQUEST);
     assert!(typo.text().await.unwrap().contains("wait_for_event"));
 }
+
+#[tokio::test]
+async fn a_stale_cached_patron_is_forgotten_at_the_heartbeat() {
+    use bookstation::domain::{CardHash, PatronId, PatronStatus, Standing};
+    let (_dir, _server, store, mut w) = queued(0, 100).await;
+    let status = PatronStatus {
+        patron_id: PatronId::new("1000001"),
+        standing: Standing::Good,
+        overdue_items: 0,
+        loans_total: 0,
+        loans_here: 0,
+        loan_item_ids: vec![],
+        overdue_item_ids: vec![],
+        ready_holds: vec![],
+    };
+    let (old, fresh) = (CardHash([1; 32]), CardHash([2; 32]));
+    let st = status.clone();
+    store
+        .call(move |s| {
+            s.cache_patron(&old, &st, None, T0.plus_millis(-25 * 3_600_000))?;
+            s.cache_patron(&fresh, &st, None, T0)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    w.heartbeat_once(T0.plus_secs(30)).await.unwrap().unwrap();
+    let (gone, kept) = store
+        .call(move |s| Ok::<_, bookstation::store::StoreError>((s.cached_patron(&old)?, s.cached_patron(&fresh)?)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(gone.is_none(), "not seen online for 25 h: forgotten");
+    assert!(kept.is_some());
+}

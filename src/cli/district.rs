@@ -73,6 +73,7 @@ pub fn sync_settings(config: &Config) -> SyncSettings {
         poll_every: Duration::from_secs(d.sync_interval_secs),
         heartbeat_every: Duration::from_secs(d.heartbeat_secs),
         patron_retention: Some(Duration::from_secs(u64::from(config.policy.patron_retention_days) * 86_400)),
+        patron_cache_for: Some(Duration::from_secs(u64::from(config.offline.seen_within_hours) * 3_600)),
         ..SyncSettings::new(config.kiosk.id.clone())
     }
 }

@@ -58,6 +58,9 @@ pub struct SyncSettings {
     pub heartbeat_every: Duration,
     /// Acknowledged events lose the patron id after this long; `None` keeps it.
     pub patron_retention: Option<Duration>,
+    /// Cached patrons not seen online for this long are forgotten: too
+    /// stale for the offline policy, so keeping them only keeps personal data.
+    pub patron_cache_for: Option<Duration>,
     /// The daemon's version, for the heartbeat.
     pub version: String,
 }
@@ -75,6 +78,7 @@ impl SyncSettings {
             poll_every: Duration::from_secs(5),
             heartbeat_every: Duration::from_secs(60),
             patron_retention: Some(Duration::from_secs(30 * 86_400)),
+            patron_cache_for: Some(Duration::from_secs(24 * 3_600)),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
@@ -203,16 +207,20 @@ impl SyncWorker {
         }
     }
 
-    /// Tell the district how the kiosk is; also scrubs old patron ids.
+    /// Tell the district how the kiosk is; also scrubs old patron ids and
+    /// forgets stale cached patrons.
     pub async fn heartbeat_once(&mut self, now: Timestamp) -> Result<Result<(), DistrictError>, StoreError> {
         let kiosk_id = self.settings.kiosk_id.clone();
         let version = self.settings.version.clone();
-        let retention = self.settings.patron_retention;
+        let (retention, cache_for) = (self.settings.patron_retention, self.settings.patron_cache_for);
         let faults = self.faults.borrow().clone();
+        let ago = move |d: Duration| now.plus_millis(-i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let health = db(&self.store, move |s| {
             if let Some(keep) = retention {
-                let before = now.plus_millis(-i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
-                s.scrub_patron_identity(before)?;
+                s.scrub_patron_identity(ago(keep))?;
+            }
+            if let Some(keep) = cache_for {
+                s.prune_patron_cache(ago(keep))?;
             }
             health_report(s, kiosk_id, version, faults, now)
         })
