@@ -10,7 +10,7 @@
 //! accident, so the conversion is spelt out here, once.
 
 use super::{EventResult, SubmittedEvent};
-use crate::domain::Credential;
+use crate::domain::{Credential, Secret};
 use serde::{Deserialize, Serialize};
 
 /// Every path starts with this; a breaking change gets a new version.
@@ -29,23 +29,14 @@ pub fn inventory_path(kiosk_id: &str) -> String {
 
 /// A credential on the wire: `{"type":"card","uid":"04A1…"}` or
 /// `{"type":"member_number","number":"1000001"}`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` shows no value ([`Secret`], invariant 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WireCredential {
     /// A card's UID, upper-case hex, as the reader reports it.
-    Card { uid: String },
+    Card { uid: Secret },
     /// A member number, typed or read from the mobile card's QR code.
-    MemberNumber { number: String },
-}
-
-impl std::fmt::Debug for WireCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the value (invariant 5), as the domain type does.
-        match self {
-            Self::Card { .. } => f.write_str("WireCredential::Card(<redacted>)"),
-            Self::MemberNumber { .. } => f.write_str("WireCredential::MemberNumber(<redacted>)"),
-        }
-    }
+    MemberNumber { number: Secret },
 }
 
 impl From<&Credential> for WireCredential {
@@ -77,7 +68,7 @@ pub struct AuthRequest {
     pub credential: WireCredential,
     /// The patron's PIN when the library asks for one; `null` otherwise.
     #[serde(default)]
-    pub pin: Option<String>,
+    pub pin: Option<Secret>,
 }
 
 /// `POST /api/v1/events`: a batch in `seq` order.

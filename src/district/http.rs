@@ -13,7 +13,7 @@
 
 use super::api::{self, AuthRequest, SubmitAnswer, SubmitRequest, WireCredential};
 use super::{AuthAnswer, District, DistrictError, EventResult, Health, Inventory, SubmittedEvent};
-use crate::domain::Credential;
+use crate::domain::{Credential, Secret};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -276,7 +276,7 @@ impl District for HttpDistrict {
         let body = AuthRequest {
             kiosk_id: self.kiosk_id.clone(),
             credential: WireCredential::from(credential),
-            pin: pin.map(str::to_owned),
+            pin: pin.map(Secret::from),
         };
         self.json(self.client.post(self.url(api::AUTHENTICATE)?).json(&body)).await
     }

@@ -210,7 +210,7 @@ impl SimState {
     fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> AuthAnswer {
         let found = self.patrons.iter().find(|p| match credential {
             Credential::Card(uid) => p.card_uid.eq_ignore_ascii_case(uid),
-            Credential::MemberNumber(number) => p.member_number == *number,
+            Credential::MemberNumber(number) => p.member_number == **number,
         });
         match found {
             None => AuthAnswer::UnknownCredential,

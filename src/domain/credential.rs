@@ -1,18 +1,18 @@
 //! How a patron says who they are: a contactless card's UID, or a member
 //! number (typed on the screen or read from the mobile card's QR code).
 
+use super::Secret;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// A patron credential. Its `Debug` never prints the value: a UID or a
-/// member number identifies a person and must not reach a log line.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A patron credential. Its `Debug` never prints the value ([`Secret`]): a
+/// UID or a member number identifies a person and must not reach a log line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Credential {
     /// Upper-case hex UID read from the card (e.g. `04A1B2C3D4E5F6`).
-    Card(String),
+    Card(Secret),
     /// The library's member number, digits only.
-    MemberNumber(String),
+    MemberNumber(Secret),
 }
 
 impl Credential {
@@ -20,31 +20,22 @@ impl Credential {
     pub fn card(uid: &str) -> Option<Self> {
         let uid: String = uid.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
         let ok = !uid.is_empty() && uid.len() <= 20 && uid.chars().all(|c| c.is_ascii_hexdigit());
-        ok.then(|| Self::Card(uid.to_ascii_uppercase()))
+        ok.then(|| Self::Card(uid.to_ascii_uppercase().into()))
     }
 
     /// A typed member number: 4 to 16 digits.
     pub fn member_number(number: &str) -> Option<Self> {
         let number = number.trim();
         let ok = (4..=16).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit());
-        ok.then(|| Self::MemberNumber(number.to_owned()))
+        ok.then(|| Self::MemberNumber(number.into()))
     }
 
     /// The bytes the keyed card hash is computed over; the prefix keeps a card
     /// UID and a member number that happen to share digits apart.
     pub fn hash_input(&self) -> String {
         match self {
-            Self::Card(uid) => format!("card:{uid}"),
-            Self::MemberNumber(n) => format!("member:{n}"),
-        }
-    }
-}
-
-impl fmt::Debug for Credential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Card(_) => f.write_str("Credential::Card(<redacted>)"),
-            Self::MemberNumber(_) => f.write_str("Credential::MemberNumber(<redacted>)"),
+            Self::Card(uid) => format!("card:{}", &**uid),
+            Self::MemberNumber(n) => format!("member:{}", &**n),
         }
     }
 }

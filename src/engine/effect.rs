@@ -2,7 +2,7 @@
 //! feeds its result back as an [`super::Input`]; nothing here does I/O.
 
 use crate::domain::staff::PinThrottle;
-use crate::domain::{Credential, EventBody, IntentKind, ItemId, PatronId, SlotNo};
+use crate::domain::{Credential, EventBody, IntentKind, ItemId, PatronId, Secret, SlotNo};
 use crate::store::IntentId;
 
 /// A journal entry to write before a door opens (invariant 1).
@@ -25,7 +25,7 @@ pub enum Effect {
     Authenticate {
         attempt: u64,
         credential: Credential,
-        pin: Option<String>,
+        pin: Option<Secret>,
     },
     /// Read the PIN lock-out of a credential (and of its patron, when the
     /// kiosk knows whose it is) → `Input::PinLock`.

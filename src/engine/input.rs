@@ -3,50 +3,13 @@
 
 use crate::config::Language;
 use crate::district::Inventory;
+pub use crate::domain::Secret;
 use crate::domain::holdings::KioskRecord;
 use crate::domain::rules::OutageCounts;
 use crate::domain::{CachedPatron, ItemId, PatronStatus, SlotNo, Timestamp};
 use crate::store::{IntentId, OutboxEvent, OutboxStats};
 use bookstation_hardware::{ErrorKind, SlotStatus};
 use serde::Deserialize;
-
-/// Text that identifies or authenticates a patron (a PIN, a member number,
-/// a card UID, a scanned QR code): usable as a `str`, never shown by
-/// `Debug`, so no `?input` or `?action` in a log line can leak it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl std::ops::Deref for Secret {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// What the touch UI (or the control socket) asks for. JSON:
 /// `{"action":"select","item_id":"MP0001"}`.

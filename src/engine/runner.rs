@@ -12,7 +12,7 @@ use super::{Engine, EngineSettings, Snapshot, ViewState};
 use crate::district::sync::health_report;
 use crate::district::{District, DistrictError, Health};
 use crate::domain::health;
-use crate::domain::{Credential, Fault, FaultCode, Timestamp};
+use crate::domain::{Credential, Fault, FaultCode, Secret, Timestamp};
 use crate::store::{AsyncStore, CardHasher, NewIntent, Store, StoreError};
 use bookstation_hardware::{LockerBoard, SlotStatus, changed_slots};
 use std::collections::{BTreeMap, VecDeque};
@@ -470,7 +470,7 @@ impl Runner {
         }
     }
 
-    async fn authenticate(&mut self, credential: Credential, pin: Option<String>) -> AuthResult {
+    async fn authenticate(&mut self, credential: Credential, pin: Option<Secret>) -> AuthResult {
         let call = self.deps.district.authenticate(&credential, pin.as_deref());
         let answer = flatten(tokio::time::timeout(self.deps.district_timeout, call).await);
         let hasher = self.deps.hasher.clone();

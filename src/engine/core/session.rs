@@ -5,7 +5,7 @@ use super::dispense::{Dispense, Pick};
 use super::standing::{Basis, PatronSession};
 use super::{Engine, State};
 use crate::domain::rules::{self, Allowance};
-use crate::domain::{Credential, ItemId, RefusalReason, search, staff};
+use crate::domain::{Credential, ItemId, RefusalReason, Secret, search, staff};
 use crate::engine::effect::Effect;
 use crate::engine::input::{Action, AuthResult};
 use crate::engine::view::Notice;
@@ -87,7 +87,7 @@ impl Engine {
         };
     }
 
-    fn authenticate(&mut self, credential: Credential, pin: Option<String>, fx: &mut Vec<Effect>) {
+    fn authenticate(&mut self, credential: Credential, pin: Option<Secret>, fx: &mut Vec<Effect>) {
         self.auth_attempt += 1;
         let attempt = self.auth_attempt;
         fx.push(Effect::Authenticate { attempt, credential: credential.clone(), pin });
@@ -177,7 +177,7 @@ impl Engine {
             Action::Pin { pin } => {
                 if let State::Pin { credential, .. } = &self.state {
                     let credential = credential.clone();
-                    self.authenticate(credential, Some(pin.into_string()), fx);
+                    self.authenticate(credential, Some(pin), fx);
                 }
             }
             Action::Browse if self.can_browse() => self.state = State::Browse,
