@@ -475,7 +475,7 @@ fn status() -> PatronStatus {
 #[test]
 fn the_patron_cache_keys_by_card_hash_and_drops_ready_holds() {
     let dir = tempdir();
-    let hasher = CardHasher::load_or_create(&dir.path().join("card.key")).unwrap();
+    let hasher = CardHasher::create(&dir.path().join("card.key")).unwrap();
     let card = Credential::card("04A1B2C3D4E5F6").unwrap();
     let hash = hasher.hash(&card);
     let path = dir.path().join("kiosk.db");
@@ -499,10 +499,12 @@ fn the_card_key_file() {
     let dir = tempdir();
     let path = dir.path().join("card.key");
     let card = Credential::member_number("1000001").unwrap();
-    let first = CardHasher::load_or_create(&path).unwrap();
+    let first = CardHasher::create(&path).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     let key = std::fs::read(&path).unwrap();
-    let again = CardHasher::load_or_create(&path).unwrap();
+    let again = CardHasher::load(&path).unwrap().expect("the key");
+    // Creating again reads the key there, never replaces it.
+    assert_eq!(CardHasher::create(&path).unwrap().hash(&card), first.hash(&card));
     assert_eq!(first.hash(&card), again.hash(&card));
     assert_eq!(std::fs::read(&path).unwrap(), key, "never rewritten");
     assert_ne!(first.hash(&card), CardHasher::from_key([9; 32]).hash(&card));
@@ -510,7 +512,7 @@ fn the_card_key_file() {
 
     let bad = dir.path().join("bad.key");
     std::fs::write(&bad, [1u8; 31]).unwrap();
-    let err = CardHasher::load_or_create(&bad).unwrap_err();
+    let err = CardHasher::load(&bad).unwrap_err();
     assert!(matches!(err, StoreError::KeyLength { len: 31, .. }), "{err:?}");
     assert!(err.to_string().contains("bad.key"), "{err}");
     assert_eq!(std::fs::read(&bad).unwrap(), [1u8; 31]);

@@ -383,3 +383,97 @@ async fn a_stale_cached_patron_is_forgotten_at_the_heartbeat() {
     assert!(gone.is_none(), "not seen online for 25 h: forgotten");
     assert!(kept.is_some());
 }
+
+/// Issue 10, defect 5: the district rejects a loan, takes the book's
+/// return as "not on loan", and staff retry the loan afterwards. The
+/// district places the loan before the return (seq order), so its final
+/// state matches the lockers: the book is back, the patron holds nothing
+/// more than before.
+#[tokio::test]
+async fn a_rejected_loan_retried_after_its_return_leaves_no_phantom_loan() {
+    use bookstation::district::{AuthAnswer, District};
+    use bookstation::domain::Credential;
+    let server = serve(SimDistrict::demo(K), None).await;
+    let loans_total = |district: Arc<dyn District>| async move {
+        let card = Credential::card(GOOD).unwrap();
+        match district.authenticate(&card, Some(PIN)).await.unwrap() {
+            AuthAnswer::Patron { status } => status.loans_total,
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut kiosk = HttpKiosk::new(&server).await;
+    let before = loans_total(kiosk.district.clone()).await;
+    kiosk.login(GOOD).await;
+    kiosk.borrow("MP0001").await;
+    kiosk.give_back("MP0001").await;
+    let kinds: Vec<_> = outbox(&kiosk.store()).await.iter().map(|e| (e.seq, e.kind.clone())).collect();
+    assert_eq!(kinds, vec![(1, "loan".to_owned()), (2, "return".to_owned())]);
+
+    set_faults(&server, &Faults { reject: 1, ..Faults::default() }).await;
+    drain(&mut kiosk.worker, &kiosk.clock).await;
+    let events = outbox(&kiosk.store()).await;
+    assert_eq!(events[0].state, OutboxState::Rejected);
+    assert!(events[1].last_error.as_deref().is_some_and(|e| e.contains("item was not on loan")), "{events:?}");
+
+    // `bookstation outbox retry --rejected`.
+    assert_eq!(kiosk.store().call(|s| s.retry_now(true)).await.unwrap().unwrap(), (0, 1));
+    drain(&mut kiosk.worker, &kiosk.clock).await;
+    let events = outbox(&kiosk.store()).await;
+    assert!(events.iter().all(|e| e.state == OutboxState::Acked), "{events:?}");
+
+    let state = sim_state(&server).await;
+    assert_eq!(state.seqs(K), vec![2, 1], "the retried loan arrived last");
+    assert!(
+        !state.loans.iter().any(|l| l.item_id.as_str() == "MP0001"),
+        "the district thinks MP0001 is on loan, but it is in the return bin: {:?}",
+        state.loans
+    );
+    assert_eq!(state.returns.iter().filter(|i| i.as_str() == "MP0001").count(), 1, "{:?}", state.returns);
+    assert_eq!(loans_total(kiosk.district.clone()).await, before);
+    // The lockers agree: the book is in the bin.
+    let bin = kiosk.config.hardware.return_bin_slot;
+    let world = kiosk.world.snapshot();
+    assert!(world.slots.iter().any(|s| s.slot == bin && s.bin_items.iter().any(|i| i == "MP0001")), "{world:?}");
+}
+
+/// Issue 10, defect 4, at the district: a kiosk that lost its database
+/// numbers from seq 1 again under new ids. The district records the
+/// events (they happened) but flags each reused seq, and flags the
+/// heartbeat whose last seq is behind what it holds.
+#[tokio::test]
+async fn a_kiosk_that_lost_its_database_is_flagged_by_its_events_and_heartbeat() {
+    let (dir, server, store, mut w) = queued(3, 100).await;
+    let clock = VirtualClock::new(T0);
+    drain(&mut w, &clock).await;
+    w.heartbeat_once(T0).await.unwrap().unwrap();
+    let state = serde_json::to_value(sim_state(&server).await).unwrap();
+    assert_eq!(state["last_heartbeat"]["last_seq"], 3, "{state}");
+    assert_eq!(state["seq_alerts"], serde_json::json!([]), "{state}");
+    drop((w, store));
+
+    // A new database: seq 1 again, with a new id.
+    let lost = tempfile::tempdir().unwrap();
+    let store = AsyncStore::new(queued_store(lost.path(), 1)).unwrap();
+    let mut w = worker(&store, Arc::new(client(&server, Duration::from_secs(2))), 100);
+    drain(&mut w, &clock).await;
+    let events = outbox(&store).await;
+    assert_eq!(events[0].state, OutboxState::Acked, "a flagged event is delivered: {events:?}");
+    assert!(events[0].last_error.as_deref().is_some_and(|r| r.contains("seq 1 reused")), "{events:?}");
+    w.heartbeat_once(T0).await.unwrap().unwrap();
+    let state = serde_json::to_value(sim_state(&server).await).unwrap();
+    let alerts: Vec<(String, i64, i64)> = state["seq_alerts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                a["source"].as_str().unwrap_or_default().to_owned(),
+                a["kiosk_seq"].as_i64().unwrap_or(-1),
+                a["district_seq"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(alerts, vec![("event".to_owned(), 1, 3), ("heartbeat".to_owned(), 1, 3)], "{state}");
+    drop(dir);
+}

@@ -10,22 +10,20 @@ use std::fs;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-const DB: &str = "bookstation.db";
-const KEY: &str = "card-hash.key";
+use bookstation::store::state_dir::{CARD_KEY_FILE as KEY, DB_FILE as DB, NEW_HISTORY_FILE};
 
 /// Copy the database (consistently, while the daemon writes to it) and the
 /// card key into `to`, a new directory; then open the copy as the daemon
 /// would, so a backup that could not be restored fails now.
 pub fn backup(state_dir: &Path, to: &Path) -> anyhow::Result<()> {
     let db = state_dir.join(DB);
-    ensure!(db.exists(), "{} does not exist: no kiosk has run with this state directory", db.display());
     ensure!(!to.exists(), "{} already exists: back up into a new directory", to.display());
+    let store = Store::open_existing(&db).with_context(|| format!("opening {}", db.display()))?;
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(to)
         .with_context(|| format!("creating {}", to.display()))?;
-    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
     store.backup_to(&to.join(DB)).with_context(|| format!("copying {} into {}", db.display(), to.display()))?;
     drop(store);
     // Patron ids and the outbox are in there: owner only, like the key.
@@ -56,7 +54,7 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
     // finds it taken and stops, rather than open a file being replaced.
     let _lock = lock_state(state_dir).context("stop the daemon first (systemctl stop bookstation)")?;
     let db = from.join(DB);
-    Store::open(&db).with_context(|| format!("{} is not a usable backup", db.display()))?;
+    Store::open_existing(&db).with_context(|| format!("{} is not a usable backup", db.display()))?;
     ensure!(from.join(KEY).exists(), "{} is missing from the backup", from.join(KEY).display());
     // The files go to whoever owns the state directory (the service's
     // user), not to the operator running this as root.
@@ -79,6 +77,12 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
     }
     fs::rename(&db_new, state_dir.join(DB)).context("putting the restored database in place")?;
     fs::rename(&key_new, state_dir.join(KEY)).context("putting the restored card key in place")?;
+    // A restored history is not a new one: a pending `reset-state` is void.
+    match fs::remove_file(state_dir.join(NEW_HISTORY_FILE)) {
+        Ok(()) => println!("the pending `reset-state --new-history` was cancelled"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing {}", state_dir.join(NEW_HISTORY_FILE).display())),
+    }
     fs::File::open(state_dir)?.sync_all()?;
     println!("the replaced files are in {}", aside.display());
     println!("restored {} from {}; start the daemon again", state_dir.display(), from.display());

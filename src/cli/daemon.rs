@@ -8,7 +8,7 @@ use bookstation::control;
 use bookstation::demo::seed_demo;
 use bookstation::engine::actor;
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
-use bookstation::store::{AsyncStore, CardHasher, Store};
+use bookstation::store::{AsyncStore, open_state};
 use bookstation::ui::WindowOptions;
 use bookstation_hardware::{SimLayout, SimWorld};
 use std::os::unix::fs::DirBuilderExt;
@@ -98,9 +98,13 @@ async fn start(
 ) -> anyhow::Result<Running> {
     let state_dir = config.kiosk.state_dir.clone();
     create_state_dir(&state_dir)?;
+    // Whether a daemon (or `restore`) has held this directory before: one of
+    // the signs of an earlier life that forbid starting on a lost database.
+    let lock_was_there = state_dir.join(bookstation::store::state_dir::LOCK_FILE).exists();
     let lock = super::backup::lock_state(&state_dir)?;
-    let mut store = Store::open(&state_dir.join("bookstation.db"))?;
-    let hasher = CardHasher::load_or_create(&state_dir.join("card-hash.key"))?;
+    // The database and the card key first: the world file and the cover
+    // cache created below are themselves signs of an earlier life.
+    let (mut store, hasher) = open_state(&state_dir, lock_was_there)?;
     let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
     let world = SimWorld::open(&state_dir.join("world.json"), layout)?;
     if demo {

@@ -67,7 +67,7 @@ fn check_state(config: &Config, report: &mut Report) {
     }
     let db = dir.join("bookstation.db");
     if db.exists() {
-        match Store::open(&db) {
+        match Store::open_existing(&db) {
             Ok(store) => {
                 report.ok(&format!("database {} passes its integrity check", db.display()));
                 match store.pragmas() {
@@ -96,7 +96,20 @@ fn check_state(config: &Config, report: &mut Report) {
             Err(e) => report.fail(&e.to_string()),
         }
     } else {
-        report.note(&format!("database {} does not exist yet (created on first start)", db.display()));
+        match bookstation::store::state_dir::signs_of_life(dir, true) {
+            Ok(signs) if signs.is_empty() => {
+                report.note(&format!("database {} does not exist yet (created on first start)", db.display()))
+            }
+            Ok(signs) => {
+                let shown: Vec<String> = signs.iter().map(|p| p.display().to_string()).collect();
+                report.fail(&format!(
+                    "database {} is missing but the state directory has run a kiosk ({}); the daemon will refuse to start: restore a backup or see `bookstation reset-state --help`",
+                    db.display(),
+                    shown.join(", ")
+                ))
+            }
+            Err(e) => report.fail(&e.to_string()),
+        }
     }
     match config.hardware.kind {
         HardwareKind::Devices => {

@@ -6,6 +6,7 @@ mod district;
 mod doctor;
 mod hardware;
 mod outbox;
+mod reset;
 mod service;
 mod sim;
 mod status;
@@ -29,7 +30,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the kiosk daemon with a config file.
+    /// Run the kiosk daemon with a config file. A state directory that has run a kiosk before but lost its database (missing or 0 bytes) or its card key is refused, naming the file: `restore` the backup, or see `reset-state`.
     Run {
         #[arg(long, default_value = "/etc/bookstation/bookstation.toml")]
         config: PathBuf,
@@ -127,6 +128,24 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         from: PathBuf,
     },
+    /// Start a state directory over on purpose, with the daemon stopped: a new history (`--new-history`) or a new card key (`--new-card-key`). The daemon refuses to start on a lost database or card key in a directory that has run a kiosk; this is the deliberate way past that, when there is no backup to restore.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["new_history", "new_card_key"])))]
+    ResetState {
+        #[arg(long, default_value = "/etc/bookstation/bookstation.toml", conflicts_with = "state_dir")]
+        config: PathBuf,
+        /// The state directory to reset instead of the config's.
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Move the database (and -wal, -shm), the card key, the simulated world and the cover cache into a new `discarded-<time>` directory; the next start creates a new database. Refused while the old database holds events the district has not taken.
+        #[arg(long)]
+        new_history: bool,
+        /// The highest seq the district holds from this kiosk; the new history numbers after it. Required when the old database is missing, empty or unreadable (read from it otherwise).
+        #[arg(long, value_name = "N", requires = "new_history")]
+        seq_after: Option<i64>,
+        /// Make a new card key beside the existing database, whose key was lost: cached patrons and offline PIN verifiers are forgotten, loans and the outbox stay.
+        #[arg(long)]
+        new_card_key: bool,
+    },
     /// Print a staff PIN's Argon2 hash for the config's `pin_argon2` (the PIN is read from stdin).
     HashPin {
         /// Also print the `card_sha256` digest of this staff card UID (hex, as the reader reports it).
@@ -213,6 +232,13 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status { config, state_dir, json } => return status::run(&state_dir_of(config, state_dir)?, json),
         Command::Backup { config, state_dir, to } => backup::backup(&state_dir_of(config, state_dir)?, &to)?,
         Command::Restore { config, state_dir, from } => backup::restore(&state_dir_of(config, state_dir)?, &from)?,
+        Command::ResetState { config, state_dir, new_history, seq_after, new_card_key } => {
+            let reset = match (new_history, new_card_key) {
+                (true, false) => reset::Reset::NewHistory { seq_after },
+                _ => reset::Reset::NewCardKey,
+            };
+            reset::run(&state_dir_of(config, state_dir)?, reset)?
+        }
         Command::HashPin { card } => {
             let mut pin = String::new();
             std::io::stdin().read_line(&mut pin).context("reading the PIN from stdin")?;

@@ -37,8 +37,8 @@ pub enum StateArg {
 
 pub fn run(state_dir: &Path, command: OutboxCmd) -> anyhow::Result<()> {
     let path = state_dir.join("bookstation.db");
-    anyhow::ensure!(path.exists(), "{} does not exist: no kiosk has run with this state directory", path.display());
-    let mut store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    // Never Store::open: it would turn a lost (0-byte) database into a fresh one.
+    let mut store = Store::open_existing(&path).with_context(|| format!("opening {}", path.display()))?;
     match command {
         OutboxCmd::List { state, limit } => {
             let state = state.map(|s| match s {

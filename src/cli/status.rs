@@ -85,6 +85,7 @@ mod tests {
             oldest_pending_age_secs: Some(4000),
             faults: vec![Fault::new(FaultCode::DoorLeftOpen, Some(3))],
             version: "0.1.0".into(),
+            last_seq: Some(7),
         };
         let text = render(&h, "home", Some(false));
         assert!(text.contains("district: unreachable"), "{text}");

@@ -176,6 +176,11 @@ pub struct Health {
     pub faults: Vec<Fault>,
     /// Daemon version, so the district knows what each kiosk runs.
     pub version: String,
+    /// The highest `seq` the kiosk has given out (0 before its first
+    /// event). A district holding a higher one from this kiosk knows it
+    /// lost or restored its database. `None` from a kiosk that predates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seq: Option<i64>,
 }
 
 /// Why a district call failed. Callers branch on [`Self::is_offline`]: an

@@ -73,6 +73,28 @@ pub struct SimEventRecord {
     pub received: u32,
     /// What the first arrival was answered; later ones were `Duplicate`.
     pub outcome: EventOutcome,
+    /// What the district made of it since: set when an older event of the
+    /// same item arrived late (a staff retry) and was placed before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A sign that a kiosk's numbering went backwards: it lost or restored its
+/// database and gives out `seq`s the district already holds. Listed in
+/// `GET /sim/state` for staff; see "Sequence numbers" in
+/// `docs/district-api.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqAlert {
+    /// The kiosk whose numbering went back.
+    pub kiosk_id: String,
+    /// `event`: an event reused a seq held under another id (recorded and
+    /// answered `flagged`); `heartbeat`: a heartbeat's `last_seq` is below
+    /// the highest seq held.
+    pub source: String,
+    /// The seq the kiosk sent (the event's, or the heartbeat's `last_seq`).
+    pub kiosk_seq: i64,
+    /// The highest seq the district held from that kiosk at the time.
+    pub district_seq: i64,
 }
 
 /// What the simulated district holds now, as tests and `GET /sim/state` see it.
@@ -88,6 +110,12 @@ pub struct SimSnapshot {
     pub holds: Vec<SimHold>,
     /// What the kiosk last reported, `None` before its first heartbeat.
     pub last_heartbeat: Option<Health>,
+    /// The highest seq held from each kiosk.
+    #[serde(default)]
+    pub highest_seq: BTreeMap<String, i64>,
+    /// Every time a kiosk's numbering went backwards, oldest first.
+    #[serde(default)]
+    pub seq_alerts: Vec<SeqAlert>,
 }
 
 impl SimSnapshot {
@@ -105,6 +133,9 @@ struct AppliedEvent {
     event: SubmittedEvent,
     /// The answer it got.
     outcome: EventOutcome,
+    /// What a late, older event of the same item changed about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 /// The simulated network between the kiosk and the sim. Not persisted: a
@@ -150,6 +181,9 @@ pub struct SimState {
     returns: Vec<ItemId>,
     /// The kiosk's last report.
     last_heartbeat: Option<Health>,
+    /// Where kiosks' numbering went backwards.
+    #[serde(default)]
+    seq_alerts: Vec<SeqAlert>,
     /// The simulated faults; skipped so a restored sim starts reachable.
     #[serde(skip)]
     network: Network,
@@ -191,6 +225,7 @@ impl SimState {
             applied: Vec::new(),
             returns: Vec::new(),
             last_heartbeat: None,
+            seq_alerts: Vec::new(),
             network: Network::default(),
         }
     }
@@ -279,7 +314,16 @@ impl SimState {
         if *times > 1 {
             return EventOutcome::Duplicate;
         }
-        let flags = self.apply(event);
+        let mut flags: Vec<String> = Vec::new();
+        let applied = match self.seq_reused(event) {
+            // Its seq says nothing about its place in history: arrival order.
+            Some(reused) => {
+                flags.push(reused);
+                self.apply_now(event)
+            }
+            None => self.apply(event),
+        };
+        flags.extend(applied.into_iter().map(str::to_owned));
         let outcome = if flags.is_empty() {
             EventOutcome::Applied
         } else {
@@ -287,13 +331,68 @@ impl SimState {
             tracing::info!(event = %event.id, kind = event.body.kind(), %reason, "simulated district flagged an event");
             EventOutcome::Flagged { reason }
         };
-        self.applied.push(AppliedEvent { event: event.clone(), outcome: outcome.clone() });
+        self.applied.push(AppliedEvent { event: event.clone(), outcome: outcome.clone(), note: None });
         outcome
+    }
+
+    /// The highest seq held from `kiosk_id` (0 before its first event).
+    fn highest_seq(&self, kiosk_id: &str) -> i64 {
+        self.applied.iter().filter(|a| a.event.kiosk_id == kiosk_id).map(|a| a.event.seq).max().unwrap_or(0)
+    }
+
+    /// A new id under a seq the district already holds from this kiosk:
+    /// the kiosk numbers from an older point again (lost or restored
+    /// database). The event is still recorded (it happened); the reason
+    /// flags it and staff see an alert. A seq below the highest that was
+    /// never held is not this: it is a rejected event retried by staff.
+    fn seq_reused(&mut self, event: &SubmittedEvent) -> Option<String> {
+        let held = self.applied.iter().any(|a| a.event.kiosk_id == event.kiosk_id && a.event.seq == event.seq);
+        if !held {
+            return None;
+        }
+        let district_seq = self.highest_seq(&event.kiosk_id);
+        tracing::warn!(kiosk = %event.kiosk_id, seq = event.seq, district_seq, "a kiosk reused a seq under a new id");
+        self.seq_alerts.push(SeqAlert {
+            kiosk_id: event.kiosk_id.clone(),
+            source: "event".into(),
+            kiosk_seq: event.seq,
+            district_seq,
+        });
+        Some(format!(
+            "seq {} reused: the district already holds seq {} from this kiosk under another id (highest {district_seq}); \
+             the kiosk may have lost or restored its database",
+            event.seq, event.seq
+        ))
+    }
+
+    /// The applied event of the same kiosk and item that comes next in
+    /// `seq` order after `event`, if one arrived before it.
+    fn next_of_item(&self, event: &SubmittedEvent, item: &ItemId) -> Option<usize> {
+        self.applied
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                a.event.kiosk_id == event.kiosk_id && a.event.seq > event.seq && loan_item(&a.event.body) == Some(item)
+            })
+            .min_by_key(|(_, a)| a.event.seq)
+            .map(|(i, _)| i)
     }
 
     /// Changes the world as the event says and returns what staff should
     /// look at. The event is applied whatever the flags: it already happened.
+    /// An item's events count in the kiosk's `seq` order, not in arrival
+    /// order ([`Self::apply_in_the_past`]).
     fn apply(&mut self, event: &SubmittedEvent) -> Vec<&'static str> {
+        if let Some(item) = loan_item(&event.body)
+            && let Some(next) = self.next_of_item(event, item)
+        {
+            return self.apply_in_the_past(event, next);
+        }
+        self.apply_now(event)
+    }
+
+    /// Apply the event to the district's state as it is now.
+    fn apply_now(&mut self, event: &SubmittedEvent) -> Vec<&'static str> {
         match &event.body {
             EventBody::Loan { item_id, patron_id, due_date, .. } => self.lend(event, item_id, patron_id, due_date),
             EventBody::HoldPickup { item_id, patron_id, hold_id, due_date, .. } => {
@@ -327,7 +426,56 @@ impl SimState {
         }
     }
 
-    fn lend(&mut self, event: &SubmittedEvent, item: &ItemId, patron: &PatronId, due_date: &str) -> Vec<&'static str> {
+    /// An event older (in the kiosk's `seq`) than one of the same item the
+    /// district already applied: only a rejected event retried by staff
+    /// arrives so. Replaying the item's events in `seq` order would end
+    /// where the later event already put the item (each loan, pickup and
+    /// return sets whether and to whom it is out), so the item's loan is
+    /// left alone: a late loan is a loan already ended by the later return
+    /// (a closed loan), a late return ends a loan a later loan already
+    /// replaced. Everything else still happens: the checks, the hold
+    /// fulfilled, the book listed as returned. The later event's record
+    /// notes what came in before it (its "not on loan" flag is explained).
+    fn apply_in_the_past(&mut self, event: &SubmittedEvent, next: usize) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        match &event.body {
+            EventBody::Loan { item_id, patron_id, due_date, .. } => {
+                flags.extend(self.lending_checks(item_id, patron_id, due_date));
+            }
+            EventBody::HoldPickup { item_id, patron_id, hold_id, due_date, .. } => {
+                match self.holds.iter().position(|h| h.hold_id == *hold_id) {
+                    Some(i) if self.holds[i].patron_id == *patron_id && self.holds[i].item_id == *item_id => {
+                        self.holds.remove(i);
+                    }
+                    Some(_) => flags.push("hold is for another patron or item"),
+                    None => flags.push("hold not found"),
+                }
+                flags.extend(self.lending_checks(item_id, patron_id, due_date));
+            }
+            EventBody::Return { item_id } => self.returns.push(item_id.clone()),
+            _ => {}
+        }
+        let later = &mut self.applied[next];
+        let ended = match (&event.body, &later.event.body) {
+            (EventBody::Loan { .. } | EventBody::HoldPickup { .. }, EventBody::Return { .. }) => {
+                "; the loan is closed by this return"
+            }
+            (EventBody::Return { .. }, EventBody::Loan { .. } | EventBody::HoldPickup { .. }) => {
+                "; it ended the loan before this one"
+            }
+            _ => "",
+        };
+        later.note = Some(format!(
+            "older event seq {} ({}) arrived later and was placed before this one{ended}",
+            event.seq,
+            event.body.kind()
+        ));
+        tracing::info!(event = %event.id, seq = event.seq, "simulated district placed a late event in the item's history");
+        flags
+    }
+
+    /// What the district flags about a loan, whatever the item's state.
+    fn lending_checks(&self, item: &ItemId, patron: &PatronId, due_date: &str) -> Vec<&'static str> {
         let mut flags = Vec::new();
         match self.patrons.iter().find(|p| p.patron_id == *patron) {
             None => flags.push("unknown patron"),
@@ -339,6 +487,14 @@ impl SimState {
         if !self.catalogue.values().flatten().any(|i| i.id == *item) {
             flags.push("unknown item");
         }
+        if NaiveDate::parse_from_str(due_date, DATE_FORMAT).is_err() {
+            flags.push("unreadable due date");
+        }
+        flags
+    }
+
+    fn lend(&mut self, event: &SubmittedEvent, item: &ItemId, patron: &PatronId, due_date: &str) -> Vec<&'static str> {
+        let mut flags = self.lending_checks(item, patron, due_date);
         if self.holds.iter().any(|h| h.ready && h.item_id == *item && h.patron_id != *patron) {
             flags.push("item held for another patron");
         }
@@ -347,9 +503,6 @@ impl SimState {
             // return went missing; the newer fact wins and staff check the rest.
             self.loans.remove(i);
             flags.push("item already on loan");
-        }
-        if NaiveDate::parse_from_str(due_date, DATE_FORMAT).is_err() {
-            flags.push("unreadable due date");
         }
         self.loans.push(SimLoan {
             item_id: item.clone(),
@@ -373,15 +526,57 @@ impl SimState {
                 offline: a.event.offline,
                 received: self.received.get(&a.event.id).copied().unwrap_or(1),
                 outcome: a.outcome.clone(),
+                note: a.note.clone(),
             })
             .collect();
+        let mut highest_seq = BTreeMap::new();
+        for a in &self.applied {
+            let seq = highest_seq.entry(a.event.kiosk_id.clone()).or_insert(a.event.seq);
+            *seq = (*seq).max(a.event.seq);
+        }
         SimSnapshot {
             events,
             loans: self.loans.clone(),
             returns: self.returns.clone(),
             holds: self.holds.clone(),
             last_heartbeat: self.last_heartbeat.clone(),
+            highest_seq,
+            seq_alerts: self.seq_alerts.clone(),
         }
+    }
+
+    /// Keep the report; flag a `last_seq` below the highest seq held from
+    /// that kiosk (once per distinct report, not every minute).
+    fn heartbeat(&mut self, health: &Health) {
+        if let Some(last_seq) = health.last_seq {
+            let district_seq = self.highest_seq(&health.kiosk_id);
+            let known = self.seq_alerts.iter().any(|a| {
+                a.kiosk_id == health.kiosk_id
+                    && a.source == "heartbeat"
+                    && a.kiosk_seq == last_seq
+                    && a.district_seq == district_seq
+            });
+            if last_seq < district_seq && !known {
+                tracing::warn!(kiosk = %health.kiosk_id, last_seq, district_seq, "a kiosk reports a last seq below what the district holds");
+                self.seq_alerts.push(SeqAlert {
+                    kiosk_id: health.kiosk_id.clone(),
+                    source: "heartbeat".into(),
+                    kiosk_seq: last_seq,
+                    district_seq,
+                });
+            }
+        }
+        self.last_heartbeat = Some(health.clone());
+    }
+}
+
+/// The item whose loan an event changes (loans, pickups, returns).
+fn loan_item(body: &EventBody) -> Option<&ItemId> {
+    match body {
+        EventBody::Loan { item_id, .. } | EventBody::HoldPickup { item_id, .. } | EventBody::Return { item_id } => {
+            Some(item_id)
+        }
+        _ => None,
     }
 }
 
@@ -502,7 +697,7 @@ impl District for SimDistrict {
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
         let mut state = self.lock();
         state.gate()?;
-        state.last_heartbeat = Some(health.clone());
+        state.heartbeat(health);
         Ok(())
     }
 }
@@ -720,6 +915,91 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_seq_reused_under_another_id_is_recorded_and_flagged() {
+        let sim = SimDistrict::demo(K);
+        sim.submit(&[loan(1, "MP0001", "1000001"), ret(2, "MP0041")]).await.unwrap();
+        // The kiosk lost its database and numbers from 1 again, with new ids.
+        let results = sim.submit(&[loan(1, "MP0002", "1000001")]).await.unwrap();
+        match &outcomes(&results)[0] {
+            EventOutcome::Flagged { reason } => assert!(reason.contains("seq 1 reused"), "{reason}"),
+            other => panic!("a reused seq must be flagged: {other:?}"),
+        }
+        // Recorded as the fact it is, and listed for staff.
+        let snapshot = sim.state();
+        assert!(loan_of(&snapshot, "MP0002").is_some());
+        let state = serde_json::to_value(&snapshot).unwrap();
+        let alerts = state["seq_alerts"].as_array().cloned().unwrap_or_default();
+        assert_eq!(alerts.len(), 1, "{state}");
+        assert_eq!((alerts[0]["source"].as_str(), alerts[0]["kiosk_seq"].as_i64()), (Some("event"), Some(1)));
+        assert_eq!(alerts[0]["district_seq"].as_i64(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn a_retried_loan_takes_its_place_before_the_later_return() {
+        let sim = SimDistrict::demo(K);
+        let before = status(&sim, "1000001").await.loans_total;
+        sim.set_reject_next(1);
+        let batch = [loan(1, "MP0001", "1000001"), ret(2, "MP0001")];
+        let results = sim.submit(&batch).await.unwrap();
+        assert_eq!(
+            outcomes(&results),
+            vec![EventOutcome::Rejected { reason: "simulated rejection".into() }, flagged("item was not on loan")]
+        );
+        // Staff retry the loan: it is older than the return, not a new loan.
+        let results = sim.submit(&batch[..1]).await.unwrap();
+        assert_eq!(outcomes(&results), vec![EventOutcome::Applied]);
+        let snapshot = sim.state();
+        assert!(loan_of(&snapshot, "MP0001").is_none(), "{:?}", snapshot.loans);
+        assert_eq!(snapshot.returns, vec![ItemId::new("MP0001")]);
+        assert_eq!(status(&sim, "1000001").await.loans_total, before);
+        // Not a seq regression: seq 1 was never held.
+        let state = serde_json::to_value(&snapshot).unwrap();
+        assert_eq!(state["seq_alerts"], serde_json::json!([]), "{state}");
+        // The return's flag is explained.
+        let ret_record = &state["events"][0];
+        assert_eq!(ret_record["seq"], 2);
+        assert!(ret_record["note"].as_str().is_some_and(|n| n.contains("seq 1")), "{state}");
+    }
+
+    #[tokio::test]
+    async fn a_retried_return_does_not_end_the_later_loan() {
+        let sim = SimDistrict::demo(K);
+        sim.set_reject_next(1);
+        // MP0041 is out to 1000002; its return is rejected, then 1000001 borrows it.
+        let batch = [ret(1, "MP0041"), loan(2, "MP0041", "1000001")];
+        sim.submit(&batch).await.unwrap();
+        assert_eq!(outcomes(&sim.submit(&batch[..1]).await.unwrap()), vec![EventOutcome::Applied]);
+        let snapshot = sim.state();
+        assert_eq!(loan_of(&snapshot, "MP0041").map(|l| l.patron_id.as_str()), Some("1000001"));
+        assert_eq!(status(&sim, "1000002").await.loans_total, 0);
+    }
+
+    #[tokio::test]
+    async fn a_heartbeat_whose_last_seq_is_behind_the_district_is_flagged() {
+        let sim = SimDistrict::demo(K);
+        sim.submit(&[ret(1, "MP0041"), ret(2, "MP0042"), ret(3, "MP0043")]).await.unwrap();
+        let beat = |last_seq: i64| -> Health {
+            serde_json::from_value(serde_json::json!({
+                "kiosk_id": K, "queue_depth": 0, "oldest_pending_age_secs": null, "faults": [],
+                "version": "0.1.0", "last_seq": last_seq,
+            }))
+            .unwrap()
+        };
+        sim.heartbeat(&beat(3)).await.unwrap();
+        assert_eq!(serde_json::to_value(sim.state()).unwrap()["seq_alerts"], serde_json::json!([]));
+        sim.heartbeat(&beat(1)).await.unwrap();
+        let state = serde_json::to_value(sim.state()).unwrap();
+        assert_eq!(state["last_heartbeat"]["last_seq"], 1, "{state}");
+        let alerts = state["seq_alerts"].as_array().cloned().unwrap_or_default();
+        assert_eq!(alerts.len(), 1, "{state}");
+        assert_eq!(alerts[0]["source"], "heartbeat");
+        assert_eq!((alerts[0]["kiosk_seq"].as_i64(), alerts[0]["district_seq"].as_i64()), (Some(1), Some(3)));
+        // The same report again is not a new alert.
+        sim.heartbeat(&beat(1)).await.unwrap();
+        assert_eq!(serde_json::to_value(sim.state()).unwrap()["seq_alerts"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[tokio::test]
     async fn the_last_heartbeat_is_kept() {
         let sim = SimDistrict::demo(K);
         let health = Health {
@@ -728,6 +1008,7 @@ mod tests {
             oldest_pending_age_secs: Some(90),
             faults: vec![crate::domain::Fault::new(crate::domain::FaultCode::DoorJammed, Some(7))],
             version: "0.1.0".into(),
+            last_seq: Some(5),
         };
         sim.heartbeat(&Health::default()).await.unwrap();
         sim.heartbeat(&health).await.unwrap();

@@ -178,7 +178,12 @@ impl SyncWorker {
                     }
                     match result.outcome {
                         EventOutcome::Applied | EventOutcome::Duplicate => delivered.push((result.id, None)),
-                        EventOutcome::Flagged { reason } => delivered.push((result.id, Some(reason))),
+                        EventOutcome::Flagged { reason } => {
+                            // Delivered; the reason stays in the outbox for staff
+                            // (a reused seq says the kiosk's history went back).
+                            tracing::info!(event = %result.id, %reason, "district flagged an event");
+                            delivered.push((result.id, Some(reason)));
+                        }
                         EventOutcome::Rejected { reason } => {
                             tracing::warn!(event = %result.id, %reason, "district rejected an event; kept for staff");
                             rejected.push((result.id, reason));
@@ -349,6 +354,7 @@ pub fn health_report(
         oldest_pending_age_secs,
         faults: health::normalise(faults),
         version,
+        last_seq: Some(stats.last_seq),
     })
 }
 
@@ -464,6 +470,14 @@ mod tests {
         assert_eq!((hb.queue_depth, hb.oldest_pending_age_secs), (2, Some(90)));
         assert_eq!(hb.kiosk_id, DEMO_KIOSK_ID);
         assert!(hb.faults.is_empty(), "{:?}", hb.faults);
+    }
+
+    #[tokio::test]
+    async fn the_heartbeat_carries_the_last_seq() {
+        let (mut w, sim, _store) = setup(2).await;
+        w.heartbeat_once(T0).await.unwrap().unwrap();
+        let hb = serde_json::to_value(sim.state().last_heartbeat.unwrap()).unwrap();
+        assert_eq!(hb["last_seq"], 2, "{hb}");
     }
 
     #[tokio::test]

@@ -2,7 +2,9 @@
 //! by HMAC-SHA256(key, credential), so a copied database alone does not tell
 //! which card is whose. The key lives in its own file beside the database,
 //! readable by the daemon's user only, created once and never overwritten:
-//! losing it only forgets the cache, but replacing it silently would too.
+//! losing it only forgets the cache, but replacing it silently would too,
+//! so a lost key beside a database is refused, not made again (see
+//! `state_dir.rs`).
 
 use super::{Result, StoreError};
 use crate::domain::{CardHash, Credential};
@@ -38,13 +40,18 @@ impl CardHasher {
         Self { key }
     }
 
-    /// Read the key file, or create it with a new random key when it does
-    /// not exist. A file of the wrong length is an error and stays as it is.
-    pub fn load_or_create(path: &Path) -> Result<CardHasher> {
-        match read_key(path)? {
-            Some(key) => Ok(Self { key }),
-            None => create_key(path),
-        }
+    /// Read the key file; `None` when it does not exist. A file of the
+    /// wrong length is an error and stays as it is. Whether a missing key
+    /// may be made anew is the state directory's question
+    /// ([`super::state_dir::open_state`]): never silently beside a database.
+    pub fn load(path: &Path) -> Result<Option<CardHasher>> {
+        Ok(read_key(path)?.map(|key| Self { key }))
+    }
+
+    /// Create the key file with a new random key (mode 0600); a key another
+    /// process created meanwhile is read instead, never replaced.
+    pub fn create(path: &Path) -> Result<CardHasher> {
+        create_key(path)
     }
 
     /// The keyed hash of a credential.
@@ -164,11 +171,12 @@ mod tests {
     fn created_once_with_mode_0600_then_reloaded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("card.key");
-        let first = CardHasher::load_or_create(&path).unwrap();
+        assert!(CardHasher::load(&path).unwrap().is_none());
+        let first = CardHasher::create(&path).unwrap();
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(meta.len(), 32);
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        let again = CardHasher::load_or_create(&path).unwrap();
+        let again = CardHasher::load(&path).unwrap().unwrap();
         assert_eq!(first.hash(&card("04A1")), again.hash(&card("04A1")));
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
@@ -179,7 +187,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("card.key");
         std::fs::write(&path, b"short").unwrap();
-        let err = CardHasher::load_or_create(&path).unwrap_err();
+        let err = CardHasher::load(&path).unwrap_err();
         assert!(matches!(err, StoreError::KeyLength { len: 5, .. }));
         assert!(err.to_string().contains("card.key"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"short");

@@ -34,12 +34,14 @@ mod outbox;
 mod patron_cache;
 mod pin_guard;
 mod slots;
+pub mod state_dir;
 
 pub use async_store::AsyncStore;
 pub use card_key::CardHasher;
 pub use journal::{Intent, IntentId, IntentState, NewIntent};
 pub use open::{APPLICATION_ID, Pragmas};
 pub use outbox::{OutboxEvent, OutboxState, OutboxStats};
+pub use state_dir::open_state;
 
 use crate::domain::{SlotNo, Timestamp};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -101,6 +103,34 @@ pub enum StoreError {
         "the card key file {path} holds {len} bytes instead of 32; it was left untouched. Restore it from a backup, or delete it to start a new key (cached patrons are then forgotten)"
     )]
     KeyLength { path: PathBuf, len: u64 },
+    /// A state directory that has run a kiosk, without its database: the
+    /// history the district holds would start again at seq 1.
+    #[error(
+        "{path} is {state} but {dir} has run a kiosk before ({signs}); refusing to start a new history, which would give out seq numbers the district already holds. Restore the latest backup: `bookstation restore --state-dir {dir} --from BACKUP_DIR`. Or, to start this kiosk over on purpose: `bookstation reset-state --state-dir {dir} --new-history --seq-after N`, N being the highest seq the district holds from this kiosk (docs/operations.md, \"Starting over\")"
+    )]
+    LostDatabase { path: PathBuf, dir: PathBuf, state: &'static str, signs: String },
+    /// The database is there, its card key is not.
+    #[error(
+        "the card key {path} is missing beside the database {db}; refusing to make a new one silently (the patron cache and the offline PIN verifiers are keyed with the lost one). Restore it with the database from the latest backup: `bookstation restore --state-dir {dir} --from BACKUP_DIR`. Or make a new key on purpose, forgetting the cached patrons and their offline PIN verifiers (loans and the outbox stay): `bookstation reset-state --state-dir {dir} --new-card-key`"
+    )]
+    LostCardKey { path: PathBuf, db: PathBuf, dir: PathBuf },
+    /// A command that works on an existing database found none.
+    #[error(
+        "{path} is {state}: there is no kiosk database to work on. If this kiosk has run before, restore its backup (`bookstation restore`); a new kiosk's database is created by its first start"
+    )]
+    NoDatabase { path: PathBuf, state: &'static str },
+    #[error("{path}: {source}")]
+    StateDir { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a new-history marker written by `bookstation reset-state` ({detail}); move it aside")]
+    BadMarker { path: PathBuf, detail: String },
+    #[error(
+        "{path} holds {pending} pending and {rejected} rejected events the district has not taken; starting over would lose them. Let the kiosk deliver them (staff: sync now; `bookstation outbox list`), or back the state directory up and move the database aside by hand"
+    )]
+    Undelivered { path: PathBuf, pending: u64, rejected: u64 },
+    #[error(
+        "{path} is missing, empty or unreadable, so the last seq of the old history is unknown: give --seq-after N, the highest seq the district holds from this kiosk (0 for a kiosk the district has never heard from)"
+    )]
+    SeqAfterNeeded { path: PathBuf },
     /// The [`AsyncStore`] thread is gone (a closure panicked, or the store was
     /// shut down).
     #[error("the store thread has stopped")]

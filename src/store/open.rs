@@ -43,7 +43,9 @@ impl Store {
     /// migrating it to the current schema.
     pub fn open(path: &Path) -> Result<Store> {
         // A 0-byte file is what a crash between creating and first writing
-        // the file leaves behind, so it counts as new.
+        // the file leaves behind, so it counts as new here. Whether a state
+        // directory may start a new database at all is decided before
+        // (`state_dir::open_state`; staff commands use `open_existing`).
         let fresh = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if fresh {
@@ -57,6 +59,21 @@ impl Store {
         migrate(&mut conn, path)?;
         tracing::info!(path = %path.display(), "store opened");
         Ok(Store { conn, path: Some(path.to_owned()) })
+    }
+
+    /// Open a database that must exist already: a missing or 0-byte file
+    /// is refused untouched rather than created. For the staff commands
+    /// (`outbox`, `backup`, `restore`, `doctor`), which must never turn a
+    /// lost database into a fresh one the daemon would then start on.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > 0 => Store::open(path),
+            Ok(_) => Err(StoreError::NoDatabase { path: path.to_owned(), state: "empty (0 bytes)" }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StoreError::NoDatabase { path: path.to_owned(), state: "missing" })
+            }
+            Err(source) => Err(StoreError::StateDir { path: path.to_owned(), source }),
+        }
     }
 
     /// A private database in memory with the same schema, for tests. WAL is

@@ -7,7 +7,7 @@
 use super::{Result, Store, bad_row, count_u32, timestamp};
 use crate::domain::holdings::{KioskRecord, Unsynced};
 use crate::domain::{EventBody, ItemId, PatronId, Timestamp};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -198,6 +198,27 @@ impl Store {
             oldest_pending_at: timestamp(oldest),
             last_seq,
         })
+    }
+
+    /// Number the next event after `seq` at the least: a new history
+    /// (`reset-state --new-history`) goes on after the seq the district
+    /// holds, so it never sees one twice. Never lowers the counter.
+    pub fn continue_seq_after(&mut self, seq: i64) -> Result<()> {
+        let tx = self.write()?;
+        let current: Option<i64> =
+            tx.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'", [], |r| r.get(0)).optional()?;
+        match current {
+            Some(c) if c >= seq => {}
+            Some(_) => {
+                tx.execute("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'outbox'", [seq])?;
+            }
+            None if seq > 0 => {
+                tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?1)", [seq])?;
+            }
+            None => {}
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The next events to send: pending ones in `seq` order, up to the first
