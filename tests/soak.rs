@@ -53,6 +53,8 @@ struct Figures {
     refusals: BTreeMap<String, u64>,
     staff_visits: u64,
     offline_sign_ins: u64,
+    /// VmRSS in KiB after each tenth of the sessions: flat means no leak.
+    rss_kib: Vec<u64>,
 }
 
 struct Patron {
@@ -448,10 +450,15 @@ impl Soak {
 }
 
 fn vm_hwm_kib() -> u64 {
+    proc_status_kib("VmHWM:")
+}
+
+/// A `kB` line of /proc/self/status; 0 where there is none.
+fn proc_status_kib(key: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
@@ -475,6 +482,9 @@ async fn a_busy_day() {
         s.sync().await;
         if s.staff_due().await {
             s.staff_visit().await;
+        }
+        if (i + 1) % (sessions / 10).max(1) == 0 {
+            s.figures.rss_kib.push(proc_status_kib("VmRSS:"));
         }
         if i % 20 == 0 {
             let _ = s.sync.heartbeat_once(s.k.clock_now()).await.expect("heartbeat");
@@ -614,6 +624,10 @@ async fn print_figures(s: &Soak, wall: std::time::Duration) {
         ("refusals", format!("{:?}", f.refusals)),
         ("wall time", format!("{:.1} s", wall.as_secs_f64())),
         ("peak RSS (VmHWM)", format!("{:.1} MiB", rss as f64 / 1024.0)),
+        (
+            "RSS after each tenth (MiB)",
+            f.rss_kib.iter().map(|r| format!("{:.0}", *r as f64 / 1024.0)).collect::<Vec<_>>().join(" "),
+        ),
         ("database", format!("{:.2} MiB", db as f64 / 1048576.0)),
         ("WAL", format!("{:.2} MiB", wal as f64 / 1048576.0)),
     ] {
