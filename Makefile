@@ -17,7 +17,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 DEB_PROFILE ?= release
 DEB_DIR := $(TARGET_DIR)/debian$(if $(filter-out release,$(DEB_PROFILE)),-$(DEB_PROFILE))
 
-.PHONY: deps build demo test lint bench bench-ui clean cargo-deb deb check-units check-deb
+.PHONY: deps build demo test lint soak bench bench-ui clean cargo-deb deb check-units check-deb
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
 deps:
@@ -48,6 +48,11 @@ test: deps lint
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## soak: 24 simulated hours of a busy station (2,000 sessions, outages, jams, walk-aways); prints figures
+## (SOAK_SEED=N replays a run; `make test` runs a 150-session version)
+soak: deps
+	SOAK_SESSIONS=$${SOAK_SESSIONS:-2000} $(CARGO) test --locked --test soak -- --nocapture
 
 ## bench: engine and district sync figures (tables; not tests)
 bench: deps

@@ -250,3 +250,30 @@ async fn returning_the_overdue_book_in_the_session_lifts_the_refusal() {
     assert_eq!(k.screen(), "home", "{}", k.view());
     assert_eq!(k.view()["patron"]["can_borrow"], 2, "{}", k.view());
 }
+
+#[tokio::test]
+async fn loans_the_district_acknowledged_before_an_outage_count_offline() {
+    use bookstation::district::{District, SyncReport, SyncSettings, SyncWorker};
+    let mut k = Kiosk::new().await;
+    let district: std::sync::Arc<dyn District> =
+        std::sync::Arc::new(bookstation::demo::SimNetwork::new(k.district.clone(), k.world.clone()));
+    let settings = SyncSettings::new(k.config.kiosk.id.clone());
+    let mut worker = SyncWorker::new(k.runner.deps().store.clone(), district, settings);
+    // Cached at this sign-in with no loans; two loans follow and are synced.
+    k.login(GOOD).await;
+    k.act(json!({"action": "browse"})).await;
+    k.select("MP0001").await;
+    k.select("MP0002").await;
+    k.act(json!({"action": "confirm"})).await;
+    k.act(json!({"action": "confirm"})).await;
+    for slot in [1, 2] {
+        k.take(slot).await;
+        k.close(slot).await;
+    }
+    k.act(json!({"action": "logout"})).await;
+    assert!(matches!(worker.sync_once(k.clock_now()).await.unwrap(), SyncReport::Answered { delivered: 2, .. }));
+    k.world.set_network(false);
+    k.login(GOOD).await;
+    assert_eq!(k.refusal(), "kiosk_limit_reached", "the cached status predates both loans: {}", k.view());
+    assert_eq!(k.view()["patron"]["loans_here"], 2);
+}

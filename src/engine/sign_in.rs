@@ -134,7 +134,10 @@ pub(super) fn offline(
     }
     let (record, this_patron) = match &cached {
         Some(c) => {
-            (s.kiosk_record(&c.status.patron_id)?, s.offline_loans_since(outage_started, Some(&c.status.patron_id))?)
+            // The cached status counts what the district had acknowledged
+            // then; everything since (acknowledged or not) is settled on top.
+            let record = s.kiosk_record_as_of(&c.status.patron_id, s.cached_acked_through(&hash)?)?;
+            (record, s.offline_loans_since(outage_started, Some(&c.status.patron_id))?)
         }
         None => Default::default(),
     };

@@ -5,8 +5,11 @@
 use rusqlite_migration::{M, Migrations};
 
 /// Every migration in order; a database's `user_version` counts how many ran.
-const MIGRATIONS: &[M<'static>] =
-    &[M::up(include_str!("sql/001_initial.sql")), M::up(include_str!("sql/002_pin_guard.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("sql/001_initial.sql")),
+    M::up(include_str!("sql/002_pin_guard.sql")),
+    M::up(include_str!("sql/003_cache_acked_through.sql")),
+];
 
 /// How many migrations this build knows: the current schema version.
 pub(super) const COUNT: usize = MIGRATIONS.len();

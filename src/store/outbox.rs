@@ -397,6 +397,41 @@ impl Store {
         Ok(KioskRecord { held, unsynced })
     }
 
+    /// [`Self::kiosk_record`] relative to a status cached when the district
+    /// had acknowledged the events up to `acked_through`: `held` is what the
+    /// acknowledged events up to it left with the patron, `unsynced` every
+    /// event after it that was not rejected, acknowledged since or not.
+    /// Offline, the cached status counts only the former.
+    pub fn kiosk_record_as_of(&self, patron: &PatronId, acked_through: i64) -> Result<KioskRecord> {
+        let mut held = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT item FROM (
+                 SELECT json_extract(payload, '$.item_id') AS item, kind,
+                        json_extract(payload, '$.patron_id') AS patron,
+                        row_number() OVER (PARTITION BY json_extract(payload, '$.item_id') ORDER BY seq DESC) AS latest
+                 FROM outbox WHERE state = 'acked' AND seq <= ?2 AND (kind IN {LENDING_KINDS} OR kind = 'return'))
+             WHERE latest = 1 AND kind IN {LENDING_KINDS} AND patron = ?1"
+        ))?;
+        let mut rows = stmt.query(params![patron.as_str(), acked_through])?;
+        while let Some(row) = rows.next()? {
+            held.push(ItemId(row.get(0)?));
+        }
+        let mut unsynced = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT kind, json_extract(payload, '$.item_id') FROM outbox
+             WHERE seq > ?2 AND state <> 'rejected'
+               AND (kind = 'return' OR (kind IN {LENDING_KINDS} AND json_extract(payload, '$.patron_id') = ?1))
+             ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query(params![patron.as_str(), acked_through])?;
+        while let Some(row) = rows.next()? {
+            let kind: String = row.get(0)?;
+            let item = ItemId(row.get(1)?);
+            unsynced.push(if kind == "return" { Unsynced::Returned(item) } else { Unsynced::Lent(item) });
+        }
+        Ok(KioskRecord { held, unsynced })
+    }
+
     /// Offline loans and hold pickups created at or after `since` (the
     /// outage's start), of one patron or of everybody: the caps of the
     /// offline policy.

@@ -27,10 +27,14 @@ impl Store {
         };
         let json = serde_json::to_string(&status)?;
         let tx = self.write()?;
+        // The district's counts include the events it had acknowledged by
+        // now and none after: offline, those after are settled on top.
         tx.execute(
-            "INSERT INTO patron_cache (card_hash, status, seen_online_at, pin_verifier) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO patron_cache (card_hash, status, seen_online_at, pin_verifier, acked_through)
+             VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) FROM outbox WHERE state = 'acked'))
              ON CONFLICT (card_hash) DO UPDATE SET status = excluded.status, seen_online_at = excluded.seen_online_at,
-                                                   pin_verifier = excluded.pin_verifier",
+                                                   pin_verifier = excluded.pin_verifier,
+                                                   acked_through = excluded.acked_through",
             params![&hash.0[..], json, now.millis(), pin_verifier],
         )?;
         tx.commit()?;
@@ -50,6 +54,17 @@ impl Store {
             bad_row("patron_cache", format!("status of {hash:?} is not a patron status ({:?} error)", e.classify()))
         })?;
         Ok(Some(CachedPatron { status, seen_online_at: Timestamp(seen) }))
+    }
+
+    /// The highest outbox seq the district had acknowledged when this
+    /// credential's status was cached (0 when it is not cached): the cached
+    /// counts include this kiosk's events up to it.
+    pub fn cached_acked_through(&self, hash: &CardHash) -> Result<i64> {
+        let n: Option<i64> = self
+            .conn
+            .query_row("SELECT acked_through FROM patron_cache WHERE card_hash = ?1", [&hash.0[..]], |r| r.get(0))
+            .optional()?;
+        Ok(n.unwrap_or(0))
     }
 
     /// Forget patrons not seen online since `seen_before`: too stale for the

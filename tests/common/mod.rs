@@ -49,6 +49,13 @@ impl Kiosk {
     }
 
     pub async fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::with_district(tweak, SimDistrict::demo).await
+    }
+
+    /// A kiosk whose simulated district is `district(kiosk_id)`, e.g. one
+    /// seeded with more patrons than the demo's five. Its catalogue must be
+    /// the demo's: the lockers are filled from [`seed_demo`].
+    pub async fn with_district(tweak: impl FnOnce(&mut Config), district: impl FnOnce(&str) -> SimDistrict) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::demo(dir.path());
         tweak(&mut config);
@@ -57,7 +64,7 @@ impl Kiosk {
         let mut store = Store::open(&dir.path().join("bookstation.db")).expect("store");
         seed_demo(&mut store, &world, T0).expect("seed");
         drop(store);
-        let district = SimDistrict::demo(&config.kiosk.id);
+        let district = district(&config.kiosk.id);
         let clock = VirtualClock::new(T0);
         let runner = start(&config, &world, &district, &clock, &dir).await;
         Self { runner, world, clock, district, config, dir }
