@@ -70,6 +70,22 @@ pub enum EventBody {
 }
 
 impl EventBody {
+    /// A book that left its locker for a patron: a loan, or the pickup of
+    /// the hold `hold_id`. The one place either is built, for the engine
+    /// and for start-up recovery alike.
+    pub fn lending(
+        item_id: ItemId,
+        patron_id: PatronId,
+        slot: SlotNo,
+        hold_id: Option<String>,
+        due_date: String,
+    ) -> Self {
+        match hold_id {
+            Some(hold_id) => Self::HoldPickup { item_id, patron_id, hold_id, slot, due_date },
+            None => Self::Loan { item_id, patron_id, slot, due_date },
+        }
+    }
+
     /// The `kind` tag, for the outbox column of the same name.
     pub fn kind(&self) -> &'static str {
         match self {

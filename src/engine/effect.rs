@@ -33,6 +33,12 @@ pub enum Effect {
         attempt: u64,
         credential: Credential,
     },
+    /// Check a staff PIN against the config's Argon2 hash, off the engine
+    /// → `Input::StaffPinChecked`.
+    VerifyStaffPin {
+        staff_id: String,
+        pin: Secret,
+    },
     /// Remember a staff member's wrong PINs (or forget them) across restarts.
     SaveStaffThrottle {
         staff_id: String,

@@ -133,6 +133,11 @@ pub enum Input {
         failures: u32,
         locked: bool,
     },
+    /// Whether the staff PIN was right ([`super::Effect::VerifyStaffPin`]).
+    StaffPinChecked {
+        staff_id: String,
+        right: bool,
+    },
     IntentBegun(IntentId),
     IntentClosed(IntentId),
     SlotOpened {

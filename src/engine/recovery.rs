@@ -23,16 +23,10 @@ fn completion_event(intent: &Intent, loan_days: u32) -> Option<EventBody> {
     let item_id = intent.item.clone()?;
     let due_date = || intent.created_at.seoul_date_plus_days(loan_days).to_string();
     Some(match intent.kind {
-        IntentKind::Loan => {
-            EventBody::Loan { item_id, patron_id: intent.patron.clone()?, slot: intent.slot, due_date: due_date() }
+        IntentKind::Loan | IntentKind::HoldPickup => {
+            let hold_id = if intent.kind == IntentKind::HoldPickup { Some(intent.hold_id.clone()?) } else { None };
+            EventBody::lending(item_id, intent.patron.clone()?, intent.slot, hold_id, due_date())
         }
-        IntentKind::HoldPickup => EventBody::HoldPickup {
-            item_id,
-            patron_id: intent.patron.clone()?,
-            hold_id: intent.hold_id.clone()?,
-            slot: intent.slot,
-            due_date: due_date(),
-        },
         IntentKind::Return => EventBody::Return { item_id },
         IntentKind::Restock => EventBody::Restock { item_id, slot: intent.slot },
     })

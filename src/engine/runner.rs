@@ -211,6 +211,11 @@ impl Runner {
             }
             return;
         }
+        self.settle(input).await;
+    }
+
+    /// Hand the engine one input, and perform what it asks until it waits.
+    async fn settle(&mut self, input: Input) {
         let mut queue = VecDeque::from([input]);
         let mut steps = 0;
         while let Some(input) = queue.pop_front() {
@@ -364,8 +369,7 @@ impl Runner {
         }
         tracing::info!(online, "district connectivity changed");
         let input = Input::Connectivity { online, outage_started: self.outage_started };
-        self.engine.handle(input, now);
-        self.publish();
+        Box::pin(self.settle(input)).await;
     }
 
     async fn perform(&mut self, effect: Effect) -> Vec<Input> {
@@ -386,6 +390,14 @@ impl Runner {
                     (0, true)
                 });
                 vec![Input::PinLock { attempt, failures, locked }]
+            }
+            Effect::VerifyStaffPin { staff_id, pin } => {
+                let staff = self.engine.settings().staff.iter().find(|s| s.id == staff_id).cloned();
+                // Argon2 takes tens of milliseconds: a blocking thread, not the runtime's.
+                let right = tokio::task::spawn_blocking(move || staff.is_some_and(|s| s.verify_pin(&pin)))
+                    .await
+                    .unwrap_or(false);
+                vec![Input::StaffPinChecked { staff_id, right }]
             }
             Effect::SaveStaffThrottle { staff_id, throttle } => {
                 let key = self.deps.hasher.staff_throttle_key(&staff_id);

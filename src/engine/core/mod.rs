@@ -187,6 +187,9 @@ enum State {
     StaffPin {
         staff_id: String,
         failures: u32,
+        /// The PIN is being checked ([`Effect::VerifyStaffPin`]); more
+        /// digits wait.
+        checking: bool,
     },
     Staff {
         staff_id: String,
@@ -253,6 +256,7 @@ impl Engine {
     }
 
     /// Feed one input; returns the effects to perform, in order.
+    #[must_use = "the effects are what the engine decided; the runner must perform them"]
     pub fn handle(&mut self, input: Input, now: Timestamp) -> Vec<Effect> {
         self.now = now;
         let mut fx = Vec::new();
@@ -278,6 +282,7 @@ impl Engine {
             Input::Inventory(inventory) => self.on_inventory(inventory),
             Input::Authenticated { attempt, result } => self.on_authenticated(attempt, result),
             Input::PinLock { attempt, failures, locked } => self.on_pin_lock(attempt, failures, locked),
+            Input::StaffPinChecked { staff_id, right } => self.on_staff_pin_checked(&staff_id, right, &mut fx),
             Input::IntentBegun(id) => self.on_intent_begun(id, &mut fx),
             Input::IntentClosed(id) => self.on_intent_closed(id, &mut fx),
             Input::SlotOpened { slot, result } => self.on_slot_opened(slot, result, &mut fx),
@@ -372,7 +377,7 @@ impl Engine {
             Action::Language { language } => self.language = language,
             Action::Logout => self.logout(fx),
             Action::Back => self.back(fx),
-            Action::StaffPin { pin } => self.on_staff_pin(&pin, fx),
+            Action::StaffPin { pin } => self.on_staff_pin(pin, fx),
             Action::Restock { slot } => self.start_restock(slot, fx),
             Action::UnloadBin => self.start_unload(fx),
             Action::OpenSlot { slot } => self.staff_open(slot, fx),

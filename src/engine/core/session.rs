@@ -5,7 +5,7 @@ use super::dispense::{Dispense, Pick};
 use super::standing::{Basis, PatronSession};
 use super::{Engine, State};
 use crate::domain::rules::{self, Allowance};
-use crate::domain::{Credential, ItemId, RefusalReason, Secret, search, staff};
+use crate::domain::{Credential, ItemId, RefusalReason, Secret, search};
 use crate::engine::effect::Effect;
 use crate::engine::input::{Action, AuthResult};
 use crate::engine::view::Notice;
@@ -29,8 +29,7 @@ impl Engine {
     }
 
     fn staff_for_card(&self, uid: &str) -> Option<String> {
-        let digest = staff::staff_card_digest(uid);
-        self.settings.staff.iter().find(|s| s.card_sha256.eq_ignore_ascii_case(&digest)).map(|s| s.id.clone())
+        self.settings.staff.iter().find(|s| s.matches_card(uid)).map(|s| s.id.clone())
     }
 
     /// A new session may start only from a screen that belongs to nobody.

@@ -3,7 +3,7 @@
 //! kiosk out of service, clear a fault, look at the outbox.
 
 use super::{Engine, State};
-use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, SlotKind, SlotNo, Timestamp, staff};
+use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, SlotKind, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::Notice;
 use crate::store::{IntentId, OutboxEvent, OutboxStats};
@@ -125,16 +125,30 @@ impl Engine {
         }
     }
 
-    pub(super) fn on_staff_pin(&mut self, pin: &str, fx: &mut Vec<Effect>) {
-        let State::StaffPin { staff_id, failures } = &self.state else { return };
-        let (staff_id, failures) = (staff_id.clone(), *failures);
-        let mut throttle = self.staff_throttles.get(&staff_id).copied().unwrap_or_default();
-        if throttle.is_locked(self.now) {
+    /// A staff PIN typed: checked off the engine (Argon2 takes tens of
+    /// milliseconds), unless entry is locked.
+    pub(super) fn on_staff_pin(&mut self, pin: Secret, fx: &mut Vec<Effect>) {
+        let State::StaffPin { staff_id, checking: false, .. } = &self.state else { return };
+        let staff_id = staff_id.clone();
+        if self.staff_throttles.get(&staff_id).is_some_and(|t| t.is_locked(self.now)) {
             self.state = State::Refusal { reason: RefusalReason::PinLocked };
             return;
         }
-        let phc = self.settings.staff.iter().find(|s| s.id == staff_id).map(|s| s.pin_argon2.clone());
-        if phc.is_some_and(|phc| staff::verify_pin(&phc, pin)) {
+        if let State::StaffPin { checking, .. } = &mut self.state {
+            *checking = true;
+        }
+        fx.push(Effect::VerifyStaffPin { staff_id, pin });
+    }
+
+    /// The answer to [`Effect::VerifyStaffPin`].
+    pub(super) fn on_staff_pin_checked(&mut self, checked_id: &str, right: bool, fx: &mut Vec<Effect>) {
+        let State::StaffPin { staff_id, failures, checking: true } = &self.state else { return };
+        if staff_id != checked_id {
+            return;
+        }
+        let (staff_id, failures) = (staff_id.clone(), *failures);
+        let mut throttle = self.staff_throttles.get(&staff_id).copied().unwrap_or_default();
+        if right {
             throttle.succeed();
             tracing::info!(staff = %staff_id, "staff signed in");
             self.state = State::Staff { staff_id: staff_id.clone(), task: StaffTask::Menu };
@@ -148,7 +162,7 @@ impl Engine {
             self.state = State::Refusal { reason: RefusalReason::PinLocked };
         } else {
             self.notice = Some(Notice::new("notice.wrong_pin"));
-            self.state = State::StaffPin { staff_id: staff_id.clone(), failures: failures + 1 };
+            self.state = State::StaffPin { staff_id: staff_id.clone(), failures: failures + 1, checking: false };
         }
         if self.staff_throttles.get(&staff_id).copied().unwrap_or_default() != throttle {
             self.staff_throttles.insert(staff_id.clone(), throttle);
@@ -164,7 +178,7 @@ impl Engine {
         self.state = if locked {
             State::Refusal { reason: RefusalReason::PinLocked }
         } else {
-            State::StaffPin { staff_id, failures }
+            State::StaffPin { staff_id, failures, checking: false }
         };
     }
 

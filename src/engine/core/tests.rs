@@ -68,7 +68,7 @@ fn the_door_opens_only_after_the_intent_is_committed() {
         .is_empty()
     );
     assert_eq!(e.view().screen, crate::engine::Screen::Home);
-    act(&mut e, Action::Browse);
+    let _ = act(&mut e, Action::Browse);
     assert!(act(&mut e, Action::Select { item_id: ItemId::new("MP0001") }).is_empty());
     assert!(act(&mut e, Action::Confirm).is_empty(), "the confirm screen opens nothing");
     let fx = act(&mut e, Action::Confirm);
@@ -80,9 +80,9 @@ fn the_door_opens_only_after_the_intent_is_committed() {
 #[test]
 fn a_late_district_answer_is_ignored() {
     let mut e = engine();
-    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(Input::Action(Action::Logout), T0);
-    e.handle(
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    let _ = e.handle(Input::Action(Action::Logout), T0);
+    let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
             result: AuthResult::Online { status: patron(), record: Default::default() },
@@ -96,8 +96,8 @@ fn a_late_district_answer_is_ignored() {
 #[test]
 fn the_countdown_ticks_each_second_and_ends_the_session() {
     let mut e = engine();
-    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
             result: AuthResult::Online { status: patron(), record: Default::default() },
@@ -107,12 +107,12 @@ fn the_countdown_ticks_each_second_and_ends_the_session() {
     let s = settings();
     let start = T0.plus_millis(s.inactivity_ms - s.countdown_ms);
     assert_eq!(e.next_deadline(), Some(start));
-    e.handle(Input::Tick, start);
+    let _ = e.handle(Input::Tick, start);
     assert_eq!(e.view().countdown, Some(10));
     assert_eq!(e.next_deadline(), Some(start.plus_millis(1000)));
-    e.handle(Input::Tick, start.plus_millis(9_500));
+    let _ = e.handle(Input::Tick, start.plus_millis(9_500));
     assert_eq!(e.view().countdown, Some(1));
-    e.handle(Input::Tick, T0.plus_millis(s.inactivity_ms));
+    let _ = e.handle(Input::Tick, T0.plus_millis(s.inactivity_ms));
     assert_eq!(e.view().screen, crate::engine::Screen::Attract);
 }
 
@@ -120,29 +120,29 @@ fn the_countdown_ticks_each_second_and_ends_the_session() {
 fn a_door_left_open_is_a_fault_until_it_is_shut() {
     let mut e = engine();
     assert!(e.faults().is_empty(), "{:?}", e.faults());
-    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
             result: AuthResult::Online { status: patron(), record: Default::default() },
         },
         T0,
     );
-    act(&mut e, Action::Browse);
-    act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
-    act(&mut e, Action::Confirm);
-    act(&mut e, Action::Confirm);
-    e.handle(Input::IntentBegun(IntentId(7)), T0);
-    e.handle(Input::SlotOpened { slot: SlotNo(1), result: Ok(()) }, T0);
+    let _ = act(&mut e, Action::Browse);
+    let _ = act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
+    let _ = act(&mut e, Action::Confirm);
+    let _ = act(&mut e, Action::Confirm);
+    let _ = e.handle(Input::IntentBegun(IntentId(7)), T0);
+    let _ = e.handle(Input::SlotOpened { slot: SlotNo(1), result: Ok(()) }, T0);
     let open_empty = SlotStatus { slot: 1, door_open: true, item_present: false, drop_count: 0 };
-    e.handle(Input::Sensors(vec![open_empty]), T0);
+    let _ = e.handle(Input::Sensors(vec![open_empty]), T0);
     assert!(e.faults().is_empty(), "an open door during the pickup is no fault");
     let late = T0.plus_millis(e.settings().dispense_timeout_ms + 1);
-    e.handle(Input::Tick, late);
+    let _ = e.handle(Input::Tick, late);
     let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
     assert_eq!(faults, [(FaultCode::DoorLeftOpen, Some(1))]);
     let shut = SlotStatus { door_open: false, ..open_empty };
-    e.handle(Input::Sensors(vec![shut]), late);
+    let _ = e.handle(Input::Sensors(vec![shut]), late);
     assert!(e.faults().is_empty(), "{:?}", e.faults());
 }
 
@@ -164,27 +164,27 @@ fn a_door_open_at_start_up_is_left_open_until_shut() {
     let mut e = Engine::new(settings(), Snapshot { slots: vec![slot], sensors: vec![open], ..Snapshot::default() }, T0);
     let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
     assert_eq!(faults, [(FaultCode::DoorLeftOpen, Some(1))]);
-    e.handle(Input::Sensors(vec![SlotStatus { door_open: false, ..open }]), T0);
+    let _ = e.handle(Input::Sensors(vec![SlotStatus { door_open: false, ..open }]), T0);
     assert!(e.faults().is_empty(), "{:?}", e.faults());
 }
 
 #[test]
 fn a_locker_found_empty_lends_nothing_and_tells_staff() {
     let mut e = engine();
-    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
             result: AuthResult::Online { status: patron(), record: Default::default() },
         },
         T0,
     );
-    act(&mut e, Action::Browse);
-    act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
-    act(&mut e, Action::Confirm);
+    let _ = act(&mut e, Action::Browse);
+    let _ = act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
+    let _ = act(&mut e, Action::Confirm);
     // The sensor stops seeing the book before the door opens.
     let empty = SlotStatus { slot: 1, door_open: false, item_present: false, drop_count: 0 };
-    e.handle(Input::Sensors(vec![empty]), T0);
+    let _ = e.handle(Input::Sensors(vec![empty]), T0);
     let fx = act(&mut e, Action::Confirm);
     assert_eq!(
         fx,
@@ -209,18 +209,18 @@ fn a_locker_found_empty_lends_nothing_and_tells_staff() {
 fn a_book_is_offered_only_while_its_sensor_sees_it() {
     let mut e = engine();
     let empty = SlotStatus { slot: 1, door_open: false, item_present: false, drop_count: 0 };
-    e.handle(Input::Sensors(vec![empty]), T0);
-    e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    e.handle(
+    let _ = e.handle(Input::Sensors(vec![empty]), T0);
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
             result: AuthResult::Online { status: patron(), record: Default::default() },
         },
         T0,
     );
-    act(&mut e, Action::Browse);
+    let _ = act(&mut e, Action::Browse);
     assert!(e.view().items.is_empty(), "{:?}", e.view().items);
-    act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
+    let _ = act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
     assert!(e.view().selected.is_empty());
     assert_eq!(e.view().notice.map(|n| n.key).as_deref(), Some("refusal.item_not_available"));
 }
