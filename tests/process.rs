@@ -161,3 +161,38 @@ fn doctor_checks_a_demo_state_directory() {
     let after = std::fs::read(dir.path().join("bookstation.db")).unwrap();
     assert_eq!(after, b"not a database at all, just text");
 }
+
+/// The daemon's peak resident memory so far (`VmHWM`), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("a VmHWM line");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmHWM in kB")
+}
+
+#[test]
+fn a_line_without_end_is_dropped_unbuffered_and_the_daemon_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::demo(dir.path()).start();
+    // Warm up: one ordinary request, so what the first answer allocates is counted before.
+    assert_eq!(d.screen(), "attract");
+    let before = peak_rss_kib(d.pid());
+    let mut socket = UnixStream::connect(dir.path().join("control.sock")).unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..64 {
+        socket.write_all(&chunk).unwrap();
+    }
+    socket.write_all(b"\n{\"sim\":\"state\"}\n").unwrap();
+    let mut reader = BufReader::new(socket.try_clone().unwrap());
+    let mut answer = String::new();
+    reader.read_line(&mut answer).unwrap();
+    let refused: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("longer than"), "{refused}");
+    // The same connection goes on with the next line.
+    answer.clear();
+    reader.read_line(&mut answer).unwrap();
+    let next: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(next["view"]["screen"], "attract", "{next}");
+    let grown = peak_rss_kib(d.pid()).saturating_sub(before);
+    assert!(grown < 8 * 1024, "64 MiB without a newline made the daemon's peak memory grow by {grown} KiB");
+}
