@@ -120,6 +120,11 @@ fn bad_input_gets_a_clear_answer_and_the_daemon_keeps_running() {
     assert!(unknown["error"].as_str().unwrap().contains("unknown variant `fly`"), "{unknown}");
     let extra = ask(r#"{"action":"select","item":"MP0001"}"#);
     assert_eq!(extra["ok"], false, "{extra}");
+    let typo = ask(r#"{"action":"browse","typo":true}"#);
+    assert!(typo["error"].as_str().unwrap().contains("unknown field `typo`"), "{typo}");
+    let secret = ask(r#"{"action":"pin","pin":"7391","extra":1}"#);
+    let said = secret["error"].as_str().unwrap();
+    assert!(said.contains("unknown field `extra`") && !said.contains("7391"), "{secret}");
     let neither = ask(r#"{"hello":1}"#);
     assert!(neither["error"].as_str().unwrap().contains(r#""action", "sim" or "status""#), "{neither}");
     let bad_slot = ask(r#"{"sim":"take","slot":999}"#);
