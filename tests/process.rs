@@ -201,3 +201,52 @@ fn a_line_without_end_is_dropped_unbuffered_and_the_daemon_keeps_answering() {
     let grown = peak_rss_kib(d.pid()).saturating_sub(before);
     assert!(grown < 8 * 1024, "64 MiB without a newline made the daemon's peak memory grow by {grown} KiB");
 }
+
+#[test]
+fn printing_into_a_closed_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::demo(dir.path()).start();
+    let state = dir.path().to_str().unwrap();
+    // Each with the exit codes it may have (status: 2 = faults; doctor
+    // looks at a state directory in use): never 101, a panic's.
+    let commands: [(&[&str], &[i32]); 5] = [
+        (&["sim", "--state-dir", state, "world"], &[0]),
+        (&["status", "--state-dir", state], &[0, 2]),
+        (&["outbox", "--state-dir", state, "stats"], &[0]),
+        (&["doctor", "--state-dir", state], &[0, 1]),
+        (&["--help"], &[0]),
+    ];
+    for (args, codes) in commands {
+        // The reading end is gone before the command writes anything, as
+        // with `| head` once head has had enough.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(BIN).args(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        let code = out.status.code().unwrap_or_else(|| panic!("{args:?} killed by a signal: {:?}", out.status));
+        assert!(codes.contains(&code), "{args:?}: exit {code}; {stderr}");
+    }
+    drop(d);
+}
+
+#[test]
+fn hash_pin_reads_one_short_line_only() {
+    let mut child = Command::new(BIN)
+        .arg("hash-pin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A writer thread: the command may stop reading (and close stdin) early.
+    let writer = std::thread::spawn(move || {
+        let digits = vec![b'7'; 1 << 20];
+        let _ = stdin.write_all(&digits);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(!out.status.success(), "a 1 MiB PIN was hashed: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too long"), "{}", String::from_utf8_lossy(&out.stderr));
+}
