@@ -17,7 +17,13 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 DEB_PROFILE ?= release
 DEB_DIR := $(TARGET_DIR)/debian$(if $(filter-out release,$(DEB_PROFILE)),-$(DEB_PROFILE))
 
-.PHONY: deps build demo test lint soak bench bench-ui clean cargo-deb deb check-units check-deb
+# `make fuzz`: each cargo-fuzz target (fuzz/fuzz_targets/) runs this many seconds.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS := kerong_cu modbus_rtu control_request district_answer config qr_pattern hangul
+# Extra `cargo fuzz run` flags, e.g. FUZZ_FLAGS="-s none" for a build without AddressSanitizer.
+FUZZ_FLAGS ?=
+
+.PHONY: deps build demo test lint soak bench bench-ui fuzz clean cargo-deb deb check-units check-deb
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
 deps:
@@ -63,6 +69,17 @@ bench: deps
 bench-ui: deps
 	$(CARGO) build --release --locked
 	$(CARGO) run --release --locked --example ui_bench
+
+## fuzz: run each fuzz target FUZZ_SECS seconds (default 60; nightly, AddressSanitizer; installs cargo-fuzz when missing); crashes land in fuzz/artifacts/
+fuzz:
+	@rustup run nightly cargo --version >/dev/null 2>&1 || { echo "make fuzz: needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+	@$(CARGO) +nightly fuzz --version >/dev/null 2>&1 || { \
+	  echo "make fuzz: installing cargo-fuzz"; \
+	  env -u CARGO_TARGET_DIR $(CARGO) install cargo-fuzz --locked; }
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "make fuzz: $$t for $(FUZZ_SECS) s"; \
+	  $(CARGO) +nightly fuzz run $(FUZZ_FLAGS) $$t -- -max_total_time=$(FUZZ_SECS) -print_final_stats=1 || exit 1; \
+	done
 
 ## cargo-deb: install the pinned cargo-deb when it is missing (a temporary target dir, not ours)
 cargo-deb:

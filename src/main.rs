@@ -4,6 +4,7 @@
 mod cli;
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -11,7 +12,8 @@ fn main() -> ExitCode {
     match cli::main(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("bookstation: {e:#}");
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let _ = writeln!(std::io::stderr(), "bookstation: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -120,6 +120,11 @@ fn bad_input_gets_a_clear_answer_and_the_daemon_keeps_running() {
     assert!(unknown["error"].as_str().unwrap().contains("unknown variant `fly`"), "{unknown}");
     let extra = ask(r#"{"action":"select","item":"MP0001"}"#);
     assert_eq!(extra["ok"], false, "{extra}");
+    let typo = ask(r#"{"action":"browse","typo":true}"#);
+    assert!(typo["error"].as_str().unwrap().contains("unknown field `typo`"), "{typo}");
+    let secret = ask(r#"{"action":"pin","pin":"7391","extra":1}"#);
+    let said = secret["error"].as_str().unwrap();
+    assert!(said.contains("unknown field `extra`") && !said.contains("7391"), "{secret}");
     let neither = ask(r#"{"hello":1}"#);
     assert!(neither["error"].as_str().unwrap().contains(r#""action", "sim" or "status""#), "{neither}");
     let bad_slot = ask(r#"{"sim":"take","slot":999}"#);
@@ -160,4 +165,88 @@ fn doctor_checks_a_demo_state_directory() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("not a SQLite database"));
     let after = std::fs::read(dir.path().join("bookstation.db")).unwrap();
     assert_eq!(after, b"not a database at all, just text");
+}
+
+/// The daemon's peak resident memory so far (`VmHWM`), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("a VmHWM line");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmHWM in kB")
+}
+
+#[test]
+fn a_line_without_end_is_dropped_unbuffered_and_the_daemon_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::demo(dir.path()).start();
+    // Warm up: one ordinary request, so what the first answer allocates is counted before.
+    assert_eq!(d.screen(), "attract");
+    let before = peak_rss_kib(d.pid());
+    let mut socket = UnixStream::connect(dir.path().join("control.sock")).unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..64 {
+        socket.write_all(&chunk).unwrap();
+    }
+    socket.write_all(b"\n{\"sim\":\"state\"}\n").unwrap();
+    let mut reader = BufReader::new(socket.try_clone().unwrap());
+    let mut answer = String::new();
+    reader.read_line(&mut answer).unwrap();
+    let refused: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("longer than"), "{refused}");
+    // The same connection goes on with the next line.
+    answer.clear();
+    reader.read_line(&mut answer).unwrap();
+    let next: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(next["view"]["screen"], "attract", "{next}");
+    let grown = peak_rss_kib(d.pid()).saturating_sub(before);
+    assert!(grown < 8 * 1024, "64 MiB without a newline made the daemon's peak memory grow by {grown} KiB");
+}
+
+#[test]
+fn printing_into_a_closed_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::demo(dir.path()).start();
+    let state = dir.path().to_str().unwrap();
+    // Each with the exit codes it may have (status: 2 = faults; doctor
+    // looks at a state directory in use): never 101, a panic's.
+    let commands: [(&[&str], &[i32]); 5] = [
+        (&["sim", "--state-dir", state, "world"], &[0]),
+        (&["status", "--state-dir", state], &[0, 2]),
+        (&["outbox", "--state-dir", state, "stats"], &[0]),
+        (&["doctor", "--state-dir", state], &[0, 1]),
+        (&["--help"], &[0]),
+    ];
+    for (args, codes) in commands {
+        // The reading end is gone before the command writes anything, as
+        // with `| head` once head has had enough.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(BIN).args(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        let code = out.status.code().unwrap_or_else(|| panic!("{args:?} killed by a signal: {:?}", out.status));
+        assert!(codes.contains(&code), "{args:?}: exit {code}; {stderr}");
+    }
+    drop(d);
+}
+
+#[test]
+fn hash_pin_reads_one_short_line_only() {
+    let mut child = Command::new(BIN)
+        .arg("hash-pin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A writer thread: the command may stop reading (and close stdin) early.
+    let writer = std::thread::spawn(move || {
+        let digits = vec![b'7'; 1 << 20];
+        let _ = stdin.write_all(&digits);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(!out.status.success(), "a 1 MiB PIN was hashed: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too long"), "{}", String::from_utf8_lossy(&out.stderr));
 }

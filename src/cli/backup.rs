@@ -31,14 +31,14 @@ pub fn backup(state_dir: &Path, to: &Path) -> anyhow::Result<()> {
     let copy = Store::open(&to.join(DB)).context("the copy does not open as a kiosk database")?;
     let stats = copy.outbox_stats()?;
     copy_private(&state_dir.join(KEY), &to.join(KEY))?;
-    println!(
+    outln!(
         "backed up {} to {} ({} events pending, {} delivered, {} rejected)",
         state_dir.display(),
         to.display(),
         stats.pending,
         stats.acked,
         stats.rejected
-    );
+    )?;
     Ok(())
 }
 
@@ -84,8 +84,8 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
         Err(e) => return Err(e).with_context(|| format!("removing {}", state_dir.join(NEW_HISTORY_FILE).display())),
     }
     fs::File::open(state_dir)?.sync_all()?;
-    println!("the replaced files are in {}", aside.display());
-    println!("restored {} from {}; start the daemon again", state_dir.display(), from.display());
+    outln!("the replaced files are in {}", aside.display())?;
+    outln!("restored {} from {}; start the daemon again", state_dir.display(), from.display())?;
     Ok(())
 }
 

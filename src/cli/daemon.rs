@@ -169,7 +169,10 @@ async fn start(
     let listener = control::bind(&socket).await.with_context(|| format!("binding {}", socket.display()))?;
     let server = tokio::spawn(control::serve(listener, engine.clone()));
     // Scripts and tests wait for this line on stdout.
-    println!("bookstation: ready; control socket {}", socket.display());
+    // A closed stdout is no reason to stop a kiosk: the line is lost, that is all.
+    if let Err(e) = outln!("bookstation: ready; control socket {}", socket.display()) {
+        tracing::warn!(error = %e, "cannot print the ready line");
+    }
     Ok(Running { engine, task, server, watchdog, socket, _lock: lock })
 }
 

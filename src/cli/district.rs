@@ -134,7 +134,9 @@ pub fn district_sim(
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let server = SimServer::start(listener, sim, ServerOptions { token, db: db.clone() })?;
         // Scripts and tests wait for this line on stdout.
-        println!("bookstation district-sim: ready; listening on {}", server.url());
+        if let Err(e) = outln!("bookstation district-sim: ready; listening on {}", server.url()) {
+            tracing::warn!(error = %e, "cannot print the ready line");
+        }
         if let Some(db) = &db {
             tracing::info!(db = %db.display(), "state saved after every change");
         }

@@ -7,7 +7,8 @@ use bookstation_hardware::{SimLayout, SimWorld};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Collected findings; any failure makes the exit code non-zero.
+/// Collected findings; any failure makes the exit code non-zero (a report
+/// that cannot be printed is one, a reader that stopped early is not).
 #[derive(Default)]
 struct Report {
     failed: bool,
@@ -15,14 +16,19 @@ struct Report {
 
 impl Report {
     fn ok(&mut self, what: &str) {
-        println!("ok    {what}");
+        self.line("ok   ", what);
     }
     fn fail(&mut self, what: &str) {
         self.failed = true;
-        println!("FAIL  {what}");
+        self.line("FAIL ", what);
     }
     fn note(&mut self, what: &str) {
-        println!("note  {what}");
+        self.line("note ", what);
+    }
+    fn line(&mut self, tag: &str, what: &str) {
+        if outln!("{tag} {what}").is_err() {
+            self.failed = true;
+        }
     }
 }
 

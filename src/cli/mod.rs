@@ -1,5 +1,8 @@
 //! Command-line parsing and the subcommands, each in its own file.
 
+#[macro_use]
+mod output;
+
 mod backup;
 mod daemon;
 mod district;
@@ -15,8 +18,12 @@ use anyhow::Context;
 use bookstation::config::{Config, UiBackend};
 use bookstation::ui::WindowOptions;
 use clap::{Parser, Subcommand};
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Longest line `hash-pin` reads from stdin.
+const MAX_PIN_LINE: usize = 256;
 
 /// Where the demo keeps its state unless told otherwise.
 const DEMO_STATE_DIR: &str = "demo-state";
@@ -240,16 +247,22 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             reset::run(&state_dir_of(config, state_dir)?, reset)?
         }
         Command::HashPin { card } => {
+            // One short line, whatever stdin holds: a byte past the limit is a refusal.
             let mut pin = String::new();
-            std::io::stdin().read_line(&mut pin).context("reading the PIN from stdin")?;
+            std::io::stdin()
+                .lock()
+                .take(MAX_PIN_LINE as u64 + 1)
+                .read_line(&mut pin)
+                .context("reading the PIN from stdin")?;
+            anyhow::ensure!(pin.len() <= MAX_PIN_LINE, "the PIN is too long: one line of at most {MAX_PIN_LINE} bytes");
             let pin = pin.trim();
             anyhow::ensure!(pin.len() >= 4 && pin.chars().all(|c| c.is_ascii_digit()), "a PIN is 4 or more digits");
             let hash = bookstation::domain::staff::hash_pin(pin).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
             if let Some(uid) = card {
                 let digest = bookstation::domain::staff::staff_card_digest(&uid.to_ascii_uppercase());
-                println!("card_sha256 = \"{digest}\"");
+                outln!("card_sha256 = \"{digest}\"")?;
             }
-            println!("pin_argon2 = \"{hash}\"");
+            outln!("pin_argon2 = \"{hash}\"")?;
         }
     }
     Ok(ExitCode::SUCCESS)

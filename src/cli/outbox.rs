@@ -47,13 +47,13 @@ pub fn run(state_dir: &Path, command: OutboxCmd) -> anyhow::Result<()> {
                 StateArg::Rejected => OutboxState::Rejected,
             });
             for event in store.outbox(state, limit)? {
-                println!("{}", serde_json::to_string(&event)?);
+                outln!("{}", serde_json::to_string(&event)?)?;
             }
         }
-        OutboxCmd::Stats => println!("{}", serde_json::to_string_pretty(&store.outbox_stats()?)?),
+        OutboxCmd::Stats => outln!("{}", serde_json::to_string_pretty(&store.outbox_stats()?)?)?,
         OutboxCmd::Retry { rejected } => {
             let (due, requeued) = store.retry_now(rejected)?;
-            println!("{}", serde_json::json!({ "made_due": due, "requeued_rejected": requeued }));
+            outln!("{}", serde_json::json!({ "made_due": due, "requeued_rejected": requeued }))?;
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub fn init_logging(level: &str) {
                 let _ = tracing_subscriber::registry().with(filter()).with(journal).try_init();
                 return;
             }
-            Err(e) => eprintln!("bookstation: cannot write to the journal ({e}); logging to stderr"),
+            Err(e) => errln!("bookstation: cannot write to the journal ({e}); logging to stderr"),
         }
     }
     let colour = std::io::stderr().is_terminal();

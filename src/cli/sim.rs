@@ -71,11 +71,11 @@ pub fn run(state_dir: &Path, command: SimCmd) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let socket = control::socket_path(state_dir);
     let answer = runtime.block_on(control::request(&socket, &request(command)))?;
-    println!("{}", serde_json::to_string_pretty(&answer)?);
+    outln!("{}", serde_json::to_string_pretty(&answer)?)?;
     let ok = answer.get("ok").and_then(serde_json::Value::as_bool).unwrap_or(false);
     if !ok {
         if let Some(e) = answer.get("error").and_then(serde_json::Value::as_str) {
-            eprintln!("bookstation sim: {e}");
+            errln!("bookstation sim: {e}");
         }
         return Ok(ExitCode::FAILURE);
     }

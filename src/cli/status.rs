@@ -26,11 +26,11 @@ pub fn run(state_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let health: Health = serde_json::from_value(answer["status"].clone())
         .map_err(|e| anyhow::anyhow!("the daemon's status is unreadable: {e}"))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&answer["status"])?);
+        outln!("{}", serde_json::to_string_pretty(&answer["status"])?)?;
     } else {
         let screen = answer["view"]["screen"].as_str().unwrap_or("unknown");
         let online = answer["view"]["online"].as_bool();
-        print!("{}", render(&health, screen, online));
+        out!("{}", render(&health, screen, online))?;
     }
     Ok(if health.faults.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }

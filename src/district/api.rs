@@ -9,8 +9,9 @@
 //! its own: the domain's [`Credential`] never serialises its value by
 //! accident, so the conversion is spelt out here, once.
 
-use super::{EventResult, SubmittedEvent};
+use super::{DistrictError, EventResult, SubmittedEvent};
 use crate::domain::{Credential, Secret};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Every path starts with this; a breaking change gets a new version.
@@ -99,6 +100,16 @@ pub struct ErrorAnswer {
 /// Largest batch the server takes; larger ones are answered `413`.
 pub const MAX_BATCH: usize = 100;
 
+/// An answer's body as its type ([`super::AuthAnswer`], [`super::Inventory`],
+/// [`SubmitAnswer`], ...). A body that does not parse is a
+/// [`DistrictError::BadAnswer`] that says where, never what: serde's own
+/// message may quote the body, and the body may hold a patron's data.
+pub fn parse_answer<T: DeserializeOwned>(body: &[u8]) -> Result<T, DistrictError> {
+    serde_json::from_slice(body).map_err(|e| {
+        DistrictError::BadAnswer(format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +127,15 @@ mod tests {
         assert_eq!(member.to_credential(), Credential::member_number("1000001"));
         let bad: WireCredential = serde_json::from_value(json!({"type": "card", "uid": "zz"})).unwrap();
         assert_eq!(bad.to_credential(), None);
+    }
+
+    #[test]
+    fn a_bad_answer_says_where_not_what() {
+        let answer: SubmitAnswer = parse_answer(br#"{"results":[]}"#).unwrap();
+        assert!(answer.results.is_empty());
+        let err = parse_answer::<SubmitAnswer>(br#"{"results":"patron 1000001"}"#).unwrap_err();
+        let DistrictError::BadAnswer(message) = err else { panic!("{err:?}") };
+        assert!(message.contains("line 1") && !message.contains("1000001"), "{message}");
     }
 
     #[test]

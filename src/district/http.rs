@@ -200,15 +200,7 @@ impl HttpDistrict {
         let request = self.client.get(full);
         let request = if own { request.bearer_auth(&self.token) } else { request };
         let response = self.check(request.send().await.map_err(transport_error)?)?;
-        let limit = super::covers::MAX_COVER_BYTES;
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(DistrictError::BadAnswer(format!("cover larger than {limit} bytes")));
-        }
-        let body = response.bytes().await.map_err(transport_error)?;
-        if body.len() > limit {
-            return Err(DistrictError::BadAnswer(format!("cover larger than {limit} bytes")));
-        }
-        Ok(body.to_vec())
+        read_body(response, super::covers::MAX_COVER_BYTES, "cover").await
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, DistrictError> {
@@ -235,12 +227,31 @@ impl HttpDistrict {
 
     async fn json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, DistrictError> {
         let response = self.send(request).await?;
-        let body = response.bytes().await.map_err(transport_error)?;
-        serde_json::from_slice(&body).map_err(|e| {
-            // Line and column only: serde's message may quote the body.
-            DistrictError::BadAnswer(format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()))
-        })
+        let body = read_body(response, MAX_ANSWER_BYTES, "answer").await?;
+        api::parse_answer(&body)
     }
+}
+
+/// Largest answer body read from the district: an inventory of a few
+/// hundred copies is some 100 KiB.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// An answer's body, at most `limit` bytes. A longer one is refused as soon
+/// as it passes the limit, not read to its end: a server (or a cover's
+/// host, which may be anyone's) that sends without end costs `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize, what: &str) -> Result<Vec<u8>, DistrictError> {
+    let too_large = || DistrictError::BadAnswer(format!("{what} larger than {limit} bytes"));
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A failure before any answer: timeouts are `Timeout`; anything else
@@ -294,7 +305,7 @@ impl District for HttpDistrict {
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
         let response = self.send(self.client.post(self.url(api::HEARTBEAT)?).json(health)).await?;
         // Read the (empty) body so the connection goes back to the pool.
-        response.bytes().await.map_err(transport_error)?;
+        read_body(response, MAX_ANSWER_BYTES, "heartbeat answer").await?;
         Ok(())
     }
 }
@@ -353,6 +364,60 @@ mod tests {
             kiosk_id: "K".into(),
         };
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    /// A server on loopback that answers every request with `200` and a
+    /// chunked body of `chunks` MiB of spaces that never ends: the last
+    /// chunk is never sent, the connection stays open.
+    async fn endless_server(chunks: usize) -> (String, tokio::task::JoinHandle<()>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
+                        head.push(byte[0]);
+                    }
+                    let start =
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                    if stream.write_all(start.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let chunk =
+                        [format!("{:x}\r\n", 1 << 20).into_bytes(), vec![b' '; 1 << 20], b"\r\n".to_vec()].concat();
+                    for _ in 0..chunks {
+                        if stream.write_all(&chunk).await.is_err() {
+                            return;
+                        }
+                    }
+                    // Hold the connection open, the body unfinished, until the client goes.
+                    let _ = stream.read(&mut byte).await;
+                });
+            }
+        });
+        (url, task)
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_refused_at_the_limit_not_read_to_its_end() {
+        let (url, server) = endless_server(MAX_ANSWER_BYTES / (1 << 20) + 1).await;
+        let district = HttpDistrict::new(HttpSettings {
+            url,
+            token: "t".into(),
+            ca_pem: None,
+            // Long: an unbounded read waits for an end that never comes, and fails as a timeout.
+            timeout: Duration::from_secs(20),
+            kiosk_id: "K".into(),
+        })
+        .unwrap();
+        let err = district.inventory().await.unwrap_err();
+        assert!(matches!(&err, DistrictError::BadAnswer(m) if m.contains("larger than")), "{err:?}");
+        let err = district.cover("covers/MP0001.png").await.unwrap_err();
+        assert!(matches!(&err, DistrictError::BadAnswer(m) if m.contains("cover larger than")), "{err:?}");
+        server.abort();
     }
 
     #[test]

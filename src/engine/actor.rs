@@ -2,7 +2,7 @@
 //! waits on its inbox, the card reader, the scanner, the next deadline and
 //! the sensor poll. The only engine file that knows about tokio's select.
 
-use super::input::{Action, Input};
+use super::input::{Action, Input, no_fields};
 use super::runner::Runner;
 use super::view::ViewState;
 use crate::district::Health;
@@ -23,12 +23,15 @@ pub const SENSOR_POLL: Duration = Duration::from_millis(200);
 #[serde(tag = "sim", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SimCommand {
     /// Just answer with the view state.
+    #[serde(deserialize_with = "no_fields")]
     State,
     /// Answer with the simulated world (doors, books, network).
+    #[serde(deserialize_with = "no_fields")]
     World,
     TapCard {
         uid: String,
     },
+    #[serde(deserialize_with = "no_fields")]
     RemoveCard,
     Scan {
         text: String,
@@ -49,6 +52,7 @@ pub enum SimCommand {
         jammed: bool,
     },
     /// Staff take every book out of the open return bin.
+    #[serde(deserialize_with = "no_fields")]
     EmptyBin,
     Board {
         online: bool,
@@ -73,12 +77,22 @@ pub enum ControlRequest {
 
 impl ControlRequest {
     /// Parse one JSON line: an object with `"action"` (what the touch UI
-    /// sends) or `"sim"` (simulated hardware). Errors say what was wrong.
+    /// sends) or `"sim"` (simulated hardware), or `{"status":true}`. Errors
+    /// say what was wrong; a field the request does not have is refused by
+    /// name (as an unknown action is), and no error quotes a PIN or a
+    /// member number (see [`super::input::Secret`]).
     pub fn parse(line: &str) -> Result<Self, String> {
         let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
         let object = value.as_object().ok_or("expected a JSON object such as {\"action\":\"browse\"}")?;
-        if object.contains_key("status") {
-            return Ok(Self::Status);
+        if let Some(asked) = object.get("status") {
+            // Refused like an action's unknown field: by name, never by value.
+            if let Some(key) = object.keys().find(|k| *k != "status") {
+                return Err(format!("bad status request: unknown field `{key}`, expected only `status`"));
+            }
+            return match asked {
+                serde_json::Value::Bool(true) => Ok(Self::Status),
+                _ => Err("bad status request: ask with {\"status\":true}".into()),
+            };
         }
         if object.contains_key("action") {
             serde_json::from_value(value).map(Self::Action).map_err(|e| format!("bad action: {e}"))
@@ -380,4 +394,150 @@ async fn control(
     }
     let world = matches!(command, SimCommand::World).then(|| world.snapshot());
     ControlReply { world, ..ControlReply::view(runner.view()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// Every action as the UI sends it. The match has no wildcard arm: a new
+    /// action does not compile until it has its line here, and so its test.
+    fn every_action() -> Vec<Value> {
+        use crate::config::Language;
+        use crate::domain::{ItemId, SlotNo};
+        let item = || ItemId("MP0001".into());
+        let all = [
+            Action::Touch,
+            Action::Browse,
+            Action::Search { query: "ㅎㄱ".into() },
+            Action::Detail { item_id: item() },
+            Action::Select { item_id: item() },
+            Action::Unselect { item_id: item() },
+            Action::Confirm,
+            Action::Back,
+            Action::Logout,
+            Action::MemberNumber { number: "1000001".into() },
+            Action::Pin { pin: "7391".into() },
+            Action::StartReturn,
+            Action::PickupHolds,
+            Action::Language { language: Language::En },
+            Action::StaffPin { pin: "2580".into() },
+            Action::Restock { slot: SlotNo(3) },
+            Action::UnloadBin,
+            Action::OpenSlot { slot: SlotNo(3) },
+            Action::SetOutOfService { slot: Some(SlotNo(3)), value: true },
+            Action::ClearFault { slot: SlotNo(3) },
+            Action::Outbox,
+            Action::SyncNow,
+        ];
+        all.iter()
+            .map(|a| match a {
+                Action::Touch => json!({"action": "touch"}),
+                Action::Browse => json!({"action": "browse"}),
+                Action::Search { query } => json!({"action": "search", "query": query}),
+                Action::Detail { item_id } => json!({"action": "detail", "item_id": item_id}),
+                Action::Select { item_id } => json!({"action": "select", "item_id": item_id}),
+                Action::Unselect { item_id } => json!({"action": "unselect", "item_id": item_id}),
+                Action::Confirm => json!({"action": "confirm"}),
+                Action::Back => json!({"action": "back"}),
+                Action::Logout => json!({"action": "logout"}),
+                Action::MemberNumber { number } => json!({"action": "member_number", "number": &**number}),
+                Action::Pin { pin } => json!({"action": "pin", "pin": &**pin}),
+                Action::StartReturn => json!({"action": "start_return"}),
+                Action::PickupHolds => json!({"action": "pickup_holds"}),
+                Action::Language { language } => json!({"action": "language", "language": language}),
+                Action::StaffPin { pin } => json!({"action": "staff_pin", "pin": &**pin}),
+                Action::Restock { slot } => json!({"action": "restock", "slot": slot}),
+                Action::UnloadBin => json!({"action": "unload_bin"}),
+                Action::OpenSlot { slot } => json!({"action": "open_slot", "slot": slot}),
+                Action::SetOutOfService { slot, value } => {
+                    json!({"action": "set_out_of_service", "slot": slot, "value": value})
+                }
+                Action::ClearFault { slot } => json!({"action": "clear_fault", "slot": slot}),
+                Action::Outbox => json!({"action": "outbox"}),
+                Action::SyncNow => json!({"action": "sync_now"}),
+            })
+            .collect()
+    }
+
+    /// Every simulated-hardware command; the same rule as [`every_action`].
+    fn every_sim_command() -> Vec<Value> {
+        let all = [
+            SimCommand::State,
+            SimCommand::World,
+            SimCommand::TapCard { uid: "04A1B2C3D4E5F6".into() },
+            SimCommand::RemoveCard,
+            SimCommand::Scan { text: "MP0001".into() },
+            SimCommand::Take { slot: 1 },
+            SimCommand::Put { slot: 1, barcode: "MP0001".into() },
+            SimCommand::Close { slot: 1 },
+            SimCommand::Jam { slot: 1, jammed: false },
+            SimCommand::EmptyBin,
+            SimCommand::Board { online: true },
+            SimCommand::Network { up: false },
+        ];
+        all.iter()
+            .map(|c| match c {
+                SimCommand::State => json!({"sim": "state"}),
+                SimCommand::World => json!({"sim": "world"}),
+                SimCommand::TapCard { uid } => json!({"sim": "tap_card", "uid": uid}),
+                SimCommand::RemoveCard => json!({"sim": "remove_card"}),
+                SimCommand::Scan { text } => json!({"sim": "scan", "text": text}),
+                SimCommand::Take { slot } => json!({"sim": "take", "slot": slot}),
+                SimCommand::Put { slot, barcode } => json!({"sim": "put", "slot": slot, "barcode": barcode}),
+                SimCommand::Close { slot } => json!({"sim": "close", "slot": slot}),
+                SimCommand::Jam { slot, jammed } => json!({"sim": "jam", "slot": slot, "jammed": jammed}),
+                SimCommand::EmptyBin => json!({"sim": "empty_bin"}),
+                SimCommand::Board { online } => json!({"sim": "board", "online": online}),
+                SimCommand::Network { up } => json!({"sim": "network", "up": up}),
+            })
+            .collect()
+    }
+
+    fn with(mut request: Value, key: &str, value: Value) -> String {
+        request.as_object_mut().expect("an object").insert(key.into(), value);
+        request.to_string()
+    }
+
+    #[test]
+    fn every_action_and_sim_command_parses() {
+        for request in every_action().into_iter().chain(every_sim_command()) {
+            let parsed = ControlRequest::parse(&request.to_string());
+            assert!(parsed.is_ok(), "{request}: {parsed:?}");
+        }
+        assert_eq!(ControlRequest::parse(r#"{"status":true}"#), Ok(ControlRequest::Status));
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused_by_name_in_every_request() {
+        for request in every_action().into_iter().chain(every_sim_command()) {
+            let line = with(request, "typo", json!(true));
+            let error = ControlRequest::parse(&line).expect_err(&line);
+            assert!(error.contains("unknown field `typo`"), "{line}: {error}");
+        }
+        let error = ControlRequest::parse(r#"{"status":true,"verbose":1}"#).expect_err("status with more");
+        assert!(error.contains("unknown field `verbose`"), "{error}");
+        // An action and a sim command in one line is one field too many.
+        let error = ControlRequest::parse(r#"{"action":"touch","sim":"state"}"#).expect_err("both");
+        assert!(error.contains("unknown field `sim`"), "{error}");
+        assert!(ControlRequest::parse(r#"{"status":false}"#).is_err(), "status is asked with true");
+    }
+
+    #[test]
+    fn refusals_never_quote_a_pin_or_a_member_number() {
+        let lines = [
+            r#"{"action":"pin","pin":"7391","extra":"x"}"#,
+            r#"{"action":"pin","pin":7391}"#,
+            r#"{"action":"staff_pin","pin":73910}"#,
+            r#"{"action":"member_number","number":7391739}"#,
+            r#"{"action":"member_number","number":7391.5}"#,
+            r#"{"action":"pin","pin":["7391"]}"#,
+            r#"{"action":"pin","pin":{"7391":1}}"#,
+        ];
+        for line in lines {
+            let error = ControlRequest::parse(line).expect_err(line);
+            assert!(!error.contains("7391"), "{line}: {error}");
+        }
+    }
 }

@@ -10,6 +10,31 @@ use crate::domain::{CachedPatron, ItemId, PatronStatus, SlotNo, Timestamp};
 use crate::store::{IntentId, OutboxEvent, OutboxStats};
 use bookstation_hardware::{ErrorKind, SlotStatus};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+/// `deserialize_with` for the unit variants of an internally tagged enum
+/// with `deny_unknown_fields`: serde applies that attribute to struct
+/// variants only and lets `{"action":"browse","typo":1}` through; this
+/// refuses any field beside the tag, by name.
+pub(crate) fn no_fields<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+    struct NoFields;
+    impl<'de> Visitor<'de> for NoFields {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("no field beside the tag")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            match map.next_key::<String>()? {
+                None => Ok(()),
+                Some(key) => Err(de::Error::unknown_field(&key, &[])),
+            }
+        }
+    }
+    deserializer.deserialize_any(NoFields)
+}
 
 /// What the touch UI (or the control socket) asks for. JSON:
 /// `{"action":"select","item_id":"MP0001"}`.
@@ -17,8 +42,10 @@ use serde::Deserialize;
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Any touch on the screen: keeps the session alive.
+    #[serde(deserialize_with = "no_fields")]
     Touch,
     /// Home → the books in this kiosk.
+    #[serde(deserialize_with = "no_fields")]
     Browse,
     Search {
         query: String,
@@ -32,9 +59,12 @@ pub enum Action {
     Unselect {
         item_id: ItemId,
     },
+    #[serde(deserialize_with = "no_fields")]
     Confirm,
+    #[serde(deserialize_with = "no_fields")]
     Back,
     /// End the session ("finish").
+    #[serde(deserialize_with = "no_fields")]
     Logout,
     /// A member number typed on the attract screen.
     MemberNumber {
@@ -44,7 +74,9 @@ pub enum Action {
     Pin {
         pin: Secret,
     },
+    #[serde(deserialize_with = "no_fields")]
     StartReturn,
+    #[serde(deserialize_with = "no_fields")]
     PickupHolds,
     Language {
         language: Language,
@@ -55,6 +87,7 @@ pub enum Action {
     Restock {
         slot: SlotNo,
     },
+    #[serde(deserialize_with = "no_fields")]
     UnloadBin,
     OpenSlot {
         slot: SlotNo,
@@ -68,9 +101,11 @@ pub enum Action {
     ClearFault {
         slot: SlotNo,
     },
+    #[serde(deserialize_with = "no_fields")]
     Outbox,
     /// Staff: send the outbox to the district now, forgetting the back-off;
     /// then shows the outbox.
+    #[serde(deserialize_with = "no_fields")]
     SyncNow,
 }
 

@@ -3,17 +3,24 @@
 //! callbacks become engine actions. The engine runs on tokio, the window on
 //! Slint's event loop; views cross over with `invoke_from_event_loop`.
 //! This module is the only place that sees Slint's generated types.
+//! `hangul` needs no Slint and is there without the `ui` feature too.
 
+#[cfg(feature = "ui")]
 mod bridge;
 pub mod hangul;
+#[cfg(feature = "ui")]
 mod window;
 
 /// The types generated from `ui/app.slint`.
+#[cfg(feature = "ui")]
 #[allow(clippy::all, clippy::pedantic)]
 mod generated {
     slint::include_modules!();
 }
 
+#[cfg(feature = "ui")]
 pub use bridge::Bridge;
+#[cfg(feature = "ui")]
 pub use generated::{Api, AppWindow, Page, Sim, SimulatorWindow, Theme};
+#[cfg(feature = "ui")]
 pub use window::{UiError, WindowOptions, close_windows, run_windows};
