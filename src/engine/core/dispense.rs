@@ -236,8 +236,7 @@ impl Engine {
         let Some(patron) = self.patron.as_mut() else { return };
         let due_date = self.now.seoul_date_plus_days(self.settings.loan.loan_days).to_string();
         let patron_id = patron.settled.patron_id.clone();
-        let event =
-            EventBody::lending(pick.item.clone(), patron_id, pick.slot, pick.hold_id.clone(), due_date.clone());
+        let event = EventBody::lending(pick.item.clone(), patron_id, pick.slot, pick.hold_id.clone(), due_date.clone());
         fx.push(Effect::CompleteIntent { intent, event });
         // Mirror the store: the locker is empty, the patron has one more loan.
         patron.lent(&pick.item, pick.hold_id.is_some(), &self.settings, self.now);
