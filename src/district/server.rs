@@ -508,7 +508,13 @@ async fn cover(UrlPath(name): UrlPath<String>) -> Response {
     }
     let hash = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     let [r, g, b, _] = hash.to_le_bytes();
-    let png = super::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]);
+    let png = match super::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]) {
+        Ok(png) => png,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot draw a demo cover");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the cover");
+        }
+    };
     let mut response = Response::new(Body::from(png));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     response
