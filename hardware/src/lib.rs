@@ -12,6 +12,8 @@
 //! - [`scanner`]: [`Scanner`], one decoded barcode or QR text at a time.
 //! - [`locker`]: [`LockerBoard`], the polled lock-and-sensor board, its
 //!   [`SlotStatus`] readings and [`changed_slots`] to compare two polls.
+//! - [`fs`]: [`fs::write_atomic`], how every file the kiosk rewrites is
+//!   replaced whole (temporary file, fsync, rename, fsync of the directory).
 //! - [`sim`]: [`SimWorld`], a simulated kiosk kept in a JSON file so that it
 //!   survives the daemon being killed, with device handles implementing the
 //!   traits above.
@@ -29,6 +31,7 @@ pub mod card;
 pub mod codec;
 pub mod drivers;
 pub mod error;
+pub mod fs;
 pub mod locker;
 pub mod scanner;
 pub mod sim;

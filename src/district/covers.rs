@@ -59,12 +59,10 @@ impl CoverCache {
         &self.dir
     }
 
-    /// Write one cover atomically (temporary file, rename).
+    /// Write one cover whole ([`write_atomic`](bookstation_hardware::fs::write_atomic)).
     pub fn put(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, self.dir.join(name))
+        bookstation_hardware::fs::write_atomic(&self.dir.join(name), bytes, 0o666)
     }
 
     pub fn has(&self, name: &str) -> bool {
