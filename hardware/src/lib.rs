@@ -12,6 +12,8 @@
 //! - [`scanner`]: [`Scanner`], one decoded barcode or QR text at a time.
 //! - [`locker`]: [`LockerBoard`], the polled lock-and-sensor board, its
 //!   [`SlotStatus`] readings and [`changed_slots`] to compare two polls.
+//! - [`backoff`]: [`backoff::Backoff`], the doubling wait between a
+//!   device's retries that the drivers share.
 //! - [`fs`]: [`fs::write_atomic`], how every file the kiosk rewrites is
 //!   replaced whole (temporary file, fsync, rename, fsync of the directory).
 //! - [`sim`]: [`SimWorld`], a simulated kiosk kept in a JSON file so that it
@@ -27,6 +29,7 @@
 //! logs one, and [`CardEvent`]'s `Debug` output redacts the UID so that a
 //! careless `?event` in a log line does not leak it either.
 
+pub mod backoff;
 pub mod card;
 pub mod codec;
 pub mod drivers;
