@@ -12,6 +12,10 @@
 //! - [`scanner`]: [`Scanner`], one decoded barcode or QR text at a time.
 //! - [`locker`]: [`LockerBoard`], the polled lock-and-sensor board, its
 //!   [`SlotStatus`] readings and [`changed_slots`] to compare two polls.
+//! - [`backoff`]: [`backoff::Backoff`], the doubling wait between a
+//!   device's retries that the drivers share.
+//! - [`fs`]: [`fs::write_atomic`], how every file the kiosk rewrites is
+//!   replaced whole (temporary file, fsync, rename, fsync of the directory).
 //! - [`sim`]: [`SimWorld`], a simulated kiosk kept in a JSON file so that it
 //!   survives the daemon being killed, with device handles implementing the
 //!   traits above.
@@ -25,10 +29,12 @@
 //! logs one, and [`CardEvent`]'s `Debug` output redacts the UID so that a
 //! careless `?event` in a log line does not leak it either.
 
+pub mod backoff;
 pub mod card;
 pub mod codec;
 pub mod drivers;
 pub mod error;
+pub mod fs;
 pub mod locker;
 pub mod scanner;
 pub mod sim;

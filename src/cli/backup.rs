@@ -123,15 +123,9 @@ fn staged(from: &Path, to: &Path, mode: u32, (uid, gid): (u32, u32)) -> anyhow::
     Ok(tmp)
 }
 
+/// Copy `from` to `to` (in the backup's new directory), owner only, synced
+/// with its directory entry.
 fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {
     let bytes = fs::read(from).with_context(|| format!("reading {}", from.display()))?;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(to)
-        .with_context(|| format!("creating {}", to.display()))?;
-    std::io::Write::write_all(&mut file, &bytes)?;
-    file.sync_all()?;
-    Ok(())
+    bookstation_hardware::fs::write_atomic(to, &bytes, 0o600).with_context(|| format!("writing {}", to.display()))
 }

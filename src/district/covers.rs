@@ -59,12 +59,10 @@ impl CoverCache {
         &self.dir
     }
 
-    /// Write one cover atomically (temporary file, rename).
+    /// Write one cover whole ([`write_atomic`](bookstation_hardware::fs::write_atomic)).
     pub fn put(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, self.dir.join(name))
+        bookstation_hardware::fs::write_atomic(&self.dir.join(name), bytes, 0o666)
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -153,54 +151,18 @@ impl CoverCache {
     }
 }
 
-/// A small solid-colour PNG (RGB, stored deflate blocks), for the
-/// simulator's demo covers: no image crate needed.
-pub fn placeholder_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(u32::MAX).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let row: Vec<u8> = std::iter::once(0u8).chain((0..width).flat_map(|_| rgb)).collect();
-    let raw: Vec<u8> = (0..height).flat_map(|_| row.iter().copied()).collect();
-    // zlib: header, stored blocks of at most 65535 bytes, Adler-32.
-    let mut z = vec![0x78, 0x01];
-    let mut blocks = raw.chunks(65_535).peekable();
-    while let Some(block) = blocks.next() {
-        z.push(u8::from(blocks.peek().is_none()));
-        let len = u16::try_from(block.len()).unwrap_or(u16::MAX);
-        z.extend_from_slice(&len.to_le_bytes());
-        z.extend_from_slice(&(!len).to_le_bytes());
-        z.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &z);
-    chunk(&mut png, b"IEND", &[]);
-    png
+/// A small solid-colour PNG (8-bit RGB), for the simulator's demo covers.
+pub fn placeholder_png(width: u32, height: u32, rgb: [u8; 3]) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let pixels = usize::try_from(u64::from(width) * u64::from(height)).unwrap_or(usize::MAX);
+    let data: Vec<u8> = std::iter::repeat_n(rgb, pixels).flatten().collect();
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&data)?;
+    writer.finish()?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -234,9 +196,15 @@ mod tests {
 
     #[test]
     fn the_placeholder_is_a_png() {
-        let png = placeholder_png(3, 2, [200, 10, 10]);
+        let png = placeholder_png(3, 2, [200, 10, 10]).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(&png[12..16], b"IHDR");
         assert!(png.ends_with(&[0xAE, 0x42, 0x60, 0x82]), "IEND's CRC");
+        let mut reader = png::Decoder::new(png.as_slice()).read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!((frame.width, frame.height), (3, 2));
+        assert_eq!((frame.color_type, frame.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight));
+        assert_eq!(&pixels[..frame.buffer_size()], [200, 10, 10].repeat(6).as_slice());
     }
 }

@@ -111,18 +111,7 @@ pub fn load_sim(path: &Path, kiosk_id: &str) -> Result<SimDistrict, SimDbError> 
 fn save_sim(path: &Path, sim: &SimDistrict) -> Result<(), SimDbError> {
     let write = |source| SimDbError::Write { path: path.to_owned(), source };
     let json = serde_json::to_vec(&sim.export_state()).map_err(|e| write(io::Error::other(e)))?;
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut file = std::fs::File::create(&tmp).map_err(write)?;
-        file.write_all(&json).map_err(write)?;
-        file.sync_all().map_err(write)?;
-    }
-    std::fs::rename(&tmp, path).map_err(write)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(write)?;
-    }
-    Ok(())
+    bookstation_hardware::fs::write_atomic(path, &json, 0o666).map_err(write)
 }
 
 /// What the handlers share.
@@ -508,7 +497,13 @@ async fn cover(UrlPath(name): UrlPath<String>) -> Response {
     }
     let hash = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     let [r, g, b, _] = hash.to_le_bytes();
-    let png = super::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]);
+    let png = match super::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]) {
+        Ok(png) => png,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot draw a demo cover");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the cover");
+        }
+    };
     let mut response = Response::new(Body::from(png));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     response
@@ -587,7 +582,8 @@ mod tests {
         save_sim(&path, &fresh).unwrap();
         let back = load_sim(&path, DEMO_KIOSK_ID).unwrap();
         assert_eq!(back.state(), fresh.state());
-        assert!(!dir.path().join("sim.tmp").exists(), "the temporary file was renamed");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["sim.json"], "the temporary file was renamed");
 
         std::fs::write(&path, b"{ not json").unwrap();
         let err = load_sim(&path, DEMO_KIOSK_ID).unwrap_err();

@@ -6,6 +6,7 @@
 
 mod credential;
 mod event;
+pub mod hangul;
 pub mod health;
 pub mod holdings;
 mod ids;

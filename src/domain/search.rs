@@ -1,27 +1,7 @@
 //! Finding books by title or author the way Korean patrons type: ignoring
 //! case, and matching Hangul initial consonants (`ㅎㄱㄷ` finds 홍길동전).
 
-/// The initial consonants (choseong) in Unicode syllable order, as the
-/// compatibility jamo a keyboard produces.
-const CHOSEONG: [char; 19] =
-    ['ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];
-
-const SYLLABLE_FIRST: u32 = 0xAC00;
-const SYLLABLE_LAST: u32 = 0xD7A3;
-/// 21 vowels × 28 finals share one initial consonant.
-const SYLLABLES_PER_INITIAL: u32 = 21 * 28;
-
-/// The initial consonant of a precomposed Hangul syllable.
-fn initial_of(c: char) -> Option<char> {
-    let code = u32::from(c);
-    (SYLLABLE_FIRST..=SYLLABLE_LAST)
-        .contains(&code)
-        .then(|| CHOSEONG[((code - SYLLABLE_FIRST) / SYLLABLES_PER_INITIAL) as usize])
-}
-
-fn is_choseong(c: char) -> bool {
-    CHOSEONG.contains(&c)
-}
+use super::hangul::{initial_of, is_choseong};
 
 /// One query character against one text character.
 fn char_matches(q: char, t: char) -> bool {

@@ -20,7 +20,7 @@
 use super::{CardHasher, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// The database, in the state directory.
@@ -238,18 +238,12 @@ fn read_marker(dir: &Path) -> Result<Option<NewHistory>> {
     })
 }
 
-/// Write the marker under a temporary name, synced, then rename it into
-/// place and sync the directory: it is there before anything it permits.
+/// Write the marker whole (`write_atomic`: temporary file, synced, renamed,
+/// directory synced): it is there before anything it permits.
 fn write_marker(dir: &Path, marker: &NewHistory) -> Result<()> {
     let path = dir.join(NEW_HISTORY_FILE);
-    let tmp = dir.join(format!(".{NEW_HISTORY_FILE}.tmp"));
-    let io = |source| StoreError::StateDir { path: path.clone(), source };
     let json = serde_json::to_vec_pretty(marker)?;
-    let mut file = fs::File::create(&tmp).map_err(io)?;
-    file.write_all(&json).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    fs::rename(&tmp, &path).map_err(io)?;
-    sync_dir(dir)
+    bookstation_hardware::fs::write_atomic(&path, &json, 0o666).map_err(|source| StoreError::StateDir { path, source })
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {

@@ -2,56 +2,12 @@
 //! jamo keystrokes become syllables (`ㅎ ㅗ ㅇ` → `홍`). The whole text is
 //! recomposed from the keystrokes each time, so backspace simply removes
 //! the last keystroke. Initial-consonant searches (`ㅎㄱㄷ`) stay as jamo.
+//! The jamo tables and pairs are the domain's (`domain/hangul.rs`); this
+//! file holds only the keystroke state machine.
 
-const CHOSEONG: [char; 19] =
-    ['ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];
-const JUNGSEONG: [char; 21] = [
-    'ㅏ', 'ㅐ', 'ㅑ', 'ㅒ', 'ㅓ', 'ㅔ', 'ㅕ', 'ㅖ', 'ㅗ', 'ㅘ', 'ㅙ', 'ㅚ', 'ㅛ', 'ㅜ', 'ㅝ', 'ㅞ', 'ㅟ', 'ㅠ', 'ㅡ',
-    'ㅢ', 'ㅣ',
-];
-/// Finals, index 0 being "no final".
-const JONGSEONG: [char; 28] = [
-    '\0', 'ㄱ', 'ㄲ', 'ㄳ', 'ㄴ', 'ㄵ', 'ㄶ', 'ㄷ', 'ㄹ', 'ㄺ', 'ㄻ', 'ㄼ', 'ㄽ', 'ㄾ', 'ㄿ', 'ㅀ', 'ㅁ', 'ㅂ', 'ㅄ',
-    'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ',
-];
-const VOWEL_PAIRS: [(char, char, char); 7] = [
-    ('ㅗ', 'ㅏ', 'ㅘ'),
-    ('ㅗ', 'ㅐ', 'ㅙ'),
-    ('ㅗ', 'ㅣ', 'ㅚ'),
-    ('ㅜ', 'ㅓ', 'ㅝ'),
-    ('ㅜ', 'ㅔ', 'ㅞ'),
-    ('ㅜ', 'ㅣ', 'ㅟ'),
-    ('ㅡ', 'ㅣ', 'ㅢ'),
-];
-const FINAL_PAIRS: [(char, char, char); 11] = [
-    ('ㄱ', 'ㅅ', 'ㄳ'),
-    ('ㄴ', 'ㅈ', 'ㄵ'),
-    ('ㄴ', 'ㅎ', 'ㄶ'),
-    ('ㄹ', 'ㄱ', 'ㄺ'),
-    ('ㄹ', 'ㅁ', 'ㄻ'),
-    ('ㄹ', 'ㅂ', 'ㄼ'),
-    ('ㄹ', 'ㅅ', 'ㄽ'),
-    ('ㄹ', 'ㅌ', 'ㄾ'),
-    ('ㄹ', 'ㅍ', 'ㄿ'),
-    ('ㄹ', 'ㅎ', 'ㅀ'),
-    ('ㅂ', 'ㅅ', 'ㅄ'),
-];
-
-fn is_consonant(c: char) -> bool {
-    CHOSEONG.contains(&c)
-}
-
-fn is_vowel(c: char) -> bool {
-    JUNGSEONG.contains(&c)
-}
-
-fn pair(table: &[(char, char, char)], a: char, b: char) -> Option<char> {
-    table.iter().find(|(x, y, _)| *x == a && *y == b).map(|(_, _, z)| *z)
-}
-
-fn split_final(c: char) -> Option<(char, char)> {
-    FINAL_PAIRS.iter().find(|(_, _, z)| *z == c).map(|(x, y, _)| (*x, *y))
-}
+use crate::domain::hangul::{
+    compose_syllable, final_pair, is_choseong, is_jongseong, is_jungseong, split_final, vowel_pair,
+};
 
 /// The syllable (or lone jamo) being composed.
 #[derive(Default, Clone, Copy)]
@@ -64,12 +20,7 @@ struct Block {
 impl Block {
     fn render(self, out: &mut String) {
         match (self.cho, self.jung) {
-            (Some(l), Some(v)) => {
-                let l = CHOSEONG.iter().position(|&c| c == l).unwrap_or(0) as u32;
-                let v = JUNGSEONG.iter().position(|&c| c == v).unwrap_or(0) as u32;
-                let t = self.jong.and_then(|t| JONGSEONG.iter().position(|&c| c == t)).unwrap_or(0) as u32;
-                out.extend(char::from_u32(0xAC00 + (l * 21 + v) * 28 + t));
-            }
+            (Some(l), Some(v)) => out.extend(compose_syllable(l, v, self.jong)),
             (Some(l), None) => out.push(l),
             (None, Some(v)) => out.push(v),
             (None, None) => {}
@@ -82,24 +33,22 @@ pub fn compose(keys: &[char]) -> String {
     let mut out = String::new();
     let mut b = Block::default();
     for &k in keys {
-        if is_consonant(k) {
+        if is_choseong(k) {
             b = match b {
-                Block { cho: Some(_), jung: Some(_), jong: None } if JONGSEONG.contains(&k) => {
-                    Block { jong: Some(k), ..b }
-                }
-                Block { cho: Some(_), jung: Some(_), jong: Some(t) } if pair(&FINAL_PAIRS, t, k).is_some() => {
-                    Block { jong: pair(&FINAL_PAIRS, t, k), ..b }
+                Block { cho: Some(_), jung: Some(_), jong: None } if is_jongseong(k) => Block { jong: Some(k), ..b },
+                Block { cho: Some(_), jung: Some(_), jong: Some(t) } if final_pair(t, k).is_some() => {
+                    Block { jong: final_pair(t, k), ..b }
                 }
                 _ => {
                     b.render(&mut out);
                     Block { cho: Some(k), ..Block::default() }
                 }
             };
-        } else if is_vowel(k) {
+        } else if is_jungseong(k) {
             b = match b {
                 Block { cho: Some(_), jung: None, .. } => Block { jung: Some(k), ..b },
-                Block { jung: Some(v), jong: None, .. } if pair(&VOWEL_PAIRS, v, k).is_some() => {
-                    Block { jung: pair(&VOWEL_PAIRS, v, k), ..b }
+                Block { jung: Some(v), jong: None, .. } if vowel_pair(v, k).is_some() => {
+                    Block { jung: vowel_pair(v, k), ..b }
                 }
                 Block { cho: Some(_), jung: Some(_), jong: Some(t) } => {
                     // The final moves to the next syllable (or its second half does).

@@ -34,6 +34,7 @@ use std::time::Duration;
 use pcsc::{Context, Error as PcscError, PNP_NOTIFICATION, Protocols, ReaderState, Scope, ShareMode, State};
 use tokio::sync::{mpsc, watch};
 
+use crate::backoff::Backoff;
 use crate::{CardEvent, CardReader, ErrorKind, HwError};
 
 /// GET DATA, UID (PC/SC part 3, 3.2.2.1.3): answered by every PC/SC 2.01
@@ -187,15 +188,14 @@ impl Watcher {
     }
 
     fn run(mut self) {
-        let mut backoff = self.settings.backoff_min;
+        let mut backoff = Backoff::new(self.settings.backoff_min, self.settings.backoff_max);
         while !self.stopping() {
             let ctx = match Context::establish(Scope::User) {
                 Ok(ctx) => ctx,
                 Err(e) => {
                     self.shared.update(|h| h.service_up = false);
                     tracing::debug!(error = %e, "pcscd not reachable; retrying");
-                    self.sleep(backoff);
-                    backoff = (backoff * 2).min(self.settings.backoff_max);
+                    self.sleep(backoff.next_delay());
                     continue;
                 }
             };
@@ -214,8 +214,8 @@ impl Watcher {
                 End::Lost(why) => {
                     tracing::warn!(reason = %why, "lost pcscd; reconnecting");
                     // A session that ran is a fresh start for the backoff.
-                    backoff = self.settings.backoff_min;
-                    self.sleep(backoff);
+                    backoff.reset();
+                    self.sleep(backoff.current());
                 }
             }
         }

@@ -20,6 +20,7 @@ use std::time::Duration;
 use evdev::{EventSummary, KeyCode};
 use tokio::sync::mpsc;
 
+use crate::backoff::Backoff;
 use crate::{ErrorKind, HwError, Scanner};
 
 /// Longest scan kept; a line longer than this is noise (or a stuck key)
@@ -213,7 +214,7 @@ fn reopen_loop(
     connected: &AtomicBool,
     mut session: impl FnMut() -> String,
 ) {
-    let mut backoff = BACKOFF_MIN;
+    let mut backoff = Backoff::new(BACKOFF_MIN, BACKOFF_MAX);
     let mut first = true;
     while !stop.load(Ordering::SeqCst) && !tx.is_closed() {
         let why = session();
@@ -224,16 +225,15 @@ fn reopen_loop(
             tracing::debug!(device = what, reason = %why, "scanner still unavailable");
         }
         if was_up {
-            backoff = BACKOFF_MIN;
+            backoff.reset();
         }
         first = false;
-        let mut left = backoff;
+        let mut left = backoff.next_delay();
         while !left.is_zero() && !stop.load(Ordering::SeqCst) {
             let d = left.min(Duration::from_millis(50));
             std::thread::sleep(d);
             left -= d;
         }
-        backoff = (backoff * 2).min(BACKOFF_MAX);
     }
 }
 

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use crate::backoff::Backoff;
 use crate::codec::kerong_cu::{Decoded, find};
 use crate::{ErrorKind, HwError};
 
@@ -120,15 +121,15 @@ pub struct Port {
     port: Option<Box<dyn serialport::SerialPort>>,
     /// No reopen attempt before this.
     next_open: Instant,
-    /// The current wait between reopen attempts.
-    backoff: Duration,
+    /// The wait between reopen attempts.
+    backoff: Backoff,
     /// Why the port is closed, for the next request's error.
     down_reason: Option<String>,
 }
 
 impl Port {
     fn new(settings: LinkSettings) -> Self {
-        let backoff = settings.reopen_min;
+        let backoff = Backoff::new(settings.reopen_min, settings.reopen_max);
         Self { settings, port: None, next_open: Instant::now(), backoff, down_reason: None }
     }
 
@@ -163,7 +164,7 @@ impl Port {
                     tracing::info!(port = %path, "serial port reopened");
                 }
                 self.port = Some(port);
-                self.backoff = self.settings.reopen_min;
+                self.backoff.reset();
                 Ok(())
             }
             Err(e) => {
@@ -180,8 +181,7 @@ impl Port {
             tracing::warn!(port = %self.settings.path.display(), %reason, "serial port down");
         }
         self.down_reason = Some(reason);
-        self.next_open = Instant::now() + self.backoff;
-        self.backoff = (self.backoff * 2).min(self.settings.reopen_max);
+        self.next_open = Instant::now() + self.backoff.next_delay();
     }
 
     /// Send `request` and read until `decode` finds its answer, retrying

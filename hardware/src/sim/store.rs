@@ -3,9 +3,9 @@
 //! so that a crash or power cut at any moment leaves either the old or the
 //! new world on disk, never a torn one.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -93,59 +93,12 @@ pub(super) fn load(path: &Path) -> Result<Option<Physical>, SimError> {
     Ok(Some(phys))
 }
 
-/// Replaces the world file with `phys`: write a temporary file beside it,
-/// flush it to disk, rename it over the old one, then flush the directory so
-/// the rename itself survives a power cut.
+/// Replaces the world file with `phys`, whole ([`crate::fs::write_atomic`];
+/// created as `File::create` would, the umask deciding).
 pub(super) fn save(path: &Path, phys: &Physical) -> Result<(), SimError> {
     let mut text = serde_json::to_string_pretty(phys).map_err(|e| io_error(path, io::Error::other(e)))?;
     text.push('\n');
-
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io_error(path, io::Error::new(io::ErrorKind::InvalidInput, "not a file path")))?;
-    // A relative bare file name has an empty parent, which cannot be opened
-    // for the directory sync.
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    // The same directory, so the rename stays on one file system and is
-    // atomic. A fixed name is enough: all writes of a world happen under its
-    // lock, and a stale file left by a crash is simply truncated.
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(".tmp");
-    let tmp: PathBuf = dir.join(tmp_name);
-
-    let written = write_synced(&tmp, text.as_bytes());
-    if let Err(source) = written {
-        // Best effort: a leftover temp file is harmless but untidy.
-        let _ = fs::remove_file(&tmp);
-        return Err(io_error(&tmp, source));
-    }
-    if let Err(source) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_error(path, source));
-    }
-    sync_dir(dir).map_err(|source| io_error(dir, source))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    // Other systems cannot open a directory to flush it; the rename is as
-    // durable as they allow.
-    Ok(())
+    crate::fs::write_atomic(path, text.as_bytes(), 0o666).map_err(|source| io_error(path, source))
 }
 
 fn io_error(path: &Path, source: io::Error) -> SimError {
