@@ -139,6 +139,20 @@ async fn a_credential_never_seen_with_its_pin_gets_no_offline_loan() {
 }
 
 #[tokio::test]
+async fn a_cached_patron_without_a_pin_verifier_gets_no_offline_loan() {
+    // Seen online while the kiosk asked for no PIN: cached, but no verifier.
+    let mut k = Kiosk::with_config(|c| c.kiosk.require_patron_pin = false).await;
+    k.tap(GOOD).await;
+    assert_eq!(k.screen(), "home", "{}", k.view());
+    k.act(json!({"action": "logout"})).await;
+    k.config.kiosk.require_patron_pin = true;
+    let mut k = k.restart().await;
+    k.world.set_network(false);
+    k.login(GOOD).await;
+    assert_eq!(k.refusal(), "offline_not_eligible", "no verifier, no offline loan: {}", k.view());
+}
+
+#[tokio::test]
 async fn the_lock_out_is_per_patron_and_survives_a_restart() {
     let mut k = Kiosk::new().await;
     k.tap(GOOD).await;

@@ -4,12 +4,10 @@
 //! the card key, and the async handle.
 
 use bookstation::domain::{
-    AlarmKind, CardHash, Credential, EventBody, IntentKind, Item, ItemId, PatronId, PatronStatus, SlotNo, Standing,
-    Timestamp,
+    AlarmKind, CardHash, Credential, EventBody, IntentKind, IntentSpec, Item, ItemId, PatronId, PatronStatus, SlotNo,
+    Standing, Timestamp,
 };
-use bookstation::store::{
-    APPLICATION_ID, AsyncStore, CardHasher, IntentState, NewIntent, OutboxState, Store, StoreError,
-};
+use bookstation::store::{APPLICATION_ID, AsyncStore, CardHasher, IntentState, OutboxState, Store, StoreError};
 use std::path::{Path, PathBuf};
 
 const BIN: SlotNo = SlotNo(13);
@@ -54,8 +52,8 @@ fn loan_event(item: &str, patron: &str, slot: u16) -> EventBody {
     }
 }
 
-fn loan_intent(item: &str, patron: &str, slot: u16, offline: bool, now: Timestamp) -> NewIntent {
-    NewIntent {
+fn loan_intent(item: &str, patron: &str, slot: u16, offline: bool) -> IntentSpec {
+    IntentSpec {
         kind: IntentKind::Loan,
         slot: SlotNo(slot),
         item: Some(ItemId::new(item)),
@@ -63,7 +61,6 @@ fn loan_intent(item: &str, patron: &str, slot: u16, offline: bool, now: Timestam
         hold_id: None,
         offline,
         drops_at_start: None,
-        now,
     }
 }
 
@@ -203,7 +200,7 @@ fn a_whole_loan() {
     let mut store = Store::open(&path).unwrap();
     stocked(&mut store);
 
-    let id = store.begin_intent(&loan_intent("MP0001", "1000001", 1, true, t(1))).unwrap();
+    let id = store.begin_intent(&loan_intent("MP0001", "1000001", 1, true), t(1)).unwrap();
     assert_eq!(store.open_intents().unwrap().len(), 1);
     let event = store.complete_intent(id, &loan_event("MP0001", "1000001", 1), t(2)).unwrap();
     assert_eq!((event.seq, event.kind.as_str(), event.offline), (1, "loan", true));
@@ -233,11 +230,14 @@ fn a_hold_pickup_clears_the_hold() {
     let book = ItemId::new("MP0003");
     let hold_id = store.hold_id(&book).unwrap().unwrap();
     let id = store
-        .begin_intent(&NewIntent {
-            kind: IntentKind::HoldPickup,
-            hold_id: Some(hold_id.clone()),
-            ..loan_intent("MP0003", "1000002", 3, false, t(1))
-        })
+        .begin_intent(
+            &IntentSpec {
+                kind: IntentKind::HoldPickup,
+                hold_id: Some(hold_id.clone()),
+                ..loan_intent("MP0003", "1000002", 3, false)
+            },
+            t(1),
+        )
         .unwrap();
     let event = EventBody::HoldPickup {
         item_id: book.clone(),
@@ -256,7 +256,7 @@ fn a_hold_pickup_clears_the_hold() {
 fn a_cancelled_loan_keeps_the_book_and_records_the_alarm() {
     let mut store = Store::open_in_memory().unwrap();
     stocked(&mut store);
-    let id = store.begin_intent(&loan_intent("MP0002", "1000001", 2, false, t(1))).unwrap();
+    let id = store.begin_intent(&loan_intent("MP0002", "1000001", 2, false), t(1)).unwrap();
     let jammed = EventBody::Alarm { alarm: AlarmKind::DoorJammed, slot: Some(SlotNo(2)), item_id: None };
     store.cancel_intent(id, "door did not open", std::slice::from_ref(&jammed), t(2)).unwrap();
     let intent = store.intent(id).unwrap().unwrap();
@@ -278,18 +278,20 @@ fn return_restock_and_unloading_the_bin() {
 
     // MP0004 was out on loan; it comes back down the chute.
     let ret = store
-        .begin_intent(&NewIntent {
-            kind: IntentKind::Return,
-            slot: BIN,
-            item: Some(ItemId::new("MP0004")),
-            patron: None,
-            hold_id: None,
-            offline: false,
-            drops_at_start: Some(41),
-            now: t(1),
-        })
+        .begin_intent(
+            &IntentSpec {
+                kind: IntentKind::Return,
+                slot: BIN,
+                item: Some(ItemId::new("MP0004")),
+                patron: None,
+                hold_id: None,
+                offline: false,
+                drops_at_start: Some(41),
+            },
+            t(1),
+        )
         .unwrap();
-    assert_eq!(store.intent(ret).unwrap().unwrap().drops_at_start, Some(41));
+    assert_eq!(store.intent(ret).unwrap().unwrap().spec.drops_at_start, Some(41));
     let event = store.complete_intent(ret, &EventBody::Return { item_id: ItemId::new("MP0004") }, t(2)).unwrap();
     assert_eq!(event.kind, "return");
     assert_eq!(store.bin_items().unwrap(), [ItemId::new("MP0004")]);
@@ -301,16 +303,18 @@ fn return_restock_and_unloading_the_bin() {
     assert_eq!(unloaded.body, EventBody::BinUnloaded { items: vec![ItemId::new("MP0004")] });
 
     let restock = store
-        .begin_intent(&NewIntent {
-            kind: IntentKind::Restock,
-            slot: SlotNo(4),
-            item: None,
-            patron: None,
-            hold_id: None,
-            offline: false,
-            drops_at_start: None,
-            now: t(4),
-        })
+        .begin_intent(
+            &IntentSpec {
+                kind: IntentKind::Restock,
+                slot: SlotNo(4),
+                item: None,
+                patron: None,
+                hold_id: None,
+                offline: false,
+                drops_at_start: None,
+            },
+            t(4),
+        )
         .unwrap();
     store.set_intent_item(restock, &ItemId::new("MP0004")).unwrap();
     let event = EventBody::Restock { item_id: ItemId::new("MP0004"), slot: SlotNo(4) };
@@ -422,13 +426,13 @@ fn scrubbing_removes_patron_ids_from_old_acked_events_only() {
 fn scrubbing_clears_patrons_of_old_closed_intents() {
     let mut store = Store::open_in_memory().unwrap();
     stocked(&mut store);
-    let id = store.begin_intent(&loan_intent("MP0001", "1000001", 1, false, t(1))).unwrap();
+    let id = store.begin_intent(&loan_intent("MP0001", "1000001", 1, false), t(1)).unwrap();
     let event = store.complete_intent(id, &loan_event("MP0001", "1000001", 1), t(2)).unwrap();
-    let open = store.begin_intent(&loan_intent("MP0002", "1000001", 2, false, t(3))).unwrap();
+    let open = store.begin_intent(&loan_intent("MP0002", "1000001", 2, false), t(3)).unwrap();
     store.mark_acked(&[event.id]).unwrap();
     assert_eq!(store.scrub_patron_identity(t(50)).unwrap(), 2, "one event and one intent");
-    assert_eq!(store.intent(id).unwrap().unwrap().patron, None);
-    assert_eq!(store.intent(open).unwrap().unwrap().patron, Some(PatronId::new("1000001")));
+    assert_eq!(store.intent(id).unwrap().unwrap().spec.patron, None);
+    assert_eq!(store.intent(open).unwrap().unwrap().spec.patron, Some(PatronId::new("1000001")));
 }
 
 // ---------------------------------------------------------------- staff switches
@@ -525,7 +529,7 @@ async fn the_async_store_runs_a_loan() {
     let dir = tempdir();
     let store = AsyncStore::open(dir.path().join("kiosk.db")).await.unwrap();
     store.call(stocked).await.unwrap();
-    let id = store.call(|s| s.begin_intent(&loan_intent("MP0001", "1000001", 1, false, t(1)))).await.unwrap().unwrap();
+    let id = store.call(|s| s.begin_intent(&loan_intent("MP0001", "1000001", 1, false), t(1))).await.unwrap().unwrap();
     let event =
         store.call(move |s| s.complete_intent(id, &loan_event("MP0001", "1000001", 1), t(2))).await.unwrap().unwrap();
     assert_eq!(event.seq, 1);

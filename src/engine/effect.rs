@@ -1,23 +1,12 @@
 //! What the engine wants done, as data. The runner performs each effect and
 //! feeds its result back as an [`super::Input`]; nothing here does I/O.
 
+use crate::domain::IntentId;
 use crate::domain::staff::PinThrottle;
-use crate::domain::{Credential, EventBody, IntentKind, ItemId, PatronId, Secret, SlotNo};
-use crate::store::IntentId;
+use crate::domain::{Credential, EventBody, ItemId, Secret, SlotNo};
 
 /// A journal entry to write before a door opens (invariant 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IntentSpec {
-    pub kind: IntentKind,
-    pub slot: SlotNo,
-    pub item: Option<ItemId>,
-    pub patron: Option<PatronId>,
-    pub hold_id: Option<String>,
-    pub offline: bool,
-    /// The bin's chute counter when a return starts, so recovery can tell
-    /// whether the book went in.
-    pub drops_at_start: Option<u32>,
-}
+pub use crate::domain::IntentSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

@@ -3,11 +3,12 @@
 
 use crate::config::Language;
 use crate::district::Inventory;
+use crate::domain::IntentId;
 pub use crate::domain::Secret;
 use crate::domain::holdings::KioskRecord;
 use crate::domain::rules::OutageCounts;
 use crate::domain::{CachedPatron, ItemId, PatronStatus, SlotNo, Timestamp};
-use crate::store::{IntentId, OutboxEvent, OutboxStats};
+use crate::store::{OutboxEvent, OutboxStats};
 use bookstation_hardware::{ErrorKind, SlotStatus};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};

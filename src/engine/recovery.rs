@@ -20,15 +20,16 @@ pub struct RecoveryReport {
 
 /// The event an interrupted intent completes with.
 fn completion_event(intent: &Intent, loan_days: u32) -> Option<EventBody> {
-    let item_id = intent.item.clone()?;
+    let item_id = intent.spec.item.clone()?;
     let due_date = || intent.created_at.seoul_date_plus_days(loan_days).to_string();
-    Some(match intent.kind {
+    Some(match intent.spec.kind {
         IntentKind::Loan | IntentKind::HoldPickup => {
-            let hold_id = if intent.kind == IntentKind::HoldPickup { Some(intent.hold_id.clone()?) } else { None };
-            EventBody::lending(item_id, intent.patron.clone()?, intent.slot, hold_id, due_date())
+            let hold_id =
+                if intent.spec.kind == IntentKind::HoldPickup { Some(intent.spec.hold_id.clone()?) } else { None };
+            EventBody::lending(item_id, intent.spec.patron.clone()?, intent.spec.slot, hold_id, due_date())
         }
         IntentKind::Return => EventBody::Return { item_id },
-        IntentKind::Restock => EventBody::Restock { item_id, slot: intent.slot },
+        IntentKind::Restock => EventBody::Restock { item_id, slot: intent.spec.slot },
     })
 }
 
@@ -43,26 +44,26 @@ pub fn recover(
     let mut report = RecoveryReport::default();
     for intent in store.open_intents()? {
         let reading = sensors
-            .and_then(|all| all.iter().find(|s| s.slot == intent.slot.0))
+            .and_then(|all| all.iter().find(|s| s.slot == intent.spec.slot.0))
             .map(|s| SlotReading { item_present: s.item_present, drop_count: s.drop_count });
-        let outcome = reconcile(intent.kind, reading, intent.item.is_some(), intent.drops_at_start);
+        let outcome = reconcile(intent.spec.kind, reading, intent.spec.item.is_some(), intent.spec.drops_at_start);
         match outcome.map(|o| (o, completion_event(&intent, loan_days))) {
             Some((Outcome::Completed, Some(event))) => {
                 store.complete_intent(intent.id, &event, now)?;
-                tracing::info!(intent = intent.id.0, kind = intent.kind.as_str(), "recovery: intent completed");
+                tracing::info!(intent = intent.id.0, kind = intent.spec.kind.as_str(), "recovery: intent completed");
                 report.completed.push(intent.id.0);
             }
             Some(_) => {
-                let alarms = match intent.kind {
+                let alarms = match intent.spec.kind {
                     IntentKind::Return => vec![EventBody::Alarm {
                         alarm: AlarmKind::ReturnUnconfirmed,
-                        slot: Some(intent.slot),
-                        item_id: intent.item.clone(),
+                        slot: Some(intent.spec.slot),
+                        item_id: intent.spec.item.clone(),
                     }],
                     _ => vec![],
                 };
                 store.cancel_intent(intent.id, "cancelled by start-up recovery", &alarms, now)?;
-                tracing::info!(intent = intent.id.0, kind = intent.kind.as_str(), "recovery: intent cancelled");
+                tracing::info!(intent = intent.id.0, kind = intent.spec.kind.as_str(), "recovery: intent cancelled");
                 report.cancelled.push(intent.id.0);
             }
             None => {

@@ -4,7 +4,7 @@
 //! in a tokio loop.
 
 use super::clock::Clock;
-use super::effect::{Effect, IntentSpec};
+use super::effect::Effect;
 use super::input::{AuthResult, Input};
 use super::recovery::{RecoveryReport, recover};
 use super::sign_in;
@@ -13,7 +13,7 @@ use crate::district::sync::health_report;
 use crate::district::{District, DistrictError, Health};
 use crate::domain::health;
 use crate::domain::{Credential, Fault, FaultCode, Secret, Timestamp};
-use crate::store::{AsyncStore, CardHasher, NewIntent, Store, StoreError};
+use crate::store::{AsyncStore, CardHasher, Store, StoreError};
 use bookstation_hardware::{LockerBoard, SlotStatus, changed_slots};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -404,8 +404,7 @@ impl Runner {
                 self.quietly(move |s| s.save_pin_throttle(&key, &throttle)).await
             }
             Effect::BeginIntent(spec) => {
-                let new = new_intent(spec, now);
-                let begun = db(&self.deps.store, move |s: &mut Store| s.begin_intent(&new)).await;
+                let begun = db(&self.deps.store, move |s: &mut Store| s.begin_intent(&spec, now)).await;
                 crate::crash_point!("intent_committed");
                 stored(begun.map(Input::IntentBegun))
             }
@@ -512,19 +511,6 @@ impl Runner {
             tracing::error!(error = %e, "store failed during sign-in");
             AuthResult::Failed
         })
-    }
-}
-
-fn new_intent(spec: IntentSpec, now: Timestamp) -> NewIntent {
-    NewIntent {
-        kind: spec.kind,
-        slot: spec.slot,
-        item: spec.item,
-        patron: spec.patron,
-        hold_id: spec.hold_id,
-        offline: spec.offline,
-        drops_at_start: spec.drops_at_start,
-        now,
     }
 }
 

@@ -8,42 +8,9 @@ use super::items::item_exists;
 use super::outbox::{OutboxEvent, append_in};
 use super::slots::slot_in;
 use super::{Result, Store, StoreError, bad_row, count_u32, slot_no, timestamp};
-use crate::domain::{EventBody, IntentKind, ItemId, PatronId, SlotKind, SlotNo, Timestamp};
+use crate::domain::{EventBody, IntentId, IntentKind, IntentSpec, ItemId, PatronId, SlotKind, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The journal's row id for an intent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IntentId(pub i64);
-
-impl fmt::Display for IntentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// An intent about to be written, before its door opens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewIntent {
-    /// What the door opens for; decides the effect of completing it.
-    pub kind: IntentKind,
-    /// The door about to open: a locker, or the return bin for a return.
-    pub slot: SlotNo,
-    /// The book concerned; for a restock only known once it is scanned.
-    pub item: Option<ItemId>,
-    /// Who borrows (loans and hold pickups); returns need no card.
-    pub patron: Option<PatronId>,
-    /// The district's hold id, for a hold pickup.
-    pub hold_id: Option<String>,
-    /// Decided without the district; its event carries the same flag.
-    pub offline: bool,
-    /// The bin's chute counter before a return, for recovery to compare.
-    pub drops_at_start: Option<u32>,
-    /// The engine's clock: the store never reads the system's.
-    pub now: Timestamp,
-}
 
 /// Where an intent stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,20 +43,8 @@ impl IntentState {
 pub struct Intent {
     /// What closing it refers to.
     pub id: IntentId,
-    /// What the door opened for.
-    pub kind: IntentKind,
-    /// The door whose sensors decide the outcome after a crash.
-    pub slot: SlotNo,
-    /// The book concerned (set later for a restock).
-    pub item: Option<ItemId>,
-    /// Who borrows; cleared after the retention period.
-    pub patron: Option<PatronId>,
-    /// The district's hold id, for a hold pickup's event.
-    pub hold_id: Option<String>,
-    /// Decided without the district; its events carry the flag.
-    pub offline: bool,
-    /// The chute counter before a return, for recovery to compare.
-    pub drops_at_start: Option<u32>,
+    /// What it is for, as the engine wrote it (`item` set later for a restock).
+    pub spec: IntentSpec,
     /// Open until it gets its one outcome.
     pub state: IntentState,
     /// When the engine wrote it (before the door opened).
@@ -108,13 +63,18 @@ fn intent_from_row(row: &Row<'_>) -> Result<Intent> {
     let state: String = row.get(8)?;
     Ok(Intent {
         id: IntentId(row.get(0)?),
-        kind: IntentKind::parse(&kind).ok_or_else(|| bad_row("intents", format!("unknown kind {kind:?}")))?,
-        slot: slot_no("intents", row.get(2)?)?,
-        item: row.get::<_, Option<String>>(3)?.map(ItemId),
-        patron: row.get::<_, Option<String>>(4)?.map(PatronId),
-        hold_id: row.get(5)?,
-        offline: row.get(6)?,
-        drops_at_start: row.get::<_, Option<i64>>(7)?.map(|n| count_u32("intents", "drops_at_start", n)).transpose()?,
+        spec: IntentSpec {
+            kind: IntentKind::parse(&kind).ok_or_else(|| bad_row("intents", format!("unknown kind {kind:?}")))?,
+            slot: slot_no("intents", row.get(2)?)?,
+            item: row.get::<_, Option<String>>(3)?.map(ItemId),
+            patron: row.get::<_, Option<String>>(4)?.map(PatronId),
+            hold_id: row.get(5)?,
+            offline: row.get(6)?,
+            drops_at_start: row
+                .get::<_, Option<i64>>(7)?
+                .map(|n| count_u32("intents", "drops_at_start", n))
+                .transpose()?,
+        },
         state: IntentState::parse(&state)?,
         created_at: Timestamp(row.get(9)?),
         closed_at: timestamp(row.get(10)?),
@@ -147,15 +107,15 @@ fn event_item(event: &EventBody) -> Option<&ItemId> {
 /// Refuse an event that does not report this intent: the event is what the
 /// district will believe happened.
 fn check_event(intent: &Intent, event: &EventBody) -> Result<()> {
-    if event.kind() != intent.kind.as_str() {
+    if event.kind() != intent.spec.kind.as_str() {
         return Err(StoreError::Conflict(format!(
             "intent {} is a {} but its event is a {}",
             intent.id,
-            intent.kind.as_str(),
+            intent.spec.kind.as_str(),
             event.kind()
         )));
     }
-    if let (Some(expected), Some(got)) = (&intent.item, event_item(event))
+    if let (Some(expected), Some(got)) = (&intent.spec.item, event_item(event))
         && expected != got
     {
         return Err(StoreError::Conflict(format!(
@@ -167,10 +127,9 @@ fn check_event(intent: &Intent, event: &EventBody) -> Result<()> {
 }
 
 fn require_item(intent: &Intent) -> Result<&ItemId> {
-    intent
-        .item
-        .as_ref()
-        .ok_or_else(|| StoreError::Conflict(format!("{} intent {} names no item", intent.kind.as_str(), intent.id)))
+    intent.spec.item.as_ref().ok_or_else(|| {
+        StoreError::Conflict(format!("{} intent {} names no item", intent.spec.kind.as_str(), intent.id))
+    })
 }
 
 fn require_known(conn: &Connection, item: &ItemId) -> Result<()> {
@@ -183,12 +142,12 @@ fn require_known(conn: &Connection, item: &ItemId) -> Result<()> {
 
 /// What a completed intent did to the cabinet.
 fn apply_effect(conn: &Connection, intent: &Intent) -> Result<()> {
-    let slot = intent.slot.0;
-    match intent.kind {
+    let slot = intent.spec.slot.0;
+    match intent.spec.kind {
         IntentKind::Loan | IntentKind::HoldPickup => {
-            let in_slot = slot_in(conn, intent.slot)?.and_then(|(_, item)| item);
+            let in_slot = slot_in(conn, intent.spec.slot)?.and_then(|(_, item)| item);
             conn.execute("UPDATE slots SET item_id = NULL WHERE slot_no = ?1", [slot])?;
-            if let Some(item) = intent.item.as_ref().or(in_slot.as_ref()) {
+            if let Some(item) = intent.spec.item.as_ref().or(in_slot.as_ref()) {
                 conn.execute("UPDATE items SET hold_for = NULL, hold_id = NULL WHERE item_id = ?1", [item.as_str()])?;
             }
         }
@@ -224,7 +183,7 @@ impl Store {
     /// Write an intent; once this returns, its door may open. A slot has at
     /// most one open intent, and a return goes to the bin while everything
     /// else goes to a locker.
-    pub fn begin_intent(&mut self, new: &NewIntent) -> Result<IntentId> {
+    pub fn begin_intent(&mut self, new: &IntentSpec, now: Timestamp) -> Result<IntentId> {
         let tx = self.write()?;
         let Some((kind, _)) = slot_in(&tx, new.slot)? else {
             return Err(StoreError::Conflict(format!("there is no slot {}", new.slot)));
@@ -254,7 +213,7 @@ impl Store {
                 new.hold_id,
                 new.offline,
                 new.drops_at_start,
-                new.now.millis(),
+                now.millis(),
             ],
         )?;
         let id = IntentId(tx.last_insert_rowid());
@@ -294,7 +253,7 @@ impl Store {
             "UPDATE intents SET state = 'completed', closed_at = ?2 WHERE id = ?1",
             params![id.0, now.millis()],
         )?;
-        let appended = append_in(&tx, event, intent.offline, now)?;
+        let appended = append_in(&tx, event, intent.spec.offline, now)?;
         tx.commit()?;
         Ok(appended)
     }
@@ -310,7 +269,7 @@ impl Store {
             params![id.0, now.millis(), note],
         )?;
         for event in events {
-            append_in(&tx, event, intent.offline, now)?;
+            append_in(&tx, event, intent.spec.offline, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -336,7 +295,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AlarmKind, Item};
+    use crate::domain::{AlarmKind, Item, SlotNo};
 
     const BIN: SlotNo = SlotNo(4);
 
@@ -359,8 +318,8 @@ mod tests {
         store
     }
 
-    fn new(kind: IntentKind, slot: SlotNo, item: Option<&str>) -> NewIntent {
-        NewIntent {
+    fn new(kind: IntentKind, slot: SlotNo, item: Option<&str>) -> IntentSpec {
+        IntentSpec {
             kind,
             slot,
             item: item.map(ItemId::new),
@@ -368,7 +327,6 @@ mod tests {
             hold_id: None,
             offline: false,
             drops_at_start: Some(3),
-            now: Timestamp(100),
         }
     }
 
@@ -385,12 +343,12 @@ mod tests {
     #[test]
     fn intents_round_trip() {
         let mut store = store();
-        let id = store.begin_intent(&new(IntentKind::Return, BIN, Some("MP0002"))).unwrap();
+        let id = store.begin_intent(&new(IntentKind::Return, BIN, Some("MP0002")), Timestamp(100)).unwrap();
         let intent = store.intent(id).unwrap().unwrap();
-        assert_eq!(intent.kind, IntentKind::Return);
+        assert_eq!(intent.spec.kind, IntentKind::Return);
         assert_eq!(intent.state, IntentState::Open);
-        assert_eq!(intent.drops_at_start, Some(3));
-        assert_eq!(intent.patron, Some(PatronId::new("1000001")));
+        assert_eq!(intent.spec.drops_at_start, Some(3));
+        assert_eq!(intent.spec.patron, Some(PatronId::new("1000001")));
         assert_eq!(store.open_intents().unwrap(), vec![intent]);
         assert_eq!(store.intent(IntentId(99)).unwrap(), None);
     }
@@ -398,7 +356,7 @@ mod tests {
     #[test]
     fn hold_pickup_clears_the_slot_and_the_hold() {
         let mut store = store();
-        let id = store.begin_intent(&new(IntentKind::HoldPickup, SlotNo(1), Some("MP0001"))).unwrap();
+        let id = store.begin_intent(&new(IntentKind::HoldPickup, SlotNo(1), Some("MP0001")), Timestamp(100)).unwrap();
         let event = store.complete_intent(id, &pickup(), Timestamp(200)).unwrap();
         assert_eq!(event.kind, "hold_pickup");
         assert_eq!(store.slots().unwrap()[0].item, None);
@@ -412,18 +370,30 @@ mod tests {
     #[test]
     fn a_slot_takes_one_open_intent_of_the_right_kind() {
         let mut store = store();
-        store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001"))).unwrap();
-        assert!(matches!(store.begin_intent(&new(IntentKind::Loan, SlotNo(1), None)), Err(StoreError::Conflict(_))));
-        assert!(matches!(store.begin_intent(&new(IntentKind::Loan, BIN, None)), Err(StoreError::Conflict(_))));
-        assert!(matches!(store.begin_intent(&new(IntentKind::Return, SlotNo(2), None)), Err(StoreError::Conflict(_))));
-        assert!(matches!(store.begin_intent(&new(IntentKind::Loan, SlotNo(9), None)), Err(StoreError::Conflict(_))));
+        store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001")), Timestamp(100)).unwrap();
+        assert!(matches!(
+            store.begin_intent(&new(IntentKind::Loan, SlotNo(1), None), Timestamp(100)),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.begin_intent(&new(IntentKind::Loan, BIN, None), Timestamp(100)),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.begin_intent(&new(IntentKind::Return, SlotNo(2), None), Timestamp(100)),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.begin_intent(&new(IntentKind::Loan, SlotNo(9), None), Timestamp(100)),
+            Err(StoreError::Conflict(_))
+        ));
         assert_eq!(store.open_intents().unwrap().len(), 1);
     }
 
     #[test]
     fn an_event_that_does_not_match_its_intent_changes_nothing() {
         let mut store = store();
-        let id = store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001"))).unwrap();
+        let id = store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001")), Timestamp(100)).unwrap();
         let wrong_kind = EventBody::Return { item_id: ItemId::new("MP0001") };
         assert!(matches!(store.complete_intent(id, &wrong_kind, Timestamp(1)), Err(StoreError::Conflict(_))));
         let wrong_item = EventBody::Loan {
@@ -441,7 +411,7 @@ mod tests {
     #[test]
     fn restock_without_a_scanned_book_cannot_complete() {
         let mut store = store();
-        let id = store.begin_intent(&new(IntentKind::Restock, SlotNo(2), None)).unwrap();
+        let id = store.begin_intent(&new(IntentKind::Restock, SlotNo(2), None), Timestamp(100)).unwrap();
         let event = EventBody::Restock { item_id: ItemId::new("MP0002"), slot: SlotNo(2) };
         assert!(matches!(store.complete_intent(id, &event, Timestamp(1)), Err(StoreError::Conflict(_))));
         store.set_intent_item(id, &ItemId::new("MP0002")).unwrap();
@@ -453,7 +423,7 @@ mod tests {
     #[test]
     fn cancelling_twice_is_refused_and_keeps_the_first_note() {
         let mut store = store();
-        let id = store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001"))).unwrap();
+        let id = store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001")), Timestamp(100)).unwrap();
         let alarm = EventBody::Alarm { alarm: AlarmKind::DoorJammed, slot: Some(SlotNo(1)), item_id: None };
         store.cancel_intent(id, "door jammed", &[alarm], Timestamp(5)).unwrap();
         assert!(

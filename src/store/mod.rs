@@ -36,9 +36,10 @@ mod pin_guard;
 mod slots;
 pub mod state_dir;
 
+pub use crate::domain::IntentId;
 pub use async_store::AsyncStore;
 pub use card_key::CardHasher;
-pub use journal::{Intent, IntentId, IntentState, NewIntent};
+pub use journal::{Intent, IntentState};
 pub use open::{APPLICATION_ID, Pragmas};
 pub use outbox::{OutboxEvent, OutboxState, OutboxStats};
 pub use state_dir::open_state;

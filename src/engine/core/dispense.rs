@@ -4,10 +4,10 @@
 //! its locker faulty and lends nothing.
 
 use super::{Engine, State};
+use crate::domain::IntentId;
 use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::{Notice, ReceiptLine};
-use crate::store::IntentId;
 use bookstation_hardware::ErrorKind;
 
 /// One book to hand out.

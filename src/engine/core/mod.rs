@@ -443,7 +443,7 @@ impl Engine {
         }
     }
 
-    fn on_intent_begun(&mut self, id: crate::store::IntentId, fx: &mut Vec<Effect>) {
+    fn on_intent_begun(&mut self, id: crate::domain::IntentId, fx: &mut Vec<Effect>) {
         match &self.state {
             State::Dispensing(_) => self.dispense_intent_begun(id, fx),
             State::Return(_) => self.return_intent_begun(id, fx),
@@ -452,7 +452,7 @@ impl Engine {
         }
     }
 
-    fn on_intent_closed(&mut self, id: crate::store::IntentId, fx: &mut Vec<Effect>) {
+    fn on_intent_closed(&mut self, id: crate::domain::IntentId, fx: &mut Vec<Effect>) {
         match &self.state {
             State::Dispensing(_) => self.dispense_intent_closed(id, fx),
             State::Return(_) => self.return_intent_closed(id),

@@ -3,11 +3,11 @@
 //! recorded, and the screen offers the next one.
 
 use super::{Engine, State};
+use crate::domain::IntentId;
 use crate::domain::rules::{self, ReturnCheck};
 use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::Notice;
-use crate::store::IntentId;
 use bookstation_hardware::ErrorKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,10 +3,11 @@
 //! kiosk out of service, clear a fault, look at the outbox.
 
 use super::{Engine, State};
+use crate::domain::IntentId;
 use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, SlotKind, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::Notice;
-use crate::store::{IntentId, OutboxEvent, OutboxStats};
+use crate::store::{OutboxEvent, OutboxStats};
 use bookstation_hardware::ErrorKind;
 
 /// What the signed-in staff member is doing.

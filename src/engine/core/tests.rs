@@ -3,9 +3,9 @@
 //! `tests/engine_flows.rs`.
 
 use super::*;
+use crate::domain::IntentId;
 use crate::domain::{EventBody, FaultCode, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::input::AuthResult;
-use crate::store::IntentId;
 
 const T0: Timestamp = Timestamp(1_795_900_000_000);
 
