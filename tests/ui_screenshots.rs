@@ -161,6 +161,15 @@ fn every_screen_in_every_variant() {
             if en {
                 k.act(json!({"action": "language", "language": "en"})).await;
             }
+            // Another library's book held up to the scanner.
+            k.scan("SEOCHO-0042").await;
+        });
+        shoot(&mut ui, "refusal-foreign-book");
+        ui.world(async |k| {
+            k.act(json!({"action": "logout"})).await;
+            if en {
+                k.act(json!({"action": "language", "language": "en"})).await;
+            }
             k.login(HOLDER).await;
             k.act(json!({"action": "pickup_holds"})).await;
         });
@@ -184,5 +193,5 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 14);
+    assert_eq!(written, VARIANTS.len() * 15);
 }
