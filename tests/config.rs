@@ -4,7 +4,7 @@
 
 use bookstation::config::{
     Config, ConfigError, DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2, DistrictKind, HardwareKind, Language,
-    LoggingConfig, OfflineConfig, PolicyConfig,
+    LoggingConfig, PolicyConfig,
 };
 use bookstation::domain::staff::{staff_card_digest, verify_pin};
 use bookstation::domain::{LoanPolicy, OfflinePolicy, SlotNo};
@@ -69,8 +69,7 @@ fn the_example_config_loads_and_matches_the_defaults() {
     assert_eq!(c.kiosk.qr_prefix, "MAPO-MEMBER:");
     assert_eq!(c.policy, PolicyConfig::default());
     assert_eq!(c.policy.loan_policy(), LoanPolicy::default());
-    assert_eq!(c.offline, OfflineConfig::default());
-    assert_eq!(c.offline.policy(), OfflinePolicy::default());
+    assert_eq!(c.offline, OfflinePolicy::default());
     assert_eq!(c.logging, LoggingConfig::default());
     assert_eq!(c.hardware.kind, HardwareKind::Mock);
     assert_eq!(c.hardware.locker_slots().collect::<Vec<_>>().len(), 40);
@@ -295,7 +294,7 @@ fn validation_runs_when_parsing_text() {
 #[test]
 fn offline_caps_do_not_matter_when_offline_lending_is_off() {
     let mut c = Config::demo(Path::new("/var/lib/bookstation"));
-    c.offline = OfflineConfig { loans_allowed: false, per_patron: 0, per_outage: 0, ..OfflineConfig::default() };
+    c.offline = OfflinePolicy { loans_allowed: false, per_patron: 0, per_outage: 0, ..OfflinePolicy::default() };
     c.validate(Path::new(ORIGIN)).unwrap_or_else(|e| panic!("{e}"));
 }
 

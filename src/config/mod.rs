@@ -20,11 +20,10 @@ pub use devices::{
 pub use error::ConfigError;
 
 use crate::domain::staff::{staff_card_digest, verify_pin};
+pub use crate::domain::{Language, UnknownLanguage};
 use crate::domain::{LoanPolicy, OfflinePolicy, QrPattern, SlotNo};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// The demo kiosk's staff card UID (the simulator's "staff card" button taps it).
@@ -48,7 +47,9 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// What may be lent while the district server cannot be reached.
     #[serde(default)]
-    pub offline: OfflineConfig,
+    /// `[offline]`: what may be lent while the district is unreachable
+    /// (invariant 4), the domain's own policy; returns need no setting.
+    pub offline: OfflinePolicy,
     /// Which locker cabinet drives the doors, and its shape.
     pub hardware: HardwareConfig,
     /// Which district library server the kiosk talks to.
@@ -106,54 +107,6 @@ fn default_qr_prefix() -> String {
     "MAPO-MEMBER:".to_owned()
 }
 
-/// A language the touchscreen speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Ko,
-    En,
-    Zh,
-    Ja,
-}
-
-impl Language {
-    /// Every language, in the order the language switch shows them.
-    pub const ALL: [Language; 4] = [Language::Ko, Language::En, Language::Zh, Language::Ja];
-
-    /// The ISO 639-1 code, as written in the config and the translation files.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Ko => "ko",
-            Self::En => "en",
-            Self::Zh => "zh",
-            Self::Ja => "ja",
-        }
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-/// A language code that is not one of [`Language::ALL`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language `{0}`, expected one of `ko`, `en`, `zh`, `ja`")]
-pub struct UnknownLanguage(pub String);
-
-impl FromStr for Language {
-    type Err = UnknownLanguage;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|l| l.code().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| UnknownLanguage(s.to_owned()))
-    }
-}
-
 /// `[policy]`: lending limits and screen timings. Every key may be omitted;
 /// the defaults are Mapo-gu's smart-library rules.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -205,51 +158,6 @@ impl PolicyConfig {
     /// The lending limits the domain rules check a loan against.
     pub fn loan_policy(&self) -> LoanPolicy {
         LoanPolicy { kiosk_limit: self.kiosk_limit, district_quota: self.district_quota, loan_days: self.loan_days }
-    }
-}
-
-/// `[offline]`: what may be lent while the district is unreachable
-/// (invariant 4). Returns are always accepted and need no setting.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OfflineConfig {
-    /// Lend offline at all; off means loans wait for the network.
-    pub loans_allowed: bool,
-    /// Only patrons authenticated online within this many hours may borrow
-    /// offline, so a since-suspended card is not trusted for long.
-    pub seen_within_hours: u32,
-    /// Offline loans per patron in one outage.
-    pub per_patron: u32,
-    /// Offline loans in one outage, all patrons together: bounds the loss if
-    /// the cached standings turn out wrong.
-    pub per_outage: u32,
-    /// Once an outage is this old, no more offline loans.
-    pub max_outage_hours: u32,
-}
-
-impl Default for OfflineConfig {
-    fn default() -> Self {
-        let p = OfflinePolicy::default();
-        Self {
-            loans_allowed: p.loans_allowed,
-            seen_within_hours: p.seen_within_hours,
-            per_patron: p.per_patron,
-            per_outage: p.per_outage,
-            max_outage_hours: p.max_outage_hours,
-        }
-    }
-}
-
-impl OfflineConfig {
-    /// The offline rules the domain checks an offline loan against.
-    pub fn policy(&self) -> OfflinePolicy {
-        OfflinePolicy {
-            loans_allowed: self.loans_allowed,
-            seen_within_hours: self.seen_within_hours,
-            per_patron: self.per_patron,
-            per_outage: self.per_outage,
-            max_outage_hours: self.max_outage_hours,
-        }
     }
 }
 
@@ -528,7 +436,7 @@ impl Config {
                 qr_prefix: default_qr_prefix(),
             },
             policy: PolicyConfig::default(),
-            offline: OfflineConfig::default(),
+            offline: OfflinePolicy::default(),
             hardware: HardwareConfig {
                 kind: HardwareKind::Mock,
                 lockers: 40,
@@ -585,7 +493,6 @@ mod tests {
     #[test]
     fn policy_defaults_are_the_domain_defaults() {
         assert_eq!(PolicyConfig::default().loan_policy(), LoanPolicy::default());
-        assert_eq!(OfflineConfig::default().policy(), OfflinePolicy::default());
     }
 
     #[cfg(unix)]

@@ -18,18 +18,23 @@ impl Default for LoanPolicy {
     }
 }
 
-/// What may be lent while the district cannot be reached.
+/// What may be lent while the district cannot be reached: the config's
+/// `[offline]` table itself (every key may be omitted; unknown keys are
+/// refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OfflinePolicy {
-    /// Lend offline at all.
+    /// Lend offline at all; off means loans wait for the network.
     pub loans_allowed: bool,
-    /// A patron must have been authenticated online within this many hours.
+    /// Only patrons authenticated online within this many hours may borrow
+    /// offline, so a since-suspended card is not trusted for long.
     pub seen_within_hours: u32,
-    /// Offline loans per patron per outage.
+    /// Offline loans per patron in one outage.
     pub per_patron: u32,
-    /// Offline loans in one outage, all patrons together.
+    /// Offline loans in one outage, all patrons together: bounds the loss if
+    /// the cached standings turn out wrong.
     pub per_outage: u32,
-    /// After an outage this long, no more offline loans.
+    /// Once an outage is this old, no more offline loans.
     pub max_outage_hours: u32,
 }
 

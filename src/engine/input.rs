@@ -1,9 +1,9 @@
 //! Everything that can happen to the engine, as data: patron and staff
 //! actions, hardware events, and the results of the engine's own effects.
 
-use crate::config::Language;
 use crate::district::Inventory;
 use crate::domain::IntentId;
+use crate::domain::Language;
 pub use crate::domain::Secret;
 use crate::domain::holdings::KioskRecord;
 use crate::domain::rules::OutageCounts;

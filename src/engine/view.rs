@@ -1,7 +1,7 @@
 //! The view state: which screen the kiosk shows and what is on it. The UI
 //! renders exactly this; the control socket answers with it as JSON.
 
-use crate::config::Language;
+use crate::domain::Language;
 use crate::domain::{RefusalReason, SlotKind, SlotNo};
 use crate::store::{OutboxEvent, OutboxStats};
 use serde::Serialize;

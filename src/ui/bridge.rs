@@ -3,7 +3,7 @@
 
 use super::generated::{Api, AppWindow, Book, OutboxRow, Page, ReceiptRow, SlotCell, Theme};
 use super::hangul::Composer;
-use crate::config::Language;
+use crate::domain::Language;
 use crate::domain::SlotNo;
 use crate::engine::Action;
 use crate::engine::view::{ItemView, Screen, ViewState};

@@ -21,9 +21,9 @@ mod tests;
 use super::effect::Effect;
 use super::input::{Action, Input};
 use super::view::{Notice, ViewState};
-use crate::config::{Config, Language, StaffConfig};
+use crate::config::{Config, StaffConfig};
 use crate::domain::{
-    Credential, Item, ItemId, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo, Timestamp,
+    Credential, Item, ItemId, Language, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo, Timestamp,
     staff::PinThrottle,
 };
 use bookstation_hardware::SlotStatus;
@@ -67,7 +67,7 @@ impl EngineSettings {
             require_pin: config.kiosk.require_patron_pin,
             qr: QrPattern::new(config.kiosk.qr_prefix.clone()),
             loan: p.loan_policy(),
-            offline: config.offline.policy(),
+            offline: config.offline,
             dispense_timeout_ms: ms(p.dispense_timeout_secs),
             return_timeout_ms: ms(p.return_timeout_secs),
             inactivity_ms: ms(p.inactivity_timeout_secs),
