@@ -153,6 +153,18 @@ impl Shared {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Switch faults: `reject` goes to the district, the rest stays here
+    /// (`down_secs` is the caller's to act on).
+    fn set_faults(&self, faults: &Faults) {
+        self.sim.set_reject_next(faults.reject);
+        *self.faults() = Faults { down_secs: 0, reject: 0, ..faults.clone() };
+    }
+
+    /// The faults still to fire.
+    fn current_faults(&self) -> Faults {
+        Faults { reject: self.sim.reject_next(), ..self.faults().clone() }
+    }
+
     fn draw(&self, batch: bool) -> Drawn {
         let mut f = self.faults();
         Drawn {
@@ -229,13 +241,12 @@ impl SimServer {
 
     /// Switch faults; `down_secs` is ignored here (use [`Self::set_down`]).
     pub fn set_faults(&self, faults: Faults) {
-        self.shared.sim.set_reject_next(faults.reject);
-        *self.shared.faults() = Faults { down_secs: 0, reject: 0, ..faults };
+        self.shared.set_faults(&faults);
     }
 
     /// The faults still to fire.
     pub fn faults(&self) -> Faults {
-        Faults { reject: self.shared.sim.reject_next(), ..self.shared.faults().clone() }
+        self.shared.current_faults()
     }
 
     /// Close the listener and every connection (`true`), or listen again;
@@ -325,7 +336,7 @@ async fn connection(stream: TcpStream, router: Router, mut down: watch::Receiver
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(api::AUTHENTICATE, post(authenticate))
-        .route("/api/v1/kiosks/{kiosk_id}/inventory", get(inventory))
+        .route(&api::inventory_path("{kiosk_id}"), get(inventory))
         .route(api::EVENTS, post(events))
         .route(api::HEARTBEAT, post(heartbeat))
         .route("/covers/{name}", get(cover))
@@ -544,8 +555,7 @@ async fn sim_state(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> R
 }
 
 async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
-    let faults = Faults { reject: shared.sim.reject_next(), ..shared.faults().clone() };
-    answer(StatusCode::OK, &faults, false)
+    answer(StatusCode::OK, &shared.current_faults(), false)
 }
 
 async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -553,8 +563,7 @@ async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         Ok(f) => f,
         Err(r) => return *r,
     };
-    shared.sim.set_reject_next(faults.reject);
-    *shared.faults() = Faults { down_secs: 0, reject: 0, ..faults.clone() };
+    shared.set_faults(&faults);
     if faults.down_secs > 0 {
         // Answer first, then go down; come back by ourselves.
         let shared = shared.clone();
