@@ -204,7 +204,7 @@ impl Soak {
                 && self.reachable != Some(r)
             {
                 self.reachable = Some(r);
-                self.k.runner.feed(Input::Connectivity { online: r, outage_started: None }).await;
+                self.k.runner.feed(Input::Connectivity { online: r }).await;
             }
             if !matches!(report, SyncReport::Answered { .. }) {
                 return;

@@ -97,7 +97,7 @@ pub fn spawn_sync(
         while reachable.changed().await.is_ok() {
             let online = *reachable.borrow_and_update();
             if let Some(online) = online
-                && !engine.send(Input::Connectivity { online, outage_started: None }).await
+                && !engine.send(Input::Connectivity { online }).await
             {
                 break;
             }

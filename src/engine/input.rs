@@ -151,10 +151,10 @@ pub enum Input {
     Sensors(Vec<SlotStatus>),
     /// Time passed: check deadlines.
     Tick,
-    /// Whether the district answered the last call.
+    /// Whether the district answered the last call. The outage's start is
+    /// the runner's to keep (in the store), not the engine's.
     Connectivity {
         online: bool,
-        outage_started: Option<Timestamp>,
     },
     /// New catalogue from the district.
     Inventory(Inventory),

@@ -201,7 +201,7 @@ impl Runner {
     /// Feed one input and everything it leads to, until the engine waits
     /// for the outside world again.
     pub async fn feed(&mut self, input: Input) {
-        if let Input::Connectivity { online, .. } = input {
+        if let Input::Connectivity { online } = input {
             // From outside (the sync worker): the district answered or not.
             // Back online, fetch what changed during the outage.
             let was_online = self.online;
@@ -368,7 +368,7 @@ impl Runner {
             tracing::error!(error = %e, "could not record the outage");
         }
         tracing::info!(online, "district connectivity changed");
-        let input = Input::Connectivity { online, outage_started: self.outage_started };
+        let input = Input::Connectivity { online };
         Box::pin(self.settle(input)).await;
     }
 

@@ -252,7 +252,7 @@ impl HttpKiosk {
     /// Hand the worker's view of the district to the engine, as the daemon does.
     pub async fn forward_reachability(&mut self) {
         if let Some(online) = *self.worker.reachability().borrow() {
-            self.runner.feed(Input::Connectivity { online, outage_started: None }).await;
+            self.runner.feed(Input::Connectivity { online }).await;
         }
     }
 }

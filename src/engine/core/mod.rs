@@ -278,7 +278,7 @@ impl Engine {
                 self.on_sensors(&mut fx);
             }
             Input::Tick => self.on_tick(&mut fx),
-            Input::Connectivity { online, .. } => self.online = online,
+            Input::Connectivity { online } => self.online = online,
             Input::Inventory(inventory) => self.on_inventory(inventory),
             Input::Authenticated { attempt, result } => self.on_authenticated(attempt, result),
             Input::PinLock { attempt, failures, locked } => self.on_pin_lock(attempt, failures, locked),
