@@ -9,10 +9,6 @@ use std::sync::OnceLock;
 #[cfg(debug_assertions)]
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Every point, for the test to walk through; [`crash_point!`] names one.
-pub const POINTS: &[&str] =
-    &["intent_committed", "door_opened", "sensors_changed", "intent_closed", "bin_unloaded", "district_answered"];
-
 /// Die here if this is the point (and the occurrence) the environment names.
 #[macro_export]
 macro_rules! crash_point {

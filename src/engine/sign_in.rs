@@ -82,19 +82,20 @@ pub(super) fn online(
 ) -> Result<AuthResult> {
     match answer {
         AuthAnswer::Patron { status } => {
-            if let Some(pin) = pin {
-                let guard = Guard::new(hasher, credential, Some(&status.patron_id));
-                // A right PIN does not open a lock-out another credential
-                // of the same patron earned.
-                if guard.throttle(s)?.is_locked(now) {
-                    return Ok(AuthResult::Locked);
+            let verifier = match pin {
+                Some(pin) => {
+                    let guard = Guard::new(hasher, credential, Some(&status.patron_id));
+                    // A right PIN does not open a lock-out another credential
+                    // of the same patron earned.
+                    if guard.throttle(s)?.is_locked(now) {
+                        return Ok(AuthResult::Locked);
+                    }
+                    guard.forgive(s)?;
+                    Some(hasher.pin_verifier(pin)?)
                 }
-                guard.forgive(s)?;
-                let verifier = hasher.pin_verifier(pin)?;
-                s.cache_patron(&hasher.hash(credential), &status, Some(&verifier), now)?;
-            } else {
-                s.cache_patron(&hasher.hash(credential), &status, None, now)?;
-            }
+                None => None,
+            };
+            s.cache_patron(&hasher.hash(credential), &status, verifier.as_deref(), now)?;
             Ok(AuthResult::Online { record: s.kiosk_record(&status.patron_id)?, status })
         }
         AuthAnswer::UnknownCredential => Ok(AuthResult::UnknownCredential),
