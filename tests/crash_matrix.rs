@@ -10,15 +10,10 @@
 
 mod common;
 
-use bookstation::config::DEMO_STAFF_PIN_ARGON2;
-use bookstation::domain::staff::staff_card_digest;
-use common::daemon::{BIN, Daemon};
+use common::daemon::{BIN, Daemon, district_sim, http_get, http_kiosk};
 use common::{GOOD, HOLDER, PIN, STAFF, STAFF_PIN};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -119,17 +114,6 @@ fn sync_now() -> Vec<Step> {
     s
 }
 
-/// `GET path` on the simulator, the body as JSON.
-fn get(addr: &str, path: &str) -> Value {
-    let mut stream = TcpStream::connect(addr).expect("connect to district-sim");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP answer");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).expect("JSON body")
-}
-
 /// A kiosk and its district, in one temp dir.
 struct Site {
     dir: tempfile::TempDir,
@@ -142,51 +126,8 @@ struct Site {
 impl Site {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let district = Daemon::command(["district-sim", "--listen", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("district.json"))
-            .start();
-        let url = district.ready_line().split_whitespace().last().expect("URL in the ready line").to_owned();
-        let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
-        let state = dir.path().join("kiosk");
-        std::fs::create_dir(&state).unwrap();
-        let token = dir.path().join("district.token");
-        std::fs::write(&token, "crash-matrix-token\n").unwrap();
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let config = dir.path().join("bookstation.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"
-[kiosk]
-id = "MAPO-HAPJEONG-01"
-name = "crash matrix"
-state_dir = "{state}"
-
-[hardware]
-kind = "mock"
-lockers = 40
-return_bin_slot = 41
-return_bin_capacity = 30
-
-[district]
-kind = "http"
-url = "{url}"
-token_file = "{token}"
-# Events go when staff press "sync now", never on a timer mid-flow.
-sync_interval_secs = 3600
-
-[[staff]]
-id = "crash-staff"
-card_sha256 = "{staff_card}"
-pin_argon2 = "{staff_pin}"
-"#,
-                state = state.display(),
-                token = token.display(),
-                staff_card = staff_card_digest(STAFF),
-                staff_pin = DEMO_STAFF_PIN_ARGON2,
-            ),
-        )
-        .unwrap();
+        let (district, url, addr) = district_sim(Some(&dir.path().join("district.json")));
+        let (config, state) = http_kiosk(dir.path(), &url);
         Self { dir, district, addr, config, state }
     }
 
@@ -258,7 +199,7 @@ fn case(setup: &[Step], flow: &[Step], point: &str, unloaded: &[&str]) {
     assert_eq!(again.screen(), "attract", "{point}: back on the start screen");
     assert!(site.perform(&sync_now()), "{point}: staff sync after the restart");
     let n = outbox(&site.db()).len();
-    let state = get(&site.addr, &format!("/sim/state?wait_for_events={n}&timeout_ms=30000"));
+    let state = http_get(&site.addr, &format!("/sim/state?wait_for_events={n}&timeout_ms=30000"));
     let world = again.sim(&["world"])["world"].clone();
     assert_eq!(again.stop().code(), Some(0));
 

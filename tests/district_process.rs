@@ -8,75 +8,19 @@
 
 mod common;
 
-use bookstation::config::DEMO_STAFF_PIN_ARGON2;
-use bookstation::domain::staff::staff_card_digest;
-use common::daemon::{BIN, Daemon};
+use common::daemon::{BIN, Daemon, district_sim, http_get, http_kiosk};
 use common::{STAFF, STAFF_PIN};
-use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
-
-/// `GET path` on the simulator, the body as JSON (`200 OK` only).
-fn get(addr: &str, path: &str) -> Value {
-    let mut stream = TcpStream::connect(addr).expect("connect to district-sim");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP answer");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).expect("JSON body")
-}
 
 #[test]
 fn a_loan_at_the_kiosk_reaches_the_district_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let sim_db = dir.path().join("district.json");
-    let district = Daemon::command(["district-sim", "--listen", "127.0.0.1:0", "--db"]).arg(&sim_db).start();
-    let url = district.ready_line().split_whitespace().last().expect("URL in the ready line").to_owned();
-    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let (_district, url, addr) = district_sim(Some(&sim_db));
 
-    let state_dir = dir.path().join("kiosk");
-    std::fs::create_dir(&state_dir).unwrap();
-    let token = dir.path().join("district.token");
-    std::fs::write(&token, "process-test-token\n").unwrap();
-    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let config = dir.path().join("bookstation.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[kiosk]
-id = "MAPO-HAPJEONG-01"
-name = "process test"
-state_dir = "{state}"
-
-[hardware]
-kind = "mock"
-lockers = 40
-return_bin_slot = 41
-return_bin_capacity = 30
-
-[district]
-kind = "http"
-url = "{url}"
-token_file = "{token}"
-# Longest allowed: the loan goes when staff press "sync now", not on a timer.
-sync_interval_secs = 3600
-
-[[staff]]
-id = "process-staff"
-card_sha256 = "{staff_card}"
-pin_argon2 = "{staff_pin}"
-"#,
-            state = state_dir.display(),
-            token = token.display(),
-            staff_card = staff_card_digest(STAFF),
-            staff_pin = DEMO_STAFF_PIN_ARGON2,
-        ),
-    )
-    .unwrap();
+    let (config, state_dir) = http_kiosk(dir.path(), &url);
     let kiosk = Daemon::run(&config, &state_dir).arg("--demo-books").start();
 
     // Authenticated by the district over HTTP.
@@ -95,7 +39,7 @@ pin_argon2 = "{staff_pin}"
     assert_eq!(v["view"]["staff"]["task"], "outbox", "{v}");
 
     // Answered once the district holds the loan (504, failing `get`, after 30 s).
-    let state = get(&addr, "/sim/state?wait_for_events=1&timeout_ms=30000");
+    let state = http_get(&addr, "/sim/state?wait_for_events=1&timeout_ms=30000");
     let events = state["events"].as_array().expect("events");
     assert_eq!(events.len(), 1, "{state}");
     assert_eq!((events[0]["kind"].as_str(), events[0]["seq"].as_i64()), (Some("loan"), Some(1)));

@@ -8,33 +8,13 @@
 
 mod common;
 
-use common::daemon::{BIN, Daemon};
+use common::daemon::{BIN, Daemon, district_sim, http_get};
 use common::{STAFF, STAFF_PIN};
 use serde_json::{Value, json};
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-/// `GET path` on the simulator, the body as JSON (`200 OK` only).
-fn get(addr: &str, path: &str) -> Value {
-    let mut stream = TcpStream::connect(addr).expect("connect to district-sim");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP answer");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).expect("JSON body")
-}
-
-/// `district-sim` on a free loopback port: the process, its URL and address.
-fn district() -> (Daemon, String, String) {
-    let d = Daemon::command(["district-sim", "--listen", "127.0.0.1:0"]).start();
-    let url = d.ready_line().split_whitespace().last().expect("URL in the ready line").to_owned();
-    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
-    (d, url, addr)
-}
 
 fn demo_args(state: &Path, url: Option<&str>) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec!["demo".into(), "--headless".into(), "--state-dir".into(), state.into()];
@@ -101,7 +81,7 @@ fn lend_and_sync(kiosk: &Daemon, item: &str, addr: &str, events: usize) -> Value
     assert_eq!(v["view"]["screen"], "staff", "{v}");
     kiosk.act(json!({"action": "sync_now"}));
     kiosk.act(json!({"action": "logout"}));
-    get(addr, &format!("/sim/state?wait_for_events={events}&timeout_ms=30000"))
+    http_get(addr, &format!("/sim/state?wait_for_events={events}&timeout_ms=30000"))
 }
 
 fn as_os(args: &[OsString]) -> Vec<&std::ffi::OsStr> {
@@ -117,7 +97,7 @@ fn assert_names_and_restore(stderr: &str, file: &Path) {
 #[test]
 fn a_truncated_or_deleted_database_is_refused_until_restored() {
     let dir = tempfile::tempdir().unwrap();
-    let (_district, url, addr) = district();
+    let (_district, url, addr) = district_sim(None);
     let state = dir.path().join("kiosk");
     let db = state.join("bookstation.db");
     let kiosk = start_demo(&state, Some(&url));
@@ -178,7 +158,7 @@ fn a_deleted_card_key_is_refused_and_reset_state_makes_a_new_one_on_purpose() {
 #[test]
 fn reset_state_starts_a_new_history_on_purpose_after_the_districts_last_seq() {
     let dir = tempfile::tempdir().unwrap();
-    let (_district, url, addr) = district();
+    let (_district, url, addr) = district_sim(None);
     let state = dir.path().join("kiosk");
     let db = state.join("bookstation.db");
     let kiosk = start_demo(&state, Some(&url));

@@ -7,12 +7,12 @@ mod common;
 use common::*;
 use serde_json::json;
 
-/// Staff open locker 6, take its book out and close the door.
-async fn staff_empties_locker_6(k: &mut Kiosk) {
+/// Staff open a locker, take its book out and close the door.
+async fn staff_empties_locker(k: &mut Kiosk, slot: u16) {
     k.staff_login().await;
-    k.act(json!({"action": "open_slot", "slot": 6})).await;
-    k.take(6).await;
-    k.close(6).await;
+    k.act(json!({"action": "open_slot", "slot": slot})).await;
+    k.take(slot).await;
+    k.close(slot).await;
     k.act(json!({"action": "logout"})).await;
     assert_eq!(k.screen(), "attract", "{}", k.view());
 }
@@ -25,7 +25,7 @@ async fn fault_codes(k: &Kiosk) -> Vec<(String, Option<u16>)> {
 #[tokio::test]
 async fn a_book_staff_took_out_is_not_offered_and_not_lent() {
     let mut k = Kiosk::new().await;
-    staff_empties_locker_6(&mut k).await;
+    staff_empties_locker(&mut k, 6).await;
     assert!(fault_codes(&k).await.contains(&("book_missing".into(), Some(6))), "{:?}", fault_codes(&k).await);
     k.login(GOOD).await;
     k.act(json!({"action": "browse"})).await;
@@ -53,11 +53,7 @@ async fn a_book_staff_took_out_is_not_offered_and_not_lent() {
 #[tokio::test]
 async fn a_hold_whose_book_is_gone_is_not_offered() {
     let mut k = Kiosk::new().await;
-    k.staff_login().await;
-    k.act(json!({"action": "open_slot", "slot": 40})).await;
-    k.take(40).await;
-    k.close(40).await;
-    k.act(json!({"action": "logout"})).await;
+    staff_empties_locker(&mut k, 40).await;
     k.login(HOLDER).await;
     k.act(json!({"action": "pickup_holds"})).await;
     assert_eq!(k.notice(), "notice.no_holds_here", "{}", k.view());
@@ -67,7 +63,7 @@ async fn a_hold_whose_book_is_gone_is_not_offered() {
 #[tokio::test]
 async fn a_restock_counts_only_a_book_that_went_in() {
     let mut k = Kiosk::new().await;
-    staff_empties_locker_6(&mut k).await;
+    staff_empties_locker(&mut k, 6).await;
     k.staff_login().await;
     // The record still names MP0006; a missing book's locker may be restocked.
     k.act(json!({"action": "restock", "slot": 6})).await;

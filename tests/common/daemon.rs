@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -352,9 +353,18 @@ impl Daemon {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
         assert!(sent.success(), "kill -TERM {pid}: {sent:?}");
+        let (status, late) = self.reap_within(STOP_WITHIN);
+        assert!(!late, "the daemon was still running {STOP_WITHIN:?} after SIGTERM");
+        status
+    }
+
+    /// Wait for the daemon to exit, and reap it; SIGKILL it if it is still
+    /// there after `within`. Its exit status, and whether it was late.
+    fn reap_within(&mut self, within: Duration) -> (ExitStatus, bool) {
+        let pid = self.child.id().to_string();
         let (exited, exit_seen) = channel::<()>();
         let killer = std::thread::spawn(move || {
-            let late = exit_seen.recv_timeout(STOP_WITHIN).is_err();
+            let late = exit_seen.recv_timeout(within).is_err();
             if late {
                 let _ = Command::new("kill").args(["-KILL", &pid]).status();
             }
@@ -364,41 +374,15 @@ impl Daemon {
         let _ = exited.send(());
         self.reaped = Some(status);
         self.join_threads();
-        let late = killer.join().expect("the SIGKILL timer");
-        assert!(!late, "the daemon was still running {STOP_WITHIN:?} after SIGTERM");
-        status
-    }
-
-    /// Whether the daemon has exited on its own (a crash point, say).
-    pub fn has_exited(&mut self) -> bool {
-        if self.reaped.is_none() {
-            self.reaped = self.child.try_wait().expect("try_wait");
-        }
-        self.reaped.is_some()
+        (status, killer.join().expect("the SIGKILL timer"))
     }
 
     /// Wait for a daemon that is dying on its own (a crash point) and reap
     /// it; its exit status. Still running [`STOP_WITHIN`] later: SIGKILL, and
     /// the test fails.
     pub fn wait_for_exit(mut self) -> ExitStatus {
-        if let Some(status) = self.reaped {
-            self.join_threads();
-            return status;
-        }
-        let pid = self.child.id().to_string();
-        let (exited, exit_seen) = channel::<()>();
-        let killer = std::thread::spawn(move || {
-            let late = exit_seen.recv_timeout(STOP_WITHIN).is_err();
-            if late {
-                let _ = Command::new("kill").args(["-KILL", &pid]).status();
-            }
-            late
-        });
-        let status = self.child.wait().expect("wait for the daemon");
-        let _ = exited.send(());
-        self.reaped = Some(status);
-        self.join_threads();
-        assert!(!killer.join().expect("the SIGKILL timer"), "the daemon did not die at its crash point");
+        let (status, late) = self.reap_within(STOP_WITHIN);
+        assert!(!late, "the daemon did not die at its crash point");
         status
     }
 
@@ -438,4 +422,74 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill_and_reap();
     }
+}
+
+/// `bookstation district-sim` on a free loopback port, saving its state to
+/// `db` when given: the process, its URL and its `host:port`.
+pub fn district_sim(db: Option<&Path>) -> (Daemon, String, String) {
+    let mut b = Daemon::command(["district-sim", "--listen", "127.0.0.1:0"]);
+    if let Some(db) = db {
+        b = b.arg("--db").arg(db);
+    }
+    let d = b.start();
+    let url = d.ready_line().split_whitespace().last().expect("URL in the ready line").to_owned();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    (d, url, addr)
+}
+
+/// `GET path` on the simulator at `addr`, the body as JSON (`200 OK` only).
+pub fn http_get(addr: &str, path: &str) -> Value {
+    let mut stream = TcpStream::connect(addr).expect("connect to district-sim");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).expect("JSON body")
+}
+
+/// A kiosk config in `dir` for `bookstation run`: simulated lockers (40 and
+/// the bin, 41), the district over HTTP at `url` with a private token
+/// file, the demo staff member, and events sent only when staff press "sync
+/// now" (the longest interval). The config file and the state directory.
+pub fn http_kiosk(dir: &Path, url: &str) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let state = dir.join("kiosk");
+    std::fs::create_dir(&state).expect("state dir");
+    let token = dir.join("district.token");
+    std::fs::write(&token, "process-test-token\n").expect("token file");
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).expect("chmod token");
+    let config = dir.join("bookstation.toml");
+    let text = format!(
+        r#"
+[kiosk]
+id = "MAPO-HAPJEONG-01"
+name = "process test"
+state_dir = "{state}"
+
+[hardware]
+kind = "mock"
+lockers = 40
+return_bin_slot = 41
+return_bin_capacity = 30
+
+[district]
+kind = "http"
+url = "{url}"
+token_file = "{token}"
+# Longest allowed: events go when staff press "sync now", not on a timer.
+sync_interval_secs = 3600
+
+[[staff]]
+id = "process-staff"
+card_sha256 = "{staff_card}"
+pin_argon2 = "{staff_pin}"
+"#,
+        state = state.display(),
+        token = token.display(),
+        staff_card = bookstation::domain::staff::staff_card_digest(super::STAFF),
+        staff_pin = bookstation::config::DEMO_STAFF_PIN_ARGON2,
+    );
+    std::fs::write(&config, text).expect("config file");
+    (config, state)
 }
