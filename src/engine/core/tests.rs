@@ -48,6 +48,20 @@ fn patron() -> PatronStatus {
     }
 }
 
+/// The engine with the demo patron signed in online, on the home screen.
+fn signed_in() -> Engine {
+    let mut e = engine();
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    let _ = e.handle(
+        Input::Authenticated {
+            attempt: 1,
+            result: AuthResult::Online { status: patron(), record: Default::default() },
+        },
+        T0,
+    );
+    e
+}
+
 fn act(e: &mut Engine, action: Action) -> Vec<Effect> {
     e.handle(Input::Action(action), T0)
 }
@@ -95,15 +109,7 @@ fn a_late_district_answer_is_ignored() {
 
 #[test]
 fn the_countdown_ticks_each_second_and_ends_the_session() {
-    let mut e = engine();
-    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    let _ = e.handle(
-        Input::Authenticated {
-            attempt: 1,
-            result: AuthResult::Online { status: patron(), record: Default::default() },
-        },
-        T0,
-    );
+    let mut e = signed_in();
     let s = settings();
     let start = T0.plus_millis(s.inactivity_ms - s.countdown_ms);
     assert_eq!(e.next_deadline(), Some(start));
@@ -170,15 +176,7 @@ fn a_door_open_at_start_up_is_left_open_until_shut() {
 
 #[test]
 fn a_locker_found_empty_lends_nothing_and_tells_staff() {
-    let mut e = engine();
-    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    let _ = e.handle(
-        Input::Authenticated {
-            attempt: 1,
-            result: AuthResult::Online { status: patron(), record: Default::default() },
-        },
-        T0,
-    );
+    let mut e = signed_in();
     let _ = act(&mut e, Action::Browse);
     let _ = act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
     let _ = act(&mut e, Action::Confirm);
