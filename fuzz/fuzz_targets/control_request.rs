@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use bookstation::engine::actor::ControlRequest;
+use bookstation::control::ControlRequest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

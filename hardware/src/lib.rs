@@ -16,12 +16,17 @@
 //!   device's retries that the drivers share.
 //! - [`fs`]: [`fs::write_atomic`], how every file the kiosk rewrites is
 //!   replaced whole (temporary file, fsync, rename, fsync of the directory).
+//! - [`codec`]: the board protocols' frames as pure functions, no I/O:
+//!   Kerong CU and Modbus RTU (built, parsed, checksummed).
+//! - [`drivers`]: the real devices behind the traits: the serial link the
+//!   boards share, Kerong CU and Modbus RTU boards gathered into one
+//!   [`drivers::Cabinet`], the PC/SC card reader, serial and evdev
+//!   scanners, and the ESC/POS receipt printer.
 //! - [`sim`]: [`SimWorld`], a simulated kiosk kept in a JSON file so that it
 //!   survives the daemon being killed, with device handles implementing the
-//!   traits above.
-//!
-//! Real drivers (PC/SC, Kerong CU, Modbus RTU over serial) will sit beside
-//! [`sim`] and implement the same traits.
+//!   traits above; [`SimCommand`], what a tester does to it, applied by
+//!   [`SimWorld::apply`]; and board simulators on a pseudo-terminal that
+//!   speak the real wire protocols to the real drivers.
 //!
 //! # Privacy
 //!
@@ -43,4 +48,4 @@ pub use card::{CardEvent, CardReader};
 pub use error::{ErrorKind, HwError};
 pub use locker::{LockerBoard, SlotStatus, changed_slots};
 pub use scanner::Scanner;
-pub use sim::{SimError, SimLayout, SimSlotSnapshot, SimWorld, WorldSnapshot};
+pub use sim::{SimCommand, SimError, SimLayout, SimSlotSnapshot, SimWorld, WorldSnapshot};

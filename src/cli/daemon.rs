@@ -51,7 +51,13 @@ pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
         // Slint's event loop runs on this thread until the kiosk window closes;
         // systemd hears "ready" once the window is up.
         let on_shown = || service::ready("serving patrons");
-        let shown = bookstation::ui::run_windows(running.engine.clone(), runtime.handle().clone(), options, on_shown);
+        let shown = bookstation::ui::run_windows(
+            running.engine.clone(),
+            running.controller.clone(),
+            runtime.handle().clone(),
+            options,
+            on_shown,
+        );
         let _ = stop.send(());
         if let Err(e) = shown {
             runtime.block_on(running.stop());
@@ -67,6 +73,8 @@ pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
 /// A started daemon: the engine task and the control socket server.
 struct Running {
     engine: bookstation::engine::actor::EngineHandle,
+    /// The control socket's requests carried out; the simulator window's too.
+    controller: bookstation::control::Controller,
     task: tokio::task::JoinHandle<()>,
     server: tokio::task::JoinHandle<()>,
     watchdog: Option<tokio::task::JoinHandle<()>>,
@@ -111,7 +119,7 @@ async fn start(
         seed_demo(&mut store, &world, bookstation::engine::Clock::now(&SystemClock))?;
     }
     let district = super::district::connect(&config, &world).await?;
-    let (board, devices) = super::hardware::build(&config, &world)?;
+    let super::hardware::Hardware { board, devices, sim } = super::hardware::build(&config, &world)?;
     let deps = Deps {
         store: AsyncStore::new(store)?,
         board: board.clone(),
@@ -167,13 +175,14 @@ async fn start(
     });
     let socket = control::socket_path(&state_dir);
     let listener = control::bind(&socket).await.with_context(|| format!("binding {}", socket.display()))?;
-    let server = tokio::spawn(control::serve(listener, engine.clone()));
+    let controller = control::Controller::new(engine.clone(), sim);
+    let server = tokio::spawn(control::serve(listener, controller.clone()));
     // Scripts and tests wait for this line on stdout.
     // A closed stdout is no reason to stop a kiosk: the line is lost, that is all.
     if let Err(e) = outln!("bookstation: ready; control socket {}", socket.display()) {
         tracing::warn!(error = %e, "cannot print the ready line");
     }
-    Ok(Running { engine, task, server, watchdog, socket, _lock: lock })
+    Ok(Running { engine, controller, task, server, watchdog, socket, _lock: lock })
 }
 
 async fn shutdown_signal() {

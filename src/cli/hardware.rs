@@ -22,15 +22,26 @@ pub fn pty_link(state_dir: &Path) -> PathBuf {
     state_dir.join("locker-bus")
 }
 
-/// The board and the event devices the daemon runs with.
-pub fn build(config: &Config, world: &SimWorld) -> anyhow::Result<(Arc<dyn LockerBoard>, Devices)> {
-    let sim_devices = |world: &SimWorld| Devices {
-        card_reader: world.card_reader().map(|r| Box::new(r) as _),
-        scanner: world.scanner().map(|s| Box::new(s) as _),
+/// What the daemon runs with: the board, the event devices, and the
+/// simulated world when the hardware is simulated (sim commands reach it).
+pub struct Hardware {
+    pub board: Arc<dyn LockerBoard>,
+    pub devices: Devices,
+    pub sim: Option<SimWorld>,
+}
+
+/// The board and the event devices `[hardware]` asks for.
+pub fn build(config: &Config, world: &SimWorld) -> anyhow::Result<Hardware> {
+    let simulated = |board: Arc<dyn LockerBoard>| Hardware {
+        board,
+        devices: Devices {
+            card_reader: world.card_reader().map(|r| Box::new(r) as _),
+            scanner: world.scanner().map(|s| Box::new(s) as _),
+        },
         sim: Some(world.clone()),
     };
     match config.hardware.kind {
-        HardwareKind::Mock => Ok((Arc::new(world.board()), sim_devices(world))),
+        HardwareKind::Mock => Ok(simulated(Arc::new(world.board()))),
         HardwareKind::Pty => {
             let link = pty_link(&config.kiosk.state_dir);
             let (sim, cabinet) = world_on_kerong(world, &link, LinkSettings::new(&link))?;
@@ -40,7 +51,7 @@ pub fn build(config: &Config, world: &SimWorld) -> anyhow::Result<(Arc<dyn Locke
                 let _sim = sim;
                 std::future::pending::<()>().await;
             });
-            Ok((Arc::new(cabinet), sim_devices(world)))
+            Ok(simulated(Arc::new(cabinet)))
         }
         HardwareKind::Devices => {
             let h = &config.hardware;
@@ -60,7 +71,7 @@ pub fn build(config: &Config, world: &SimWorld) -> anyhow::Result<(Arc<dyn Locke
                 }),
                 None => None,
             };
-            Ok((Arc::new(cabinet(config)?), Devices { card_reader, scanner, sim: None }))
+            Ok(Hardware { board: Arc::new(cabinet(config)?), devices: Devices { card_reader, scanner }, sim: None })
         }
     }
 }

@@ -3,8 +3,10 @@
 
 use super::bridge::Bridge;
 use super::generated::{AppWindow, DemoCard, Sim, SimulatorWindow};
-use crate::engine::actor::{ControlRequest, EngineHandle, SimCommand};
+use crate::control::{ControlRequest, Controller};
+use crate::engine::actor::EngineHandle;
 use crate::engine::{Input, ViewState};
+use bookstation_hardware::SimCommand;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -71,6 +73,7 @@ pub fn close_windows() {
 /// Open the windows and run until the kiosk window is closed.
 pub fn run_windows(
     engine: EngineHandle,
+    controller: Controller,
     runtime: tokio::runtime::Handle,
     options: WindowOptions,
     on_shown: impl FnOnce() + 'static,
@@ -108,7 +111,7 @@ pub fn run_windows(
         slint::CloseRequestResponse::HideWindow
     });
     window.show()?;
-    let simulator = if options.simulator { Some(simulator(&engine, &runtime, &options)?) } else { None };
+    let simulator = if options.simulator { Some(simulator(&controller, &runtime, &options)?) } else { None };
     // Runs once the event loop turns, i.e. the window is really up; a close
     // asked for before the loop existed takes effect here.
     slint::Timer::single_shot(Duration::ZERO, move || {
@@ -127,9 +130,10 @@ pub fn run_windows(
     Ok(())
 }
 
-/// The simulated-hardware window: its buttons become control requests.
+/// The simulated-hardware window: its buttons become control requests,
+/// carried out as the control socket's are.
 fn simulator(
-    engine: &EngineHandle,
+    controller: &Controller,
     runtime: &tokio::runtime::Handle,
     options: &WindowOptions,
 ) -> Result<SimulatorWindow, UiError> {
@@ -143,17 +147,17 @@ fn simulator(
     sim.set_cards(ModelRc::new(VecModel::from(cards)));
     let weak = sim_window.as_weak();
     let send = Rc::new({
-        let engine = engine.clone();
+        let controller = controller.clone();
         let runtime = runtime.clone();
         move |command: SimCommand| {
-            let engine = engine.clone();
+            let controller = controller.clone();
             let weak = weak.clone();
             let network = match &command {
                 SimCommand::Network { up } => Some(*up),
                 _ => None,
             };
             runtime.spawn(async move {
-                let reply = engine.control(ControlRequest::Sim(command)).await;
+                let reply = controller.handle(ControlRequest::Sim(command)).await;
                 let status: SharedString = match &reply.error {
                     Some(e) => format!("⚠ {e}").into(),
                     None => "ok".into(),
@@ -182,7 +186,7 @@ fn simulator(
     let s = send.clone();
     sim.on_jam(move |n, jammed| s(SimCommand::Jam { slot: slot(n), jammed }));
     let s = send.clone();
-    sim.on_empty_bin(move || s(SimCommand::EmptyBin));
+    sim.on_empty_bin(move || s(SimCommand::EmptyBin {}));
     sim.on_network(move |up| send(SimCommand::Network { up }));
     // Beside the kiosk window, for desktops (and Xvfb) without a window manager to place it.
     sim_window.window().set_position(slint::PhysicalPosition::new(1100, 0));

@@ -10,6 +10,8 @@
 //! are not kept.
 //!
 //! - `world`: [`SimWorld`] itself, what staff and patrons do to the kiosk.
+//! - `command`: [`SimCommand`], the same things as one value (the control
+//!   socket's and the simulator window's), applied by [`SimWorld::apply`].
 //! - `devices`: [`SimCardReader`], [`SimScanner`] and [`SimBoard`], the
 //!   handles that implement the device traits for the daemon.
 //! - `store`: reading and atomically replacing the world file.
@@ -17,6 +19,7 @@
 //!   protocols over a pseudo-terminal, in front of a [`pty::Panel`] (the
 //!   world itself, or lockers in memory).
 
+mod command;
 mod devices;
 pub mod pty;
 mod store;
@@ -26,6 +29,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use command::SimCommand;
 pub use devices::{SimBoard, SimCardReader, SimScanner};
 pub use world::SimWorld;
 
