@@ -3,7 +3,7 @@
 
 use crate::domain::IntentId;
 use crate::domain::staff::PinThrottle;
-use crate::domain::{Credential, EventBody, ItemId, Secret, SlotNo};
+use crate::domain::{Credential, EventBody, ItemId, Secret, SlotNo, Timestamp};
 
 /// A journal entry to write before a door opens (invariant 1).
 pub use crate::domain::IntentSpec;
@@ -53,8 +53,21 @@ pub enum Effect {
         note: String,
         events: Vec<EventBody>,
     },
-    /// Append a standalone event (alarms, staff actions).
-    AppendEvent(EventBody),
+    /// Append a standalone event (alarms, staff actions); `offline`: made
+    /// while the district did not answer.
+    AppendEvent {
+        event: EventBody,
+        offline: bool,
+    },
+    /// The district stopped (`Some(start)`) or started again (`None`)
+    /// answering: keep the outage's start in the store, so the offline
+    /// policy's clock survives a restart.
+    RecordOutage {
+        started: Option<Timestamp>,
+    },
+    /// Fetch the district's catalogue and holds → `Input::Inventory`
+    /// (or `Input::Connectivity` when it does not answer).
+    RefreshInventory,
     SetSlotFault {
         slot: SlotNo,
         fault: Option<String>,

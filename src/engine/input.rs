@@ -1,6 +1,7 @@
 //! Everything that can happen to the engine, as data: patron and staff
 //! actions, hardware events, and the results of the engine's own effects.
 
+use super::view::{OutboxLine, OutboxSummary};
 use crate::district::Inventory;
 use crate::domain::IntentId;
 use crate::domain::Language;
@@ -8,7 +9,6 @@ pub use crate::domain::Secret;
 use crate::domain::holdings::KioskRecord;
 use crate::domain::rules::OutageCounts;
 use crate::domain::{CachedPatron, ItemId, PatronStatus, SlotNo, Timestamp};
-use crate::store::{OutboxEvent, OutboxStats};
 use bookstation_hardware::{ErrorKind, SlotStatus};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -151,8 +151,9 @@ pub enum Input {
     Sensors(Vec<SlotStatus>),
     /// Time passed: check deadlines.
     Tick,
-    /// Whether the district answered the last call. The outage's start is
-    /// the runner's to keep (in the store), not the engine's.
+    /// Whether the district answered a call (the sync worker's, or the
+    /// runner's own). The engine is the one owner of "online" and of the
+    /// outage's start.
     Connectivity {
         online: bool,
     },
@@ -182,8 +183,8 @@ pub enum Input {
     },
     BinUnloaded(Vec<ItemId>),
     OutboxLoaded {
-        stats: OutboxStats,
-        recent: Vec<OutboxEvent>,
+        stats: OutboxSummary,
+        recent: Vec<OutboxLine>,
     },
     /// A store write failed: the flow stops safely where it is.
     StoreFailed(String),

@@ -1,11 +1,12 @@
 //! Start-up recovery (invariant 3): every intent left open by a crash or a
 //! power cut is closed with exactly one outcome, decided by the sensors of
 //! its slot. An intent whose slot cannot be read stays open for the next
-//! start.
+//! start. This file decides ([`plan`]); the runner writes the decisions to
+//! the store before the engine starts.
 
 use crate::domain::recovery::{Outcome, SlotReading, reconcile};
-use crate::domain::{AlarmKind, EventBody, IntentKind, Timestamp};
-use crate::store::{Intent, Store, StoreError};
+use crate::domain::{AlarmKind, EventBody, IntentId, IntentKind};
+use crate::store::Intent;
 use bookstation_hardware::SlotStatus;
 use serde::Serialize;
 
@@ -17,6 +18,21 @@ pub struct RecoveryReport {
     /// Left open because the slot could not be read.
     pub left_open: Vec<i64>,
 }
+
+/// How one open intent is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closing {
+    /// The sensors say it happened: close it with its event.
+    Complete { intent: IntentId, kind: IntentKind, event: EventBody },
+    /// It did not happen (or cannot be told): close it with no effect, and
+    /// these alarms for staff.
+    Cancel { intent: IntentId, kind: IntentKind, alarms: Vec<EventBody> },
+    /// The slot cannot be read: decide at the next start.
+    LeaveOpen { intent: IntentId },
+}
+
+/// The note a cancelled intent is closed with.
+pub const CANCEL_NOTE: &str = "cancelled by start-up recovery";
 
 /// The event an interrupted intent completes with.
 fn completion_event(intent: &Intent, loan_days: u32) -> Option<EventBody> {
@@ -33,44 +49,31 @@ fn completion_event(intent: &Intent, loan_days: u32) -> Option<EventBody> {
     })
 }
 
-/// Close every open intent against the sensor readings (`None` when the
-/// board could not be read at all).
-pub fn recover(
-    store: &mut Store,
-    sensors: Option<&[SlotStatus]>,
-    loan_days: u32,
-    now: Timestamp,
-) -> Result<RecoveryReport, StoreError> {
-    let mut report = RecoveryReport::default();
-    for intent in store.open_intents()? {
-        let reading = sensors
-            .and_then(|all| all.iter().find(|s| s.slot == intent.spec.slot.0))
-            .map(|s| SlotReading { item_present: s.item_present, drop_count: s.drop_count });
-        let outcome = reconcile(intent.spec.kind, reading, intent.spec.item.is_some(), intent.spec.drops_at_start);
-        match outcome.map(|o| (o, completion_event(&intent, loan_days))) {
-            Some((Outcome::Completed, Some(event))) => {
-                store.complete_intent(intent.id, &event, now)?;
-                tracing::info!(intent = intent.id.0, kind = intent.spec.kind.as_str(), "recovery: intent completed");
-                report.completed.push(intent.id.0);
+/// How to close each open intent, given the sensor readings (`None` when
+/// the board could not be read at all).
+pub fn plan(open: &[Intent], sensors: Option<&[SlotStatus]>, loan_days: u32) -> Vec<Closing> {
+    open.iter()
+        .map(|intent| {
+            let (id, kind) = (intent.id, intent.spec.kind);
+            let reading = sensors
+                .and_then(|all| all.iter().find(|s| s.slot == intent.spec.slot.0))
+                .map(|s| SlotReading { item_present: s.item_present, drop_count: s.drop_count });
+            let outcome = reconcile(kind, reading, intent.spec.item.is_some(), intent.spec.drops_at_start);
+            match outcome.map(|o| (o, completion_event(intent, loan_days))) {
+                Some((Outcome::Completed, Some(event))) => Closing::Complete { intent: id, kind, event },
+                Some(_) => {
+                    let alarms = match kind {
+                        IntentKind::Return => vec![EventBody::Alarm {
+                            alarm: AlarmKind::ReturnUnconfirmed,
+                            slot: Some(intent.spec.slot),
+                            item_id: intent.spec.item.clone(),
+                        }],
+                        _ => vec![],
+                    };
+                    Closing::Cancel { intent: id, kind, alarms }
+                }
+                None => Closing::LeaveOpen { intent: id },
             }
-            Some(_) => {
-                let alarms = match intent.spec.kind {
-                    IntentKind::Return => vec![EventBody::Alarm {
-                        alarm: AlarmKind::ReturnUnconfirmed,
-                        slot: Some(intent.spec.slot),
-                        item_id: intent.spec.item.clone(),
-                    }],
-                    _ => vec![],
-                };
-                store.cancel_intent(intent.id, "cancelled by start-up recovery", &alarms, now)?;
-                tracing::info!(intent = intent.id.0, kind = intent.spec.kind.as_str(), "recovery: intent cancelled");
-                report.cancelled.push(intent.id.0);
-            }
-            None => {
-                tracing::warn!(intent = intent.id.0, "recovery: slot unreadable, intent left open");
-                report.left_open.push(intent.id.0);
-            }
-        }
-    }
-    Ok(report)
+        })
+        .collect()
 }

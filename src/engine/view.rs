@@ -2,8 +2,8 @@
 //! renders exactly this; the control socket answers with it as JSON.
 
 use crate::domain::Language;
+use crate::domain::Timestamp;
 use crate::domain::{RefusalReason, SlotKind, SlotNo};
-use crate::store::{OutboxEvent, OutboxStats};
 use serde::Serialize;
 
 /// The screens, in snake_case in JSON.
@@ -169,9 +169,40 @@ pub struct StaffView {
     pub bin_capacity: u32,
     pub kiosk_out_of_service: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub outbox: Option<OutboxStats>,
+    pub outbox: Option<OutboxSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub outbox_recent: Vec<OutboxEvent>,
+    pub outbox_recent: Vec<OutboxLine>,
+}
+
+/// The outbox at a glance, on the staff screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OutboxSummary {
+    /// Events the district has not taken yet.
+    pub pending: u64,
+    /// Events the district took.
+    pub acked: u64,
+    /// Events the district refused for good: staff must look at them.
+    pub rejected: u64,
+    /// How far behind the district is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oldest_pending_at: Option<Timestamp>,
+    /// The highest sequence number given out.
+    pub last_seq: i64,
+}
+
+/// One recent event as staff see it: what and when, never whose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxLine {
+    pub seq: i64,
+    /// `loan`, `return`, `alarm`, …
+    pub kind: String,
+    /// `pending`, `acked` or `rejected`.
+    pub state: &'static str,
+    pub created_at: Timestamp,
+    /// Failed deliveries so far.
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 /// Everything the UI shows. Sections that do not apply to the screen are

@@ -292,7 +292,7 @@ impl Bridge {
                 .map(|e| OutboxRow {
                     seq: count(e.seq),
                     kind: e.kind.as_str().into(),
-                    state: format!("{:?}", e.state).to_lowercase().into(),
+                    state: e.state.into(),
                     created: e.created_at.rfc3339().into(),
                 })
                 .collect();

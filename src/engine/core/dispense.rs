@@ -109,7 +109,7 @@ impl Engine {
                 tracing::warn!(slot = pick.slot.0, "locker's sensor sees no book; not dispensed");
                 d.lines.push(line(&pick, None, Some("problem.book_missing")));
                 d.index += 1;
-                fx.push(Effect::AppendEvent(EventBody::Alarm {
+                fx.push(self.event(EventBody::Alarm {
                     alarm: AlarmKind::BookMissing,
                     slot: Some(pick.slot),
                     item_id: Some(pick.item.clone()),
@@ -219,7 +219,7 @@ impl Engine {
         }
         if taken || !sensor.item_present {
             self.complete_pick(intent, &pick, fx);
-            fx.extend(door_alarm.map(Effect::AppendEvent));
+            fx.extend(door_alarm.map(|alarm| self.event(alarm)));
         } else {
             fx.push(Effect::CancelIntent {
                 intent,

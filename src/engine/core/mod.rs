@@ -23,8 +23,8 @@ use super::input::{Action, Input};
 use super::view::{Notice, ViewState};
 use crate::config::{Config, StaffConfig};
 use crate::domain::{
-    Credential, Item, ItemId, Language, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo, Timestamp,
-    staff::PinThrottle,
+    Credential, EventBody, Item, ItemId, Language, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo,
+    Timestamp, staff::PinThrottle,
 };
 use bookstation_hardware::SlotStatus;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -90,7 +90,9 @@ pub struct Snapshot {
     pub bin_items: Vec<ItemId>,
     pub sensors: Vec<SlotStatus>,
     pub out_of_service: bool,
-    pub online: bool,
+    /// When the district stopped answering, as the store kept it; `None`
+    /// while it answers.
+    pub outage_started: Option<Timestamp>,
     /// Staff members' wrong PINs, as the store kept them.
     pub staff_throttles: HashMap<String, PinThrottle>,
 }
@@ -207,7 +209,9 @@ pub struct Engine {
     selected: Vec<ItemId>,
     query: String,
     language: Language,
-    online: bool,
+    /// When the district stopped answering; `None` while it answers. The
+    /// one place the kiosk knows whether it is online.
+    outage_started: Option<Timestamp>,
     /// Time of the last touch or scan: the inactivity timeout counts from it.
     last_activity: Timestamp,
     /// The time of the latest input, so `view()` can show a countdown.
@@ -242,7 +246,7 @@ impl Engine {
             patron: None,
             selected: Vec::new(),
             query: String::new(),
-            online: snapshot.online,
+            outage_started: snapshot.outage_started,
             last_activity: now,
             now,
             notice: None,
@@ -253,6 +257,24 @@ impl Engine {
 
     pub fn settings(&self) -> &EngineSettings {
         &self.settings
+    }
+
+    /// Whether the district answered the last call made to it.
+    pub fn is_online(&self) -> bool {
+        self.outage_started.is_none()
+    }
+
+    /// When the district stopped answering, if it has.
+    pub fn outage_started(&self) -> Option<Timestamp> {
+        self.outage_started
+    }
+
+    /// The readings in `readings` that differ from the last ones the engine
+    /// has (or are new): what an [`Input::Sensors`] should carry. Slots
+    /// missing from `readings` are not reported: a partial read is not a
+    /// change.
+    pub fn sensor_changes(&self, readings: &[SlotStatus]) -> Vec<SlotStatus> {
+        readings.iter().filter(|r| self.kiosk.sensors.get(&SlotNo(r.slot)) != Some(*r)).copied().collect()
     }
 
     /// Feed one input; returns the effects to perform, in order.
@@ -278,8 +300,15 @@ impl Engine {
                 self.on_sensors(&mut fx);
             }
             Input::Tick => self.on_tick(&mut fx),
-            Input::Connectivity { online } => self.online = online,
-            Input::Inventory(inventory) => self.on_inventory(inventory),
+            Input::Connectivity { online } => self.on_connectivity(online, &mut fx),
+            Input::Inventory(inventory) => {
+                // An answer is the district answering.
+                if !self.is_online() {
+                    self.outage_started = None;
+                    fx.push(Effect::RecordOutage { started: None });
+                }
+                self.on_inventory(inventory);
+            }
             Input::Authenticated { attempt, result } => self.on_authenticated(attempt, result),
             Input::PinLock { attempt, failures, locked } => self.on_pin_lock(attempt, failures, locked),
             Input::StaffPinChecked { staff_id, right } => self.on_staff_pin_checked(&staff_id, right, &mut fx),
@@ -291,6 +320,25 @@ impl Engine {
             Input::StoreFailed(message) => self.on_store_failed(&message),
         }
         fx
+    }
+
+    /// The district answered or did not. Back online, fetch the catalogue
+    /// and holds that changed meanwhile.
+    fn on_connectivity(&mut self, online: bool, fx: &mut Vec<Effect>) {
+        if online == self.is_online() {
+            return;
+        }
+        tracing::info!(online, "district connectivity changed");
+        self.outage_started = (!online).then_some(self.now);
+        fx.push(Effect::RecordOutage { started: self.outage_started });
+        if online {
+            fx.push(Effect::RefreshInventory);
+        }
+    }
+
+    /// A standalone event, marked offline when the district is not answering.
+    fn event(&self, event: EventBody) -> Effect {
+        Effect::AppendEvent { event, offline: !self.is_online() }
     }
 
     /// When the engine next needs a [`Input::Tick`], if ever.

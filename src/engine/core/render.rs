@@ -14,7 +14,7 @@ impl Engine {
             screen: Screen::Attract,
             language: self.language,
             kiosk_name: self.settings.kiosk_name.clone(),
-            online: self.online,
+            online: self.is_online(),
             countdown: self.countdown(),
             notice: self.notice.clone(),
             patron: self.patron_view(),

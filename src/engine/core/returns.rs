@@ -86,6 +86,7 @@ impl Engine {
             self.notice = Some(Notice::new(&refusal.reason.message_key()));
             return;
         }
+        let offline = !self.is_online();
         let State::Return(flow) = &mut self.state else { return };
         fx.push(Effect::BeginIntent(IntentSpec {
             kind: IntentKind::Return,
@@ -93,7 +94,7 @@ impl Engine {
             item: Some(item.clone()),
             patron: None,
             hold_id: None,
-            offline: !self.online,
+            offline,
             drops_at_start: Some(self.kiosk.sensor(bin).drop_count),
         }));
         flow.phase = ReturnPhase::Committing { item };
@@ -162,7 +163,7 @@ impl Engine {
         });
         if dropped {
             self.complete_return(intent, item, fx);
-            fx.extend(door_alarm.map(Effect::AppendEvent));
+            fx.extend(door_alarm.map(|alarm| self.event(alarm)));
         } else {
             fx.push(Effect::CancelIntent {
                 intent,

@@ -7,7 +7,7 @@ use crate::domain::IntentId;
 use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, SlotKind, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::Notice;
-use crate::store::{OutboxEvent, OutboxStats};
+use crate::engine::view::{OutboxLine, OutboxSummary};
 use bookstation_hardware::ErrorKind;
 
 /// What the signed-in staff member is doing.
@@ -15,8 +15,8 @@ use bookstation_hardware::ErrorKind;
 pub enum StaffTask {
     Menu,
     Outbox {
-        stats: Option<OutboxStats>,
-        recent: Vec<OutboxEvent>,
+        stats: Option<OutboxSummary>,
+        recent: Vec<OutboxLine>,
     },
     /// A staff-requested door opening, waiting for the board's answer.
     Opening {
@@ -155,7 +155,7 @@ impl Engine {
             self.state = State::Staff { staff_id: staff_id.clone(), task: StaffTask::Menu };
         } else if throttle.fail(self.now) {
             tracing::warn!(staff = %staff_id, "staff PIN entry locked after repeated wrong PINs");
-            fx.push(Effect::AppendEvent(EventBody::Alarm {
+            fx.push(self.event(EventBody::Alarm {
                 alarm: crate::domain::AlarmKind::StaffPinLocked,
                 slot: None,
                 item_id: None,
@@ -218,7 +218,7 @@ impl Engine {
             item: None,
             patron: None,
             hold_id: None,
-            offline: !self.online,
+            offline: !self.is_online(),
             drops_at_start: None,
         }));
         if let Some((_, task)) = self.staff_task_mut() {
@@ -421,7 +421,7 @@ impl Engine {
             self.notice = Some(Notice::new("notice.no_such_slot").slot(slot));
             return;
         }
-        fx.push(Effect::AppendEvent(EventBody::StaffDoorOpened { slot, staff_id }));
+        fx.push(self.event(EventBody::StaffDoorOpened { slot, staff_id }));
         fx.push(Effect::OpenSlot(slot));
         if let Some((_, task)) = self.staff_task_mut() {
             *task = StaffTask::Opening { slot };
@@ -477,7 +477,7 @@ impl Engine {
         self.show_outbox(fx);
     }
 
-    pub(super) fn on_outbox_loaded(&mut self, new_stats: OutboxStats, new_recent: Vec<OutboxEvent>) {
+    pub(super) fn on_outbox_loaded(&mut self, new_stats: OutboxSummary, new_recent: Vec<OutboxLine>) {
         if let Some((_, StaffTask::Outbox { stats, recent })) = self.staff_task_mut() {
             *stats = Some(new_stats);
             *recent = new_recent;

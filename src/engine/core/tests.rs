@@ -30,7 +30,7 @@ fn engine() -> Engine {
     let sensors = vec![SlotStatus { slot: 1, door_open: false, item_present: true, drop_count: 0 }];
     Engine::new(
         settings(),
-        Snapshot { items: vec![item], slots: vec![slot, bin], sensors, online: true, ..Snapshot::default() },
+        Snapshot { items: vec![item], slots: vec![slot, bin], sensors, outage_started: None, ..Snapshot::default() },
         T0,
     )
 }
@@ -186,11 +186,14 @@ fn a_locker_found_empty_lends_nothing_and_tells_staff() {
     let fx = act(&mut e, Action::Confirm);
     assert_eq!(
         fx,
-        vec![Effect::AppendEvent(EventBody::Alarm {
-            alarm: crate::domain::AlarmKind::BookMissing,
-            slot: Some(SlotNo(1)),
-            item_id: Some(ItemId::new("MP0001")),
-        })],
+        vec![Effect::AppendEvent {
+            event: EventBody::Alarm {
+                alarm: crate::domain::AlarmKind::BookMissing,
+                slot: Some(SlotNo(1)),
+                item_id: Some(ItemId::new("MP0001")),
+            },
+            offline: false,
+        }],
         "no intent, no door, no loan"
     );
     let v = e.view();
