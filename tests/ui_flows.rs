@@ -6,7 +6,7 @@
 
 mod common;
 
-use bookstation::ui::{Api, Page, Theme};
+use bookstation::ui::{Api, DispenseStep, Language, Notice, Page, ReturnStep, StaffTask, Theme};
 use common::ui::UiKiosk;
 use common::*;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
@@ -43,7 +43,7 @@ fn borrow_in_english() {
     assert_eq!(ui.page(), Page::Dispensing);
     let api = ui.window.global::<Api>();
     assert_eq!(api.get_dispense_slot(), 2);
-    assert_eq!(api.get_dispense_step(), "take_book");
+    assert_eq!(api.get_dispense_step(), DispenseStep::TakeBook);
     ui.world(async |k| {
         k.take(2).await;
         k.close(2).await;
@@ -62,14 +62,14 @@ fn return_without_a_card() {
     ui.press("Return books (no card needed)");
     assert_eq!(ui.page(), Page::Returning);
     ui.world(async |k| k.scan("MP0041").await);
-    assert_eq!(ui.window.global::<Api>().get_return_step(), "insert_book");
+    assert_eq!(ui.window.global::<Api>().get_return_step(), ReturnStep::InsertBook);
     ui.world(async |k| {
         k.put(41, "MP0041").await;
         k.close(41).await;
     });
     let api = ui.window.global::<Api>();
-    assert_eq!(api.get_return_step(), "scan");
-    assert_eq!(api.get_notice(), "notice.returned");
+    assert_eq!(api.get_return_step(), ReturnStep::Scan);
+    assert_eq!(api.get_notice(), Notice::Returned);
     assert_eq!(slint::Model::row_count(&api.get_returned()), 1);
     ui.press("Finish");
     assert_eq!(ui.page(), Page::Attract);
@@ -112,7 +112,7 @@ fn language_and_display_modes_reset_when_the_session_times_out() {
     assert_eq!(ui.window.global::<Api>().get_countdown(), 0);
     ui.world(async |k| k.advance(60).await);
     assert_eq!(ui.page(), Page::Attract);
-    assert_eq!(ui.window.global::<Api>().get_language(), "ko");
+    assert_eq!(ui.window.global::<Api>().get_language(), Language::Ko);
     let theme = ui.window.global::<Theme>();
     assert!(!theme.get_large_text() && !theme.get_high_contrast(), "display modes end with the session");
     assert!(ui.has("책 반납하기 (회원증 필요 없음)"), "back in Korean");
@@ -129,10 +129,10 @@ fn staff_pin_and_open_a_door() {
     assert_eq!(ui.page(), Page::Staff);
     ui.press("Locker 3");
     ui.press("Open door");
-    assert_eq!(ui.window.global::<Api>().get_notice(), "notice.door_opened");
+    assert_eq!(ui.window.global::<Api>().get_notice(), Notice::DoorOpened);
     assert!(ui.k.world.snapshot().slots[2].door_open);
     ui.press("Sync queue");
-    assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox");
+    assert_eq!(ui.window.global::<Api>().get_staff_task(), StaffTask::Outbox);
     ui.press("Sync now");
-    assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox", "sync now keeps the queue in view");
+    assert_eq!(ui.window.global::<Api>().get_staff_task(), StaffTask::Outbox, "sync now keeps the queue in view");
 }

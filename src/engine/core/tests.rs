@@ -6,6 +6,7 @@ use super::*;
 use crate::domain::IntentId;
 use crate::domain::{EventBody, FaultCode, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::input::AuthResult;
+use crate::engine::view::Problem;
 
 const T0: Timestamp = Timestamp(1_795_900_000_000);
 
@@ -195,10 +196,7 @@ fn a_locker_found_empty_lends_nothing_and_tells_staff() {
     );
     let v = e.view();
     assert_eq!(v.screen, crate::engine::Screen::Receipt);
-    assert_eq!(
-        (v.receipt[0].due_date.as_deref(), v.receipt[0].problem.as_deref()),
-        (None, Some("problem.book_missing"))
-    );
+    assert_eq!((v.receipt[0].due_date.as_deref(), v.receipt[0].problem), (None, Some(Problem::BookMissing)));
     let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
     assert_eq!(faults, [(FaultCode::BookMissing, Some(1))]);
 }
@@ -220,5 +218,5 @@ fn a_book_is_offered_only_while_its_sensor_sees_it() {
     assert!(e.view().items.is_empty(), "{:?}", e.view().items);
     let _ = act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
     assert!(e.view().selected.is_empty());
-    assert_eq!(e.view().notice.map(|n| n.key).as_deref(), Some("refusal.item_not_available"));
+    assert_eq!(e.view().notice.map(|n| n.key), Some(NoticeKey::Refusal(RefusalReason::ItemNotAvailable)));
 }
