@@ -220,3 +220,21 @@ fn a_book_is_offered_only_while_its_sensor_sees_it() {
     assert!(e.view().selected.is_empty());
     assert_eq!(e.view().notice.map(|n| n.key), Some(NoticeKey::Refusal(RefusalReason::ItemNotAvailable)));
 }
+
+#[test]
+fn the_engine_counts_the_sessions_that_end() {
+    let mut e = engine();
+    // Choosing a language on the attract screen and tapping a card is the
+    // start of a session, not the end of one.
+    let _ = act(&mut e, Action::Language { language: crate::domain::Language::En });
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    assert_eq!(e.view().sessions_ended, 0);
+    let _ = act(&mut e, Action::Logout);
+    assert_eq!((e.view().screen, e.view().sessions_ended), (crate::engine::Screen::Attract, 1));
+    // "Finish" on the attract screen ends nothing.
+    let _ = act(&mut e, Action::Logout);
+    assert_eq!(e.view().sessions_ended, 1);
+    let mut e = signed_in();
+    let _ = e.handle(Input::Tick, T0.plus_millis(settings().inactivity_ms));
+    assert_eq!(e.view().sessions_ended, 1, "a session that times out ends too");
+}
