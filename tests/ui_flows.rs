@@ -1,27 +1,31 @@
 //! The touch UI driven the way a patron or staff member uses it: controls
 //! found by their accessible labels, on Slint's testing backend, against the
-//! engine with simulated hardware. One test function: the testing backend
-//! may be set up once per process.
+//! engine with simulated hardware. One test per flow, so the first failure
+//! does not hide the rest; the testing backend is set up once per test
+//! thread (Slint's platform is per thread).
 
 mod common;
 
-use bookstation::ui::{Api, Page, Theme};
+use bookstation::ui::{Api, DispenseStep, Language, Notice, Page, ReturnStep, StaffTask, Theme};
 use common::ui::UiKiosk;
 use common::*;
+use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 
-#[test]
-fn patron_and_staff_flows_through_the_touch_ui() {
-    i_slint_backend_testing::init_no_event_loop();
-    borrow_in_english();
-    return_without_a_card();
-    pick_up_a_hold_in_korean();
-    language_and_display_modes_reset_when_the_session_times_out();
-    staff_pin_and_open_a_door();
+/// A kiosk window on the testing backend, on the start screen.
+fn kiosk() -> UiKiosk {
+    // Already set when this thread ran another flow: that platform serves.
+    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        ..Default::default()
+    })));
+    UiKiosk::new()
 }
 
+#[test]
 fn borrow_in_english() {
-    let mut ui = UiKiosk::new();
+    let mut ui = kiosk();
     assert_eq!(ui.page(), Page::Attract);
     ui.press("English");
     ui.world(async |k| k.tap(GOOD).await);
@@ -39,7 +43,7 @@ fn borrow_in_english() {
     assert_eq!(ui.page(), Page::Dispensing);
     let api = ui.window.global::<Api>();
     assert_eq!(api.get_dispense_slot(), 2);
-    assert_eq!(api.get_dispense_step(), "take_book");
+    assert_eq!(api.get_dispense_step(), DispenseStep::TakeBook);
     ui.world(async |k| {
         k.take(2).await;
         k.close(2).await;
@@ -51,27 +55,29 @@ fn borrow_in_english() {
     assert_eq!(ui.page(), Page::Attract);
 }
 
+#[test]
 fn return_without_a_card() {
-    let mut ui = UiKiosk::new();
+    let mut ui = kiosk();
     ui.press("English");
     ui.press("Return books (no card needed)");
     assert_eq!(ui.page(), Page::Returning);
     ui.world(async |k| k.scan("MP0041").await);
-    assert_eq!(ui.window.global::<Api>().get_return_step(), "insert_book");
+    assert_eq!(ui.window.global::<Api>().get_return_step(), ReturnStep::InsertBook);
     ui.world(async |k| {
         k.put(41, "MP0041").await;
         k.close(41).await;
     });
     let api = ui.window.global::<Api>();
-    assert_eq!(api.get_return_step(), "scan");
-    assert_eq!(api.get_notice(), "notice.returned");
+    assert_eq!(api.get_return_step(), ReturnStep::Scan);
+    assert_eq!(api.get_notice(), Notice::Returned);
     assert_eq!(slint::Model::row_count(&api.get_returned()), 1);
     ui.press("Finish");
     assert_eq!(ui.page(), Page::Attract);
 }
 
+#[test]
 fn pick_up_a_hold_in_korean() {
-    let mut ui = UiKiosk::new();
+    let mut ui = kiosk();
     ui.world(async |k| k.tap(HOLDER).await);
     ui.type_digits(PIN);
     ui.press("확인");
@@ -87,8 +93,9 @@ fn pick_up_a_hold_in_korean() {
     assert_eq!(ui.page(), Page::Receipt);
 }
 
+#[test]
 fn language_and_display_modes_reset_when_the_session_times_out() {
-    let mut ui = UiKiosk::new();
+    let mut ui = kiosk();
     ui.world(async |k| k.tap(GOOD).await);
     ui.press("English");
     assert!(ui.has("Clear"), "the PIN pad speaks English now");
@@ -105,14 +112,15 @@ fn language_and_display_modes_reset_when_the_session_times_out() {
     assert_eq!(ui.window.global::<Api>().get_countdown(), 0);
     ui.world(async |k| k.advance(60).await);
     assert_eq!(ui.page(), Page::Attract);
-    assert_eq!(ui.window.global::<Api>().get_language(), "ko");
+    assert_eq!(ui.window.global::<Api>().get_language(), Language::Ko);
     let theme = ui.window.global::<Theme>();
     assert!(!theme.get_large_text() && !theme.get_high_contrast(), "display modes end with the session");
     assert!(ui.has("책 반납하기 (회원증 필요 없음)"), "back in Korean");
 }
 
+#[test]
 fn staff_pin_and_open_a_door() {
-    let mut ui = UiKiosk::new();
+    let mut ui = kiosk();
     ui.press("English");
     ui.world(async |k| k.tap(STAFF).await);
     assert_eq!(ui.page(), Page::StaffPin);
@@ -121,10 +129,10 @@ fn staff_pin_and_open_a_door() {
     assert_eq!(ui.page(), Page::Staff);
     ui.press("Locker 3");
     ui.press("Open door");
-    assert_eq!(ui.window.global::<Api>().get_notice(), "notice.door_opened");
+    assert_eq!(ui.window.global::<Api>().get_notice(), Notice::DoorOpened);
     assert!(ui.k.world.snapshot().slots[2].door_open);
     ui.press("Sync queue");
-    assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox");
+    assert_eq!(ui.window.global::<Api>().get_staff_task(), StaffTask::Outbox);
     ui.press("Sync now");
-    assert_eq!(ui.window.global::<Api>().get_staff_task(), "outbox", "sync now keeps the queue in view");
+    assert_eq!(ui.window.global::<Api>().get_staff_task(), StaffTask::Outbox, "sync now keeps the queue in view");
 }

@@ -29,6 +29,27 @@ pub enum RefusalReason {
 }
 
 impl RefusalReason {
+    /// Every reason (the UI has words for each: a test walks this list).
+    pub const ALL: [RefusalReason; 17] = [
+        Self::UnknownCard,
+        Self::WrongPin,
+        Self::PinLocked,
+        Self::Suspended,
+        Self::OverdueItems,
+        Self::DistrictQuotaReached,
+        Self::KioskLimitReached,
+        Self::ItemNotAvailable,
+        Self::ItemHeldForSomeoneElse,
+        Self::ItemIsYourHold,
+        Self::ItemNotFromThisKiosk,
+        Self::ItemNotOnLoan,
+        Self::ReturnBinFull,
+        Self::OfflineNotEligible,
+        Self::DistrictUnavailable,
+        Self::KioskOutOfService,
+        Self::NotStaff,
+    ];
+
     /// Translation key of the sentence that says why.
     pub fn message_key(self) -> String {
         format!("refusal.{}", self.code())
@@ -385,25 +406,7 @@ mod tests {
     #[test]
     fn every_reason_has_distinct_keys() {
         use std::collections::HashSet;
-        let all = [
-            RefusalReason::UnknownCard,
-            RefusalReason::WrongPin,
-            RefusalReason::PinLocked,
-            RefusalReason::Suspended,
-            RefusalReason::OverdueItems,
-            RefusalReason::DistrictQuotaReached,
-            RefusalReason::KioskLimitReached,
-            RefusalReason::ItemNotAvailable,
-            RefusalReason::ItemHeldForSomeoneElse,
-            RefusalReason::ItemIsYourHold,
-            RefusalReason::ItemNotFromThisKiosk,
-            RefusalReason::ItemNotOnLoan,
-            RefusalReason::ReturnBinFull,
-            RefusalReason::OfflineNotEligible,
-            RefusalReason::DistrictUnavailable,
-            RefusalReason::KioskOutOfService,
-            RefusalReason::NotStaff,
-        ];
+        let all = RefusalReason::ALL;
         let keys: HashSet<_> = all.iter().map(|r| r.message_key()).collect();
         assert_eq!(keys.len(), all.len());
         for r in all {

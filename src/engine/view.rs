@@ -30,10 +30,10 @@ pub enum Screen {
     OutOfService,
 }
 
-/// A transient sentence for the patron: a translation key plus what it names.
+/// A transient sentence for the patron: what to say, plus what it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
-    pub key: String,
+    pub key: NoticeKey,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot: Option<SlotNo>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,8 +41,8 @@ pub struct Notice {
 }
 
 impl Notice {
-    pub fn new(key: &str) -> Self {
-        Self { key: key.to_owned(), slot: None, title: None }
+    pub fn new(key: NoticeKey) -> Self {
+        Self { key, slot: None, title: None }
     }
     pub fn slot(mut self, slot: SlotNo) -> Self {
         self.slot = Some(slot);
@@ -51,6 +51,116 @@ impl Notice {
     pub fn title(mut self, title: &str) -> Self {
         self.title = Some(title.to_owned());
         self
+    }
+}
+
+/// Every notice the engine gives. In JSON, its translation key
+/// (`notice.returned`, or `refusal.<code>` for a refusal); the UI has one
+/// sentence for each (`ui/messages.slint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKey {
+    WaitForLocker,
+    TechnicalProblem,
+    CardUnreadable,
+    SessionInProgress,
+    MemberNumberInvalid,
+    NotNow,
+    NoHoldsHere,
+    SelectFirst,
+    ScanNotExpected,
+    WrongPin,
+    NothingToDispense,
+    /// Names the slot.
+    CloseDoor,
+    ReturnBinBroken,
+    ReturnCancelled,
+    /// Names the title returned.
+    Returned,
+    FinishTaskFirst,
+    /// Names the slot.
+    RestockNeedsEmptyLocker,
+    /// Names the slot.
+    DoorDidNotOpen,
+    /// Names the slot.
+    DoorOpened,
+    ItemAlreadyInKiosk,
+    /// Names the slot.
+    Restocked,
+    /// Names the slot.
+    RestockCancelled,
+    /// The title is the number of books.
+    BinUnloaded,
+    /// Names the slot.
+    NoSuchSlot,
+    /// A "no" shown as a notice rather than on the refusal screen.
+    Refusal(RefusalReason),
+}
+
+impl NoticeKey {
+    /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
+    pub const ALL: [NoticeKey; 24] = [
+        Self::WaitForLocker,
+        Self::TechnicalProblem,
+        Self::CardUnreadable,
+        Self::SessionInProgress,
+        Self::MemberNumberInvalid,
+        Self::NotNow,
+        Self::NoHoldsHere,
+        Self::SelectFirst,
+        Self::ScanNotExpected,
+        Self::WrongPin,
+        Self::NothingToDispense,
+        Self::CloseDoor,
+        Self::ReturnBinBroken,
+        Self::ReturnCancelled,
+        Self::Returned,
+        Self::FinishTaskFirst,
+        Self::RestockNeedsEmptyLocker,
+        Self::DoorDidNotOpen,
+        Self::DoorOpened,
+        Self::ItemAlreadyInKiosk,
+        Self::Restocked,
+        Self::RestockCancelled,
+        Self::BinUnloaded,
+        Self::NoSuchSlot,
+    ];
+
+    /// The translation key, as in JSON.
+    pub fn key(self) -> String {
+        let name = match self {
+            Self::Refusal(reason) => return reason.message_key(),
+            Self::WaitForLocker => "wait_for_locker",
+            Self::TechnicalProblem => "technical_problem",
+            Self::CardUnreadable => "card_unreadable",
+            Self::SessionInProgress => "session_in_progress",
+            Self::MemberNumberInvalid => "member_number_invalid",
+            Self::NotNow => "not_now",
+            Self::NoHoldsHere => "no_holds_here",
+            Self::SelectFirst => "select_first",
+            Self::ScanNotExpected => "scan_not_expected",
+            Self::WrongPin => "wrong_pin",
+            Self::NothingToDispense => "nothing_to_dispense",
+            Self::CloseDoor => "close_door",
+            Self::ReturnBinBroken => "return_bin_broken",
+            Self::ReturnCancelled => "return_cancelled",
+            Self::Returned => "returned",
+            Self::FinishTaskFirst => "finish_task_first",
+            Self::RestockNeedsEmptyLocker => "restock_needs_empty_locker",
+            Self::DoorDidNotOpen => "door_did_not_open",
+            Self::DoorOpened => "door_opened",
+            Self::ItemAlreadyInKiosk => "item_already_in_kiosk",
+            Self::Restocked => "restocked",
+            Self::RestockCancelled => "restock_cancelled",
+            Self::BinUnloaded => "bin_unloaded",
+            Self::NoSuchSlot => "no_such_slot",
+        };
+        format!("notice.{name}")
+    }
+}
+
+impl Serialize for NoticeKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.key())
     }
 }
 
@@ -91,8 +201,7 @@ pub struct ItemView {
 pub struct DispenseView {
     pub slot: SlotNo,
     pub title: String,
-    /// `opening`, `take_book`, `close_door`, `saving`.
-    pub step: &'static str,
+    pub step: DispenseStep,
     pub door_open: bool,
     pub item_present: bool,
     /// 1-based position in this session's books, and how many.
@@ -100,6 +209,37 @@ pub struct DispenseView {
     pub of: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_left: Option<u32>,
+}
+
+/// Where one book of a loan is, in snake_case in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DispenseStep {
+    Opening,
+    TakeBook,
+    CloseDoor,
+    Saving,
+}
+
+impl DispenseStep {
+    pub const ALL: [DispenseStep; 4] = [Self::Opening, Self::TakeBook, Self::CloseDoor, Self::Saving];
+}
+
+/// Why one book of a loan was not lent. In JSON, its translation key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Problem {
+    #[serde(rename = "problem.locker_unavailable")]
+    LockerUnavailable,
+    #[serde(rename = "problem.door_did_not_open")]
+    DoorDidNotOpen,
+    #[serde(rename = "problem.book_missing")]
+    BookMissing,
+    #[serde(rename = "problem.not_taken")]
+    NotTaken,
+}
+
+impl Problem {
+    pub const ALL: [Problem; 4] = [Self::LockerUnavailable, Self::DoorDidNotOpen, Self::BookMissing, Self::NotTaken];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,9 +250,9 @@ pub struct ReceiptLine {
     /// Seoul date, when lent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
-    /// Why it was not lent (a translation key), when it was not.
+    /// Why it was not lent, when it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
+    pub problem: Option<Problem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,10 +268,26 @@ impl From<RefusalReason> for RefusalView {
     }
 }
 
+/// Where a return is, in snake_case in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStep {
+    Scan,
+    Checking,
+    Opening,
+    InsertBook,
+    CloseDoor,
+    Saving,
+}
+
+impl ReturnStep {
+    pub const ALL: [ReturnStep; 6] =
+        [Self::Scan, Self::Checking, Self::Opening, Self::InsertBook, Self::CloseDoor, Self::Saving];
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReturnView {
-    /// `scan`, `checking`, `opening`, `insert_book`, `close_door`, `saving`.
-    pub step: &'static str,
+    pub step: ReturnStep,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     pub slot: SlotNo,
@@ -157,11 +313,43 @@ pub struct SlotView {
     pub held: bool,
 }
 
+/// What the staff member is doing, as the staff screen says it; in
+/// snake_case in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffStep {
+    Menu,
+    Outbox,
+    /// A door opening that staff asked for.
+    Opening,
+    RestockOpening,
+    RestockScan,
+    RestockClose,
+    RestockSaving,
+    UnloadOpening,
+    Unload,
+    UnloadSaving,
+}
+
+impl StaffStep {
+    pub const ALL: [StaffStep; 10] = [
+        Self::Menu,
+        Self::Outbox,
+        Self::Opening,
+        Self::RestockOpening,
+        Self::RestockScan,
+        Self::RestockClose,
+        Self::RestockSaving,
+        Self::UnloadOpening,
+        Self::Unload,
+        Self::UnloadSaving,
+    ];
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StaffView {
     pub staff_id: String,
-    /// `menu`, `restock_opening`, `restock_scan`, `restock_close`, `unload_opening`, `unload`, `outbox`.
-    pub task: &'static str,
+    pub task: StaffStep,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_slot: Option<SlotNo>,
     pub slots: Vec<SlotView>,
@@ -212,6 +400,10 @@ pub struct ViewState {
     pub screen: Screen,
     pub language: Language,
     pub kiosk_name: String,
+    /// How many patron sessions have ended since start-up. When it changes,
+    /// what the patron chose for themselves on the screen (large text, high
+    /// contrast, controls lower) ends too; the engine decides when that is.
+    pub sessions_ended: u64,
     /// The district answers; when false the UI shows what still works.
     pub online: bool,
     /// Seconds before the session ends, in the last seconds only.

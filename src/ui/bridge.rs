@@ -1,12 +1,11 @@
 //! View state → `Api` properties, and `Api` callbacks → engine actions.
 //! Holds no business rule: it copies, converts and forwards.
 
-use super::generated::{Api, AppWindow, Book, OutboxRow, Page, ReceiptRow, SlotCell, Theme};
+use super::generated::{self as ui, Api, AppWindow, Book, OutboxRow, Page, ReceiptRow, SlotCell, Theme};
 use super::hangul::Composer;
-use crate::domain::Language;
-use crate::domain::SlotNo;
+use crate::domain::{Language, RefusalReason, SlotNo};
 use crate::engine::Action;
-use crate::engine::view::{ItemView, Screen, ViewState};
+use crate::engine::view::{DispenseStep, ItemView, NoticeKey, Problem, ReturnStep, Screen, StaffStep, ViewState};
 use slint::{ComponentHandle, Image, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -25,7 +24,8 @@ pub struct Bridge {
     /// Covers found on disk, by URL; `None` when there is none (placeholder art).
     covers: RefCell<HashMap<String, Option<Image>>>,
     covers_dir: Option<PathBuf>,
-    last_screen: RefCell<Option<Screen>>,
+    /// The engine's count of ended sessions at the last view.
+    last_sessions_ended: RefCell<Option<u64>>,
     last_language: RefCell<Option<Language>>,
 }
 
@@ -46,6 +46,125 @@ fn page(screen: Screen) -> Page {
         Screen::StaffPin => Page::StaffPin,
         Screen::Staff => Page::Staff,
         Screen::OutOfService => Page::OutOfService,
+    }
+}
+
+// The engine's keys onto the UI's enums. Every `match` is exhaustive: a
+// key the engine gains does not compile until the UI has words for it.
+
+fn language(language: Language) -> ui::Language {
+    match language {
+        Language::Ko => ui::Language::Ko,
+        Language::En => ui::Language::En,
+        Language::Zh => ui::Language::Zh,
+        Language::Ja => ui::Language::Ja,
+    }
+}
+
+fn from_ui_language(language: ui::Language) -> Language {
+    match language {
+        ui::Language::Ko => Language::Ko,
+        ui::Language::En => Language::En,
+        ui::Language::Zh => Language::Zh,
+        ui::Language::Ja => Language::Ja,
+    }
+}
+
+fn refusal(reason: RefusalReason) -> ui::Refusal {
+    match reason {
+        RefusalReason::UnknownCard => ui::Refusal::UnknownCard,
+        RefusalReason::WrongPin => ui::Refusal::WrongPin,
+        RefusalReason::PinLocked => ui::Refusal::PinLocked,
+        RefusalReason::Suspended => ui::Refusal::Suspended,
+        RefusalReason::OverdueItems => ui::Refusal::OverdueItems,
+        RefusalReason::DistrictQuotaReached => ui::Refusal::DistrictQuotaReached,
+        RefusalReason::KioskLimitReached => ui::Refusal::KioskLimitReached,
+        RefusalReason::ItemNotAvailable => ui::Refusal::ItemNotAvailable,
+        RefusalReason::ItemHeldForSomeoneElse => ui::Refusal::ItemHeldForSomeoneElse,
+        RefusalReason::ItemIsYourHold => ui::Refusal::ItemIsYourHold,
+        RefusalReason::ItemNotFromThisKiosk => ui::Refusal::ItemNotFromThisKiosk,
+        RefusalReason::ItemNotOnLoan => ui::Refusal::ItemNotOnLoan,
+        RefusalReason::ReturnBinFull => ui::Refusal::ReturnBinFull,
+        RefusalReason::OfflineNotEligible => ui::Refusal::OfflineNotEligible,
+        RefusalReason::DistrictUnavailable => ui::Refusal::DistrictUnavailable,
+        RefusalReason::KioskOutOfService => ui::Refusal::KioskOutOfService,
+        RefusalReason::NotStaff => ui::Refusal::NotStaff,
+    }
+}
+
+/// A notice, and which refusal when it is one.
+fn notice(key: NoticeKey) -> (ui::Notice, ui::Refusal) {
+    let plain = |n| (n, ui::Refusal::None);
+    match key {
+        NoticeKey::Refusal(reason) => (ui::Notice::Refusal, refusal(reason)),
+        NoticeKey::WaitForLocker => plain(ui::Notice::WaitForLocker),
+        NoticeKey::TechnicalProblem => plain(ui::Notice::TechnicalProblem),
+        NoticeKey::CardUnreadable => plain(ui::Notice::CardUnreadable),
+        NoticeKey::SessionInProgress => plain(ui::Notice::SessionInProgress),
+        NoticeKey::MemberNumberInvalid => plain(ui::Notice::MemberNumberInvalid),
+        NoticeKey::NotNow => plain(ui::Notice::NotNow),
+        NoticeKey::NoHoldsHere => plain(ui::Notice::NoHoldsHere),
+        NoticeKey::SelectFirst => plain(ui::Notice::SelectFirst),
+        NoticeKey::ScanNotExpected => plain(ui::Notice::ScanNotExpected),
+        NoticeKey::WrongPin => plain(ui::Notice::WrongPin),
+        NoticeKey::NothingToDispense => plain(ui::Notice::NothingToDispense),
+        NoticeKey::CloseDoor => plain(ui::Notice::CloseDoor),
+        NoticeKey::ReturnBinBroken => plain(ui::Notice::ReturnBinBroken),
+        NoticeKey::ReturnCancelled => plain(ui::Notice::ReturnCancelled),
+        NoticeKey::Returned => plain(ui::Notice::Returned),
+        NoticeKey::FinishTaskFirst => plain(ui::Notice::FinishTaskFirst),
+        NoticeKey::RestockNeedsEmptyLocker => plain(ui::Notice::RestockNeedsEmptyLocker),
+        NoticeKey::DoorDidNotOpen => plain(ui::Notice::DoorDidNotOpen),
+        NoticeKey::DoorOpened => plain(ui::Notice::DoorOpened),
+        NoticeKey::ItemAlreadyInKiosk => plain(ui::Notice::ItemAlreadyInKiosk),
+        NoticeKey::Restocked => plain(ui::Notice::Restocked),
+        NoticeKey::RestockCancelled => plain(ui::Notice::RestockCancelled),
+        NoticeKey::BinUnloaded => plain(ui::Notice::BinUnloaded),
+        NoticeKey::NoSuchSlot => plain(ui::Notice::NoSuchSlot),
+    }
+}
+
+fn problem(problem: Problem) -> ui::Problem {
+    match problem {
+        Problem::LockerUnavailable => ui::Problem::LockerUnavailable,
+        Problem::DoorDidNotOpen => ui::Problem::DoorDidNotOpen,
+        Problem::BookMissing => ui::Problem::BookMissing,
+        Problem::NotTaken => ui::Problem::NotTaken,
+    }
+}
+
+fn dispense_step(step: DispenseStep) -> ui::DispenseStep {
+    match step {
+        DispenseStep::Opening => ui::DispenseStep::Opening,
+        DispenseStep::TakeBook => ui::DispenseStep::TakeBook,
+        DispenseStep::CloseDoor => ui::DispenseStep::CloseDoor,
+        DispenseStep::Saving => ui::DispenseStep::Saving,
+    }
+}
+
+fn return_step(step: ReturnStep) -> ui::ReturnStep {
+    match step {
+        ReturnStep::Scan => ui::ReturnStep::Scan,
+        ReturnStep::Checking => ui::ReturnStep::Checking,
+        ReturnStep::Opening => ui::ReturnStep::Opening,
+        ReturnStep::InsertBook => ui::ReturnStep::InsertBook,
+        ReturnStep::CloseDoor => ui::ReturnStep::CloseDoor,
+        ReturnStep::Saving => ui::ReturnStep::Saving,
+    }
+}
+
+fn staff_task(step: StaffStep) -> ui::StaffTask {
+    match step {
+        StaffStep::Menu => ui::StaffTask::Menu,
+        StaffStep::Outbox => ui::StaffTask::Outbox,
+        StaffStep::Opening => ui::StaffTask::Opening,
+        StaffStep::RestockOpening => ui::StaffTask::RestockOpening,
+        StaffStep::RestockScan => ui::StaffTask::RestockScan,
+        StaffStep::RestockClose => ui::StaffTask::RestockClose,
+        StaffStep::RestockSaving => ui::StaffTask::RestockSaving,
+        StaffStep::UnloadOpening => ui::StaffTask::UnloadOpening,
+        StaffStep::Unload => ui::StaffTask::Unload,
+        StaffStep::UnloadSaving => ui::StaffTask::UnloadSaving,
     }
 }
 
@@ -83,7 +202,7 @@ impl Bridge {
             composer: RefCell::new(Composer::default()),
             covers: RefCell::new(HashMap::new()),
             covers_dir,
-            last_screen: RefCell::new(None),
+            last_sessions_ended: RefCell::new(None),
             last_language: RefCell::new(None),
         });
         bridge.wire(&window.global::<Api>());
@@ -132,15 +251,14 @@ impl Bridge {
         api.on_clear_fault(slot(|slot| Action::ClearFault { slot }));
         let sink = self.sink.clone();
         api.on_set_out_of_service(move |n, value| {
-            let slot = u16::try_from(n).ok().filter(|n| *n > 0).map(SlotNo);
-            sink(Action::SetOutOfService { slot, value });
-        });
-        let sink = self.sink.clone();
-        api.on_set_language(move |code| {
-            if let Ok(language) = code.parse::<Language>() {
-                sink(Action::Language { language });
+            if let Ok(n) = u16::try_from(n) {
+                sink(Action::SetOutOfService { slot: Some(SlotNo(n)), value });
             }
         });
+        let sink = self.sink.clone();
+        api.on_set_kiosk_out_of_service(move |value| sink(Action::SetOutOfService { slot: None, value }));
+        let sink = self.sink.clone();
+        api.on_set_language(move |l| sink(Action::Language { language: from_ui_language(l) }));
         let this = Rc::downgrade(self);
         api.on_search_key(move |key| {
             if let Some(b) = this.upgrade() {
@@ -198,14 +316,13 @@ impl Bridge {
         self.session_boundaries(&window, view);
         api.set_page(page(view.screen));
         api.set_kiosk_name(view.kiosk_name.as_str().into());
-        api.set_language(view.language.code().into());
+        api.set_language(language(view.language));
         api.set_online(view.online);
         api.set_countdown(view.countdown.map_or(0, count));
         let notice = view.notice.as_ref();
-        let key = notice.map_or("", |n| n.key.as_str());
-        let refusal = key.strip_prefix("refusal.").unwrap_or("");
-        api.set_notice(if refusal.is_empty() { key.into() } else { SharedString::default() });
-        api.set_notice_refusal(refusal.into());
+        let (key, refused) = notice.map_or((ui::Notice::None, ui::Refusal::None), |n| self::notice(n.key));
+        api.set_notice(key);
+        api.set_notice_refusal(refused);
         api.set_notice_slot(slot_int(notice.and_then(|n| n.slot)));
         api.set_notice_title(notice.and_then(|n| n.title.as_deref()).unwrap_or("").into());
 
@@ -217,7 +334,7 @@ impl Bridge {
             api.set_kiosk_limit(count(p.kiosk_limit));
             api.set_district_quota(count(p.district_quota));
             api.set_can_borrow(count(p.can_borrow));
-            api.set_limit_reason(p.limit_reason.map_or("", |r| r.code()).into());
+            api.set_limit_reason(p.limit_reason.map_or(ui::Refusal::None, refusal));
             api.set_patron_offline(p.offline);
         }
         set_rows(api.get_holds(), self.books(patron.map_or(&[][..], |p| &p.ready_holds)), |m| api.set_holds(m));
@@ -233,7 +350,7 @@ impl Bridge {
         if let Some(d) = &view.dispensing {
             api.set_dispense_slot(i32::from(d.slot.0));
             api.set_dispense_title(d.title.as_str().into());
-            api.set_dispense_step(d.step.into());
+            api.set_dispense_step(dispense_step(d.step));
             api.set_dispense_door_open(d.door_open);
             api.set_dispense_number(count(d.number));
             api.set_dispense_of(count(d.of));
@@ -246,21 +363,21 @@ impl Bridge {
                 title: r.title.as_str().into(),
                 slot: i32::from(r.slot.0),
                 due_date: r.due_date.as_deref().unwrap_or("").into(),
-                problem: r.problem.as_deref().unwrap_or("").into(),
+                problem: r.problem.map_or(ui::Problem::None, problem),
             })
             .collect();
         set_rows(api.get_receipt(), receipt, |m| api.set_receipt(m));
-        api.set_refusal_reason(view.refusal.as_ref().map_or("", |r| r.reason.code()).into());
+        api.set_refusal_reason(view.refusal.as_ref().map_or(ui::Refusal::None, |r| refusal(r.reason)));
 
         if let Some(r) = &view.returning {
-            api.set_return_step(r.step.into());
+            api.set_return_step(return_step(r.step));
             api.set_return_title(r.title.as_deref().unwrap_or("").into());
             api.set_return_slot(i32::from(r.slot.0));
             let returned = r.returned.iter().map(|t| SharedString::from(t.as_str())).collect();
             set_rows(api.get_returned(), returned, |m| api.set_returned(m));
         }
         if let Some(s) = &view.staff {
-            api.set_staff_task(s.task.into());
+            api.set_staff_task(staff_task(s.task));
             api.set_task_slot(slot_int(s.task_slot));
             let cells = s
                 .slots
@@ -300,8 +417,9 @@ impl Bridge {
         }
     }
 
-    /// Language follows the view; the patron's display modes and the search
-    /// keystrokes end with the session.
+    /// Language follows the view; the patron's display modes end with the
+    /// session (the engine counts the sessions that ended), the search
+    /// keystrokes with the query.
     fn session_boundaries(&self, window: &AppWindow, view: &ViewState) {
         let mut last_language = self.last_language.borrow_mut();
         if *last_language != Some(view.language) {
@@ -310,17 +428,67 @@ impl Bridge {
             }
             *last_language = Some(view.language);
         }
-        let mut last = self.last_screen.borrow_mut();
-        let ended = view.screen == Screen::Attract && last.is_some_and(|s| s != Screen::Attract);
-        if ended {
+        let mut last = self.last_sessions_ended.borrow_mut();
+        if last.is_some_and(|n| n != view.sessions_ended) {
             let theme = window.global::<Theme>();
             theme.set_large_text(false);
             theme.set_high_contrast(false);
             theme.set_reach(false);
         }
+        *last = Some(view.sessions_ended);
         if view.query.as_deref().unwrap_or("").is_empty() {
             self.composer.borrow_mut().clear();
         }
-        *last = Some(view.screen);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
+
+    /// Every key the engine can give has words, in the source language and
+    /// in Korean: a missing branch in `ui/messages.slint` would show nothing.
+    #[test]
+    fn every_engine_key_has_words() {
+        // Already set when this thread ran another test: that platform serves.
+        let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+            mock_time: true,
+            threading: false,
+            ..Default::default()
+        })));
+        let window = AppWindow::new().expect("window");
+        let words = window.global::<ui::Messages>();
+        for code in ["en", "ko"] {
+            if code == "ko" {
+                slint::select_bundled_translation(code).expect("Korean is bundled");
+            }
+            let says = |text: SharedString, what: &dyn std::fmt::Debug| {
+                assert!(!text.is_empty(), "{code}: no words for {what:?}");
+            };
+            for reason in RefusalReason::ALL {
+                says(words.invoke_refusal(refusal(reason)), &reason);
+            }
+            for key in NoticeKey::ALL.into_iter().chain(RefusalReason::ALL.map(NoticeKey::Refusal)) {
+                let (key_ui, refused) = notice(key);
+                says(words.invoke_notice(key_ui, 3, "7".into(), refused), &key);
+            }
+            for p in Problem::ALL {
+                says(words.invoke_problem(problem(p)), &p);
+            }
+            for step in DispenseStep::ALL {
+                says(words.invoke_dispense_step(dispense_step(step), 3), &step);
+            }
+            for step in ReturnStep::ALL {
+                says(words.invoke_return_step(return_step(step), 41), &step);
+            }
+            for step in StaffStep::ALL {
+                says(words.invoke_staff_task(staff_task(step), 3, 1, 2, 0), &step);
+            }
+            for l in Language::ALL {
+                says(words.invoke_language_name(language(l)), &l);
+                assert_eq!(from_ui_language(language(l)), l);
+            }
+        }
     }
 }

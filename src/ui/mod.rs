@@ -21,6 +21,9 @@ mod generated {
 #[cfg(feature = "ui")]
 pub use bridge::Bridge;
 #[cfg(feature = "ui")]
-pub use generated::{Api, AppWindow, Page, Sim, SimulatorWindow, Theme};
+pub use generated::{
+    Api, AppWindow, DispenseStep, Language, Notice, Page, Problem, Refusal, ReturnStep, Sim, SimulatorWindow,
+    StaffTask, Theme,
+};
 #[cfg(feature = "ui")]
 pub use window::{UiError, WindowOptions, close_windows, run_windows};

@@ -7,7 +7,7 @@ use super::{Engine, State};
 use crate::domain::IntentId;
 use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
-use crate::engine::view::{Notice, ReceiptLine};
+use crate::engine::view::{Notice, NoticeKey, Problem, ReceiptLine};
 use bookstation_hardware::ErrorKind;
 
 /// One book to hand out.
@@ -66,20 +66,14 @@ impl Dispense {
     }
 }
 
-fn line(pick: &Pick, due_date: Option<String>, problem: Option<&str>) -> ReceiptLine {
-    ReceiptLine {
-        item_id: pick.item.to_string(),
-        title: pick.title.clone(),
-        slot: pick.slot,
-        due_date,
-        problem: problem.map(str::to_owned),
-    }
+fn line(pick: &Pick, due_date: Option<String>, problem: Option<Problem>) -> ReceiptLine {
+    ReceiptLine { item_id: pick.item.to_string(), title: pick.title.clone(), slot: pick.slot, due_date, problem }
 }
 
 impl Engine {
     pub(super) fn start_dispense(&mut self, dispense: Dispense, fx: &mut Vec<Effect>) {
         if dispense.picks.is_empty() {
-            self.notice = Some(Notice::new("notice.nothing_to_dispense"));
+            self.notice = Some(Notice::new(NoticeKey::NothingToDispense));
             self.go_home();
             return;
         }
@@ -99,7 +93,7 @@ impl Engine {
             let usable =
                 self.kiosk.slots.get(&pick.slot).is_some_and(|s| s.usable() && s.item == Some(pick.item.clone()));
             if !usable {
-                d.lines.push(line(&pick, None, Some("problem.locker_unavailable")));
+                d.lines.push(line(&pick, None, Some(Problem::LockerUnavailable)));
                 d.index += 1;
                 continue;
             }
@@ -107,7 +101,7 @@ impl Engine {
                 // The record says the book is there, the sensor does not:
                 // no intent, no door, no loan; staff are told.
                 tracing::warn!(slot = pick.slot.0, "locker's sensor sees no book; not dispensed");
-                d.lines.push(line(&pick, None, Some("problem.book_missing")));
+                d.lines.push(line(&pick, None, Some(Problem::BookMissing)));
                 d.index += 1;
                 fx.push(self.event(EventBody::Alarm {
                     alarm: AlarmKind::BookMissing,
@@ -173,7 +167,7 @@ impl Engine {
                         item_id: Some(pick.item.clone()),
                     }],
                 });
-                d.phase = Phase::Closing { intent, line: line(&pick, None, Some("problem.door_did_not_open")) };
+                d.phase = Phase::Closing { intent, line: line(&pick, None, Some(Problem::DoorDidNotOpen)) };
                 if let Some(slot) = self.kiosk.slots.get_mut(&pick.slot) {
                     slot.fault = Some(fault);
                 }
@@ -215,7 +209,7 @@ impl Engine {
         if sensor.door_open {
             self.kiosk.left_open.insert(pick.slot);
             tracing::warn!(slot = pick.slot.0, "locker door left open after the dispense timeout");
-            self.notice = Some(Notice::new("notice.close_door").slot(pick.slot));
+            self.notice = Some(Notice::new(NoticeKey::CloseDoor).slot(pick.slot));
         }
         if taken || !sensor.item_present {
             self.complete_pick(intent, &pick, fx);
@@ -227,7 +221,7 @@ impl Engine {
                 events: door_alarm.into_iter().collect(),
             });
             if let State::Dispensing(d) = &mut self.state {
-                d.phase = Phase::Closing { intent, line: line(&pick, None, Some("problem.not_taken")) };
+                d.phase = Phase::Closing { intent, line: line(&pick, None, Some(Problem::NotTaken)) };
             }
         }
     }

@@ -20,7 +20,7 @@ mod tests;
 
 use super::effect::Effect;
 use super::input::{Action, Input};
-use super::view::{Notice, ViewState};
+use super::view::{Notice, NoticeKey, ViewState};
 use crate::config::{Config, StaffConfig};
 use crate::domain::{
     Credential, EventBody, Item, ItemId, Language, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo,
@@ -223,6 +223,8 @@ pub struct Engine {
     staff_throttles: HashMap<String, PinThrottle>,
     /// Tells a late district answer from the current one.
     auth_attempt: u64,
+    /// Patron sessions ended so far (the view's `sessions_ended`).
+    sessions_ended: u64,
 }
 
 impl Engine {
@@ -252,6 +254,7 @@ impl Engine {
             notice: None,
             staff_throttles: snapshot.staff_throttles,
             auth_attempt: 0,
+            sessions_ended: 0,
         }
     }
 
@@ -400,8 +403,17 @@ impl Engine {
         }
     }
 
-    /// Back to the attract screen, in the kiosk's own language.
+    /// Back to the attract screen, in the kiosk's own language; what the
+    /// patron chose for the screen ends with the session.
     fn end_session(&mut self) {
+        if !matches!(self.state, State::Attract) {
+            self.sessions_ended += 1;
+        }
+        self.clear_session();
+    }
+
+    /// Nobody's session: the attract screen, nothing chosen.
+    fn clear_session(&mut self) {
         self.state = State::Attract;
         self.patron = None;
         self.selected.clear();
@@ -414,7 +426,7 @@ impl Engine {
     /// a language chosen on the attract screen carries into it.
     fn start_fresh(&mut self) {
         let language = self.language;
-        self.end_session();
+        self.clear_session();
         self.language = language;
         self.last_activity = self.now;
     }
@@ -441,8 +453,8 @@ impl Engine {
     /// "Finish": end the session unless a door is open mid-flow.
     fn logout(&mut self, fx: &mut Vec<Effect>) {
         match &self.state {
-            State::Dispensing(_) => self.notice = Some(Notice::new("notice.wait_for_locker")),
-            State::Return(r) if !r.is_idle() => self.notice = Some(Notice::new("notice.wait_for_locker")),
+            State::Dispensing(_) => self.notice = Some(Notice::new(NoticeKey::WaitForLocker)),
+            State::Return(r) if !r.is_idle() => self.notice = Some(Notice::new(NoticeKey::WaitForLocker)),
             State::Staff { task, .. } if !task.is_idle() => self.staff_back(fx),
             _ => self.end_session(),
         }
@@ -456,7 +468,7 @@ impl Engine {
             State::Refusal { .. } if self.patron.as_ref().is_some_and(|p| p.allowance.is_ok()) => self.go_home(),
             State::Return(r) if r.is_idle() && has_patron => self.go_home(),
             State::Dispensing(_) | State::Return(_) | State::Authenticating { .. } | State::CheckingPinLock { .. } => {
-                self.notice = Some(Notice::new("notice.wait_for_locker"))
+                self.notice = Some(Notice::new(NoticeKey::WaitForLocker))
             }
             State::Staff { .. } => self.staff_back(fx),
             _ => self.end_session(),
@@ -466,7 +478,7 @@ impl Engine {
     fn on_store_failed(&mut self, message: &str) {
         tracing::error!(%message, "store write failed; the flow stopped and the intent stays open for recovery");
         self.end_session();
-        self.notice = Some(Notice::new("notice.technical_problem"));
+        self.notice = Some(Notice::new(NoticeKey::TechnicalProblem));
     }
 
     fn on_inventory(&mut self, inventory: crate::district::Inventory) {

@@ -5,7 +5,8 @@ use super::returns::ReturnPhase;
 use super::{Engine, StaffTask, State};
 use crate::domain::{Item, ItemId};
 use crate::engine::view::{
-    DispenseView, ItemView, PatronView, RefusalView, ReturnView, Screen, SlotView, StaffView, ViewState,
+    DispenseStep, DispenseView, ItemView, PatronView, RefusalView, ReturnStep, ReturnView, Screen, SlotView, StaffView,
+    ViewState,
 };
 
 impl Engine {
@@ -14,6 +15,7 @@ impl Engine {
             screen: Screen::Attract,
             language: self.language,
             kiosk_name: self.settings.kiosk_name.clone(),
+            sessions_ended: self.sessions_ended,
             online: self.is_online(),
             countdown: self.countdown(),
             notice: self.notice.clone(),
@@ -58,12 +60,17 @@ impl Engine {
                 v.dispensing = d.current().map(|pick| {
                     let sensor = self.kiosk.sensor(pick.slot);
                     let (step, seconds_left) = match &d.phase {
-                        Phase::Committing | Phase::Opening { .. } => ("opening", None),
+                        Phase::Committing | Phase::Opening { .. } => (DispenseStep::Opening, None),
                         Phase::Waiting { deadline, taken, .. } => {
                             let left = u32::try_from((deadline.since(self.now) + 999) / 1000).unwrap_or(0);
-                            (if *taken || !sensor.item_present { "close_door" } else { "take_book" }, Some(left))
+                            let step = if *taken || !sensor.item_present {
+                                DispenseStep::CloseDoor
+                            } else {
+                                DispenseStep::TakeBook
+                            };
+                            (step, Some(left))
                         }
-                        Phase::Closing { .. } => ("saving", None),
+                        Phase::Closing { .. } => (DispenseStep::Saving, None),
                     };
                     DispenseView {
                         slot: pick.slot,
@@ -84,12 +91,12 @@ impl Engine {
             }
             State::Return(flow) => {
                 let (step, item) = match &flow.phase {
-                    ReturnPhase::Scan => ("scan", None),
-                    ReturnPhase::Committing { item } => ("checking", Some(item)),
-                    ReturnPhase::Opening { item, .. } => ("opening", Some(item)),
-                    ReturnPhase::Waiting { item, dropped: false, .. } => ("insert_book", Some(item)),
-                    ReturnPhase::Waiting { item, dropped: true, .. } => ("close_door", Some(item)),
-                    ReturnPhase::Closing { item, .. } => ("saving", Some(item)),
+                    ReturnPhase::Scan => (ReturnStep::Scan, None),
+                    ReturnPhase::Committing { item } => (ReturnStep::Checking, Some(item)),
+                    ReturnPhase::Opening { item, .. } => (ReturnStep::Opening, Some(item)),
+                    ReturnPhase::Waiting { item, dropped: false, .. } => (ReturnStep::InsertBook, Some(item)),
+                    ReturnPhase::Waiting { item, dropped: true, .. } => (ReturnStep::CloseDoor, Some(item)),
+                    ReturnPhase::Closing { item, .. } => (ReturnStep::Saving, Some(item)),
                 };
                 v.returning = Some(ReturnView {
                     step,
@@ -164,7 +171,7 @@ impl Engine {
         };
         StaffView {
             staff_id: staff_id.to_owned(),
-            task: task.name(),
+            task: task.step(),
             task_slot: task.slot(),
             slots: self
                 .kiosk

@@ -7,7 +7,7 @@ use crate::domain::IntentId;
 use crate::domain::rules::{self, ReturnCheck};
 use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
-use crate::engine::view::Notice;
+use crate::engine::view::{Notice, NoticeKey};
 use bookstation_hardware::ErrorKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl Engine {
                 self.state = State::Return(ReturnFlow { phase: ReturnPhase::Scan, returned: Vec::new() });
             }
             State::Return(_) => {}
-            _ => self.notice = Some(Notice::new("notice.not_now")),
+            _ => self.notice = Some(Notice::new(NoticeKey::NotNow)),
         }
     }
 
@@ -83,7 +83,7 @@ impl Engine {
             bin_usable: self.kiosk.slots.get(&bin).is_some_and(|s| !s.out_of_service && s.fault.is_none()),
         };
         if let Err(refusal) = rules::can_return(check) {
-            self.notice = Some(Notice::new(&refusal.reason.message_key()));
+            self.notice = Some(Notice::new(NoticeKey::Refusal(refusal.reason)));
             return;
         }
         let offline = !self.is_online();
@@ -128,7 +128,7 @@ impl Engine {
                     events: vec![EventBody::Alarm { alarm: AlarmKind::DoorJammed, slot: Some(bin), item_id: None }],
                 });
                 flow.phase = ReturnPhase::Closing { intent, item, completed: false };
-                self.notice = Some(Notice::new("notice.return_bin_broken"));
+                self.notice = Some(Notice::new(NoticeKey::ReturnBinBroken));
                 if let Some(slot) = self.kiosk.slots.get_mut(&bin) {
                     slot.fault = Some(fault);
                 }
@@ -171,11 +171,11 @@ impl Engine {
                 events: door_alarm.into_iter().collect(),
             });
             flow.phase = ReturnPhase::Closing { intent, item, completed: false };
-            self.notice = Some(Notice::new("notice.return_cancelled"));
+            self.notice = Some(Notice::new(NoticeKey::ReturnCancelled));
         }
         if sensor.door_open {
             self.kiosk.left_open.insert(bin);
-            self.notice = Some(Notice::new("notice.close_door").slot(bin));
+            self.notice = Some(Notice::new(NoticeKey::CloseDoor).slot(bin));
         }
     }
 
@@ -203,7 +203,7 @@ impl Engine {
         if let State::Return(flow) = &mut self.state {
             flow.phase = ReturnPhase::Scan;
             if let Some(title) = title {
-                self.notice = Some(Notice::new("notice.returned").title(&title));
+                self.notice = Some(Notice::new(NoticeKey::Returned).title(&title));
                 flow.returned.push(title);
             }
         }

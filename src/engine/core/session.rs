@@ -8,20 +8,20 @@ use crate::domain::rules::{self, Allowance};
 use crate::domain::{Credential, ItemId, RefusalReason, Secret, search};
 use crate::engine::effect::Effect;
 use crate::engine::input::{Action, AuthResult};
-use crate::engine::view::Notice;
+use crate::engine::view::{Notice, NoticeKey};
 
 impl Engine {
     /// A card on the reader.
     pub(super) fn on_card(&mut self, uid: &str, fx: &mut Vec<Effect>) {
         let Some(credential) = Credential::card(uid) else {
-            self.notice = Some(Notice::new("notice.card_unreadable"));
+            self.notice = Some(Notice::new(NoticeKey::CardUnreadable));
             return;
         };
         if let Some(staff) = self.staff_for_card(uid) {
             if self.is_idle_for_new_session() {
                 self.staff_card(staff);
             } else {
-                self.notice = Some(Notice::new("notice.session_in_progress"));
+                self.notice = Some(Notice::new(NoticeKey::SessionInProgress));
             }
             return;
         }
@@ -48,13 +48,13 @@ impl Engine {
             // The same card again just keeps the session; another patron's
             // card must not take over someone else's session.
             if current.credential != credential {
-                self.notice = Some(Notice::new("notice.session_in_progress"));
+                self.notice = Some(Notice::new(NoticeKey::SessionInProgress));
             }
             self.last_activity = self.now;
             return;
         }
         if !self.is_idle_for_new_session() {
-            self.notice = Some(Notice::new("notice.session_in_progress"));
+            self.notice = Some(Notice::new(NoticeKey::SessionInProgress));
             return;
         }
         self.start_fresh();
@@ -113,7 +113,7 @@ impl Engine {
                 return self.refuse(RefusalReason::PinLocked);
             }
             AuthResult::WrongPin { failures, locked: false } => {
-                self.notice = Some(Notice::new("notice.wrong_pin"));
+                self.notice = Some(Notice::new(NoticeKey::WrongPin));
                 self.state = State::Pin { credential, failures };
                 return;
             }
@@ -140,6 +140,9 @@ impl Engine {
     /// who just returned their overdue book comes home.)
     pub(super) fn go_home(&mut self) {
         let Some(patron) = &self.patron else {
+            if !matches!(self.state, State::Attract) {
+                self.sessions_ended += 1;
+            }
             self.state = State::Attract;
             return;
         };
@@ -171,7 +174,7 @@ impl Engine {
         match action {
             Action::MemberNumber { number } => match Credential::member_number(&number) {
                 Some(c) => self.start_patron(c, fx),
-                None => self.notice = Some(Notice::new("notice.member_number_invalid")),
+                None => self.notice = Some(Notice::new(NoticeKey::MemberNumberInvalid)),
             },
             Action::Pin { pin } => {
                 if let State::Pin { credential, .. } = &self.state {
@@ -195,10 +198,10 @@ impl Engine {
                 if has {
                     self.state = State::Holds;
                 } else {
-                    self.notice = Some(Notice::new("notice.no_holds_here"));
+                    self.notice = Some(Notice::new(NoticeKey::NoHoldsHere));
                 }
             }
-            _ => self.notice = Some(Notice::new("notice.not_now")),
+            _ => self.notice = Some(Notice::new(NoticeKey::NotNow)),
         }
     }
 
@@ -229,14 +232,14 @@ impl Engine {
         };
         match verdict {
             Ok(()) => self.selected.push(item_id),
-            Err(refusal) => self.notice = Some(Notice::new(&refusal.reason.message_key())),
+            Err(refusal) => self.notice = Some(Notice::new(NoticeKey::Refusal(refusal.reason))),
         }
     }
 
     fn confirm(&mut self, fx: &mut Vec<Effect>) {
         match &self.state {
             State::Browse | State::Detail { .. } if !self.selected.is_empty() => self.state = State::Confirm,
-            State::Browse | State::Detail { .. } => self.notice = Some(Notice::new("notice.select_first")),
+            State::Browse | State::Detail { .. } => self.notice = Some(Notice::new(NoticeKey::SelectFirst)),
             State::Confirm => {
                 let picks: Vec<Pick> = self
                     .selected
@@ -253,7 +256,7 @@ impl Engine {
                 let picks = self.patron.as_ref().map(|p| self.holds_here(&p.settled)).unwrap_or_default();
                 self.start_dispense(Dispense::new(picks), fx);
             }
-            _ => self.notice = Some(Notice::new("notice.not_now")),
+            _ => self.notice = Some(Notice::new(NoticeKey::NotNow)),
         }
     }
 
@@ -291,7 +294,7 @@ impl Engine {
                 self.start_fresh();
                 self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk };
             }
-            _ => self.notice = Some(Notice::new("notice.scan_not_expected")),
+            _ => self.notice = Some(Notice::new(NoticeKey::ScanNotExpected)),
         }
     }
 }

@@ -6,8 +6,7 @@ use super::{Engine, State};
 use crate::domain::IntentId;
 use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, SlotKind, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
-use crate::engine::view::Notice;
-use crate::engine::view::{OutboxLine, OutboxSummary};
+use crate::engine::view::{Notice, NoticeKey, OutboxLine, OutboxSummary, StaffStep};
 use bookstation_hardware::ErrorKind;
 
 /// What the signed-in staff member is doing.
@@ -73,18 +72,21 @@ impl StaffTask {
         }
     }
 
-    pub(super) fn name(&self) -> &'static str {
+    /// What the staff screen says the task is at.
+    pub(super) fn step(&self) -> StaffStep {
         match self {
-            Self::Menu => "menu",
-            Self::Outbox { .. } => "outbox",
-            Self::Opening { .. } => "opening",
-            Self::Restock { phase: RestockPhase::Committing | RestockPhase::Opening { .. }, .. } => "restock_opening",
-            Self::Restock { phase: RestockPhase::Loading { item: None, .. }, .. } => "restock_scan",
-            Self::Restock { phase: RestockPhase::Loading { item: Some(_), .. }, .. } => "restock_close",
-            Self::Restock { phase: RestockPhase::Closing { .. }, .. } => "restock_saving",
-            Self::Unload { phase: UnloadPhase::Opening } => "unload_opening",
-            Self::Unload { phase: UnloadPhase::Open } => "unload",
-            Self::Unload { phase: UnloadPhase::Saving } => "unload_saving",
+            Self::Menu => StaffStep::Menu,
+            Self::Outbox { .. } => StaffStep::Outbox,
+            Self::Opening { .. } => StaffStep::Opening,
+            Self::Restock { phase: RestockPhase::Committing | RestockPhase::Opening { .. }, .. } => {
+                StaffStep::RestockOpening
+            }
+            Self::Restock { phase: RestockPhase::Loading { item: None, .. }, .. } => StaffStep::RestockScan,
+            Self::Restock { phase: RestockPhase::Loading { item: Some(_), .. }, .. } => StaffStep::RestockClose,
+            Self::Restock { phase: RestockPhase::Closing { .. }, .. } => StaffStep::RestockSaving,
+            Self::Unload { phase: UnloadPhase::Opening } => StaffStep::UnloadOpening,
+            Self::Unload { phase: UnloadPhase::Open } => StaffStep::Unload,
+            Self::Unload { phase: UnloadPhase::Saving } => StaffStep::UnloadSaving,
         }
     }
 
@@ -116,11 +118,11 @@ impl Engine {
         match &self.state {
             State::Staff { staff_id, task } if task.is_idle() => Some(staff_id.clone()),
             State::Staff { .. } => {
-                self.notice = Some(Notice::new("notice.finish_task_first"));
+                self.notice = Some(Notice::new(NoticeKey::FinishTaskFirst));
                 None
             }
             _ => {
-                self.notice = Some(Notice::new(&RefusalReason::NotStaff.message_key()));
+                self.notice = Some(Notice::new(NoticeKey::Refusal(RefusalReason::NotStaff)));
                 None
             }
         }
@@ -162,7 +164,7 @@ impl Engine {
             }));
             self.state = State::Refusal { reason: RefusalReason::PinLocked };
         } else {
-            self.notice = Some(Notice::new("notice.wrong_pin"));
+            self.notice = Some(Notice::new(NoticeKey::WrongPin));
             self.state = State::StaffPin { staff_id: staff_id.clone(), failures: failures + 1, checking: false };
         }
         if self.staff_throttles.get(&staff_id).copied().unwrap_or_default() != throttle {
@@ -196,7 +198,7 @@ impl Engine {
             State::Staff { task: StaffTask::Restock { phase: RestockPhase::Loading { .. }, .. }, .. } => {
                 self.finish_restock(true, fx)
             }
-            _ => self.notice = Some(Notice::new("notice.finish_task_first")),
+            _ => self.notice = Some(Notice::new(NoticeKey::FinishTaskFirst)),
         }
     }
 
@@ -209,7 +211,7 @@ impl Engine {
             s.kind == SlotKind::Locker && (s.item.is_none() || self.kiosk.missing_books().any(|m| m.no == slot))
         });
         if !ok {
-            self.notice = Some(Notice::new("notice.restock_needs_empty_locker").slot(slot));
+            self.notice = Some(Notice::new(NoticeKey::RestockNeedsEmptyLocker).slot(slot));
             return;
         }
         fx.push(Effect::BeginIntent(IntentSpec {
@@ -249,14 +251,14 @@ impl Engine {
             if let Some(s) = self.kiosk.slots.get_mut(&slot) {
                 s.fault = Some(fault);
             }
-            self.notice = Some(Notice::new("notice.door_did_not_open").slot(slot));
+            self.notice = Some(Notice::new(NoticeKey::DoorDidNotOpen).slot(slot));
         }
         let Some((_, task)) = self.staff_task_mut() else { return };
         match task {
             StaffTask::Opening { .. } => {
                 *task = StaffTask::Menu;
                 if !failed {
-                    self.notice = Some(Notice::new("notice.door_opened").slot(slot));
+                    self.notice = Some(Notice::new(NoticeKey::DoorOpened).slot(slot));
                 }
             }
             StaffTask::Restock { phase, .. } => {
@@ -289,13 +291,13 @@ impl Engine {
         let Some((_, StaffTask::Restock { phase: RestockPhase::Loading { intent, item: slot_item, .. }, .. })) =
             self.staff_task_mut()
         else {
-            self.notice = Some(Notice::new("notice.scan_not_expected"));
+            self.notice = Some(Notice::new(NoticeKey::ScanNotExpected));
             return;
         };
         if !known {
-            self.notice = Some(Notice::new(&RefusalReason::ItemNotFromThisKiosk.message_key()));
+            self.notice = Some(Notice::new(NoticeKey::Refusal(RefusalReason::ItemNotFromThisKiosk)));
         } else if elsewhere {
-            self.notice = Some(Notice::new("notice.item_already_in_kiosk"));
+            self.notice = Some(Notice::new(NoticeKey::ItemAlreadyInKiosk));
         } else {
             fx.push(Effect::SetIntentItem { intent: *intent, item: item.clone() });
             *slot_item = Some(item);
@@ -380,7 +382,7 @@ impl Engine {
         if *intent != id {
             return;
         }
-        let key = if *completed { "notice.restocked" } else { "notice.restock_cancelled" };
+        let key = if *completed { NoticeKey::Restocked } else { NoticeKey::RestockCancelled };
         let slot = *slot;
         *task = StaffTask::Menu;
         self.last_activity = self.now;
@@ -410,15 +412,14 @@ impl Engine {
         self.last_activity = self.now;
         if let Some((_, task @ StaffTask::Unload { .. })) = self.staff_task_mut() {
             *task = StaffTask::Menu;
-            self.notice =
-                Some(Notice { key: "notice.bin_unloaded".into(), slot: None, title: Some(items.len().to_string()) });
+            self.notice = Some(Notice::new(NoticeKey::BinUnloaded).title(&items.len().to_string()));
         }
     }
 
     pub(super) fn staff_open(&mut self, slot: SlotNo, fx: &mut Vec<Effect>) {
         let Some(staff_id) = self.staff_menu() else { return };
         if !self.kiosk.slots.contains_key(&slot) {
-            self.notice = Some(Notice::new("notice.no_such_slot").slot(slot));
+            self.notice = Some(Notice::new(NoticeKey::NoSuchSlot).slot(slot));
             return;
         }
         fx.push(self.event(EventBody::StaffDoorOpened { slot, staff_id }));
@@ -434,7 +435,7 @@ impl Engine {
         match slot {
             Some(slot) => {
                 let Some(s) = self.kiosk.slots.get_mut(&slot) else {
-                    self.notice = Some(Notice::new("notice.no_such_slot").slot(slot));
+                    self.notice = Some(Notice::new(NoticeKey::NoSuchSlot).slot(slot));
                     return;
                 };
                 s.out_of_service = value;

@@ -6,6 +6,7 @@ use super::*;
 use crate::domain::IntentId;
 use crate::domain::{EventBody, FaultCode, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::input::AuthResult;
+use crate::engine::view::Problem;
 
 const T0: Timestamp = Timestamp(1_795_900_000_000);
 
@@ -198,10 +199,7 @@ fn a_locker_found_empty_lends_nothing_and_tells_staff() {
     );
     let v = e.view();
     assert_eq!(v.screen, crate::engine::Screen::Receipt);
-    assert_eq!(
-        (v.receipt[0].due_date.as_deref(), v.receipt[0].problem.as_deref()),
-        (None, Some("problem.book_missing"))
-    );
+    assert_eq!((v.receipt[0].due_date.as_deref(), v.receipt[0].problem), (None, Some(Problem::BookMissing)));
     let faults: Vec<_> = e.faults().iter().map(|f| (f.code, f.slot)).collect();
     assert_eq!(faults, [(FaultCode::BookMissing, Some(1))]);
 }
@@ -223,5 +221,23 @@ fn a_book_is_offered_only_while_its_sensor_sees_it() {
     assert!(e.view().items.is_empty(), "{:?}", e.view().items);
     let _ = act(&mut e, Action::Select { item_id: ItemId::new("MP0001") });
     assert!(e.view().selected.is_empty());
-    assert_eq!(e.view().notice.map(|n| n.key).as_deref(), Some("refusal.item_not_available"));
+    assert_eq!(e.view().notice.map(|n| n.key), Some(NoticeKey::Refusal(RefusalReason::ItemNotAvailable)));
+}
+
+#[test]
+fn the_engine_counts_the_sessions_that_end() {
+    let mut e = engine();
+    // Choosing a language on the attract screen and tapping a card is the
+    // start of a session, not the end of one.
+    let _ = act(&mut e, Action::Language { language: crate::domain::Language::En });
+    let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
+    assert_eq!(e.view().sessions_ended, 0);
+    let _ = act(&mut e, Action::Logout);
+    assert_eq!((e.view().screen, e.view().sessions_ended), (crate::engine::Screen::Attract, 1));
+    // "Finish" on the attract screen ends nothing.
+    let _ = act(&mut e, Action::Logout);
+    assert_eq!(e.view().sessions_ended, 1);
+    let mut e = signed_in();
+    let _ = e.handle(Input::Tick, T0.plus_millis(settings().inactivity_ms));
+    assert_eq!(e.view().sessions_ended, 1, "a session that times out ends too");
 }
