@@ -128,9 +128,14 @@ impl SimServer {
     /// Close the listener and every connection (`true`), or listen again;
     /// returns once the socket is closed or listening again.
     pub async fn set_down(&self, down: bool) {
-        let mut listening = self.shared.listening.subscribe();
         self.shared.set_down(down);
-        let _ = listening.wait_for(|l| *l != down).await;
+        self.wait_listening(!down).await;
+    }
+
+    /// Returns once the server holds a listening socket (`true`) or holds
+    /// none (`false`): after `down_secs` asked over HTTP, say.
+    pub async fn wait_listening(&self, listening: bool) {
+        let _ = self.shared.listening.subscribe().wait_for(|l| *l == listening).await;
     }
 }
 
