@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
 DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev xvfb x11-apps libpcsclite-dev pcscd vsmartcard-vpcd \
-  systemd dpkg-dev
+  systemd dpkg-dev gettext
 STATE_DIR ?= demo-state
 CARGO ?= cargo
 # cargo-deb, pinned (MSRV 1.85; builds with our rustc 1.95): `make deb` installs it into ~/.cargo/bin.
@@ -17,13 +17,23 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 DEB_PROFILE ?= release
 DEB_DIR := $(TARGET_DIR)/debian$(if $(filter-out release,$(DEB_PROFILE)),-$(DEB_PROFILE))
 
+# The touch screen's translations (docs/translations.md): each language's .po is
+# the source translators edit; the template is what slint-tr-extractor finds in
+# ui/, pinned to Slint's version in Cargo.toml (installed into ~/.cargo/bin).
+SLINT_TR_EXTRACTOR_VERSION := 1.18.1
+TR_POT := ui/translations/bookstation.pot
+TR_PO = $(wildcard ui/translations/*/LC_MESSAGES/bookstation.po)
+TR_EXTRACT = slint-tr-extractor --no-default-translation-context -d bookstation \
+  --package-name bookstation --package-version 0.1.0 $$(find ui -name '*.slint' | LC_ALL=C sort)
+
 # `make fuzz`: each cargo-fuzz target (fuzz/fuzz_targets/) runs this many seconds.
 FUZZ_SECS ?= 60
 FUZZ_TARGETS := kerong_cu modbus_rtu control_request district_answer config qr_pattern hangul
 # Extra `cargo fuzz run` flags, e.g. FUZZ_FLAGS="-s none" for a build without AddressSanitizer.
 FUZZ_FLAGS ?=
 
-.PHONY: deps build demo test lint soak bench bench-ui fuzz clean cargo-deb deb check-units check-deb
+.PHONY: deps build demo test lint soak bench bench-ui fuzz clean cargo-deb deb check-units check-deb \
+  slint-tr-extractor translations check-translations
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
 deps:
@@ -45,8 +55,8 @@ build: deps
 demo: build
 	./target/release/bookstation demo --state-dir $(STATE_DIR)
 
-## test: the whole suite (format and lint checks, unit, flow, store, process tests; the units and the package)
-test: deps lint
+## test: the whole suite (format and lint checks, the translations, unit, flow, store, process tests; the units and the package)
+test: deps lint check-translations
 	$(CARGO) test --workspace --locked
 	$(MAKE) check-units check-deb DEB_PROFILE=dev
 
@@ -54,6 +64,36 @@ test: deps lint
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## slint-tr-extractor: install the pinned slint-tr-extractor when it is missing (a temporary target dir, not ours)
+slint-tr-extractor:
+	@slint-tr-extractor --version 2>/dev/null | grep -qw '$(SLINT_TR_EXTRACTOR_VERSION)' || { \
+	  echo "make slint-tr-extractor: installing slint-tr-extractor $(SLINT_TR_EXTRACTOR_VERSION)"; \
+	  env -u CARGO_TARGET_DIR $(CARGO) install slint-tr-extractor --locked --version $(SLINT_TR_EXTRACTOR_VERSION); }
+
+## translations: after changing a UI string: the template from ui/ (slint-tr-extractor), merged into every .po
+## (msgmerge: new strings empty, changed ones fuzzy with the previous msgid; gone ones dropped); then translate
+translations: deps slint-tr-extractor
+	$(TR_EXTRACT) -o $(TR_POT)
+	@# No creation date: the same .slint files give the same template and .po headers.
+	sed -i '/^"POT-Creation-Date: /d' $(TR_POT)
+	@for po in $(TR_PO); do \
+	  msgmerge --quiet --update --backup=none --previous $$po $(TR_POT) && \
+	  msgattrib --no-obsolete --output-file=$$po $$po && \
+	  echo -n "$$po: " && msgfmt --check --statistics --output-file=/dev/null $$po || exit 1; \
+	done
+
+## check-translations: the template is what ui/ has now, every .po is well-formed (msgfmt --check) and translates
+## all of it (msgcmp); tests/translations.rs checks the rest (placeholders, stale entries)
+check-translations: deps slint-tr-extractor
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(TR_EXTRACT) -o "$$tmp/ui.pot" && \
+	msgcmp --use-untranslated "$$tmp/ui.pot" $(TR_POT) && msgcmp --use-untranslated $(TR_POT) "$$tmp/ui.pot" || { \
+	  echo "check-translations: $(TR_POT) is not what ui/ says: run make translations, then translate"; exit 1; }
+	@for po in $(TR_PO); do \
+	  msgfmt --check --output-file=/dev/null $$po && msgcmp $$po $(TR_POT) || { \
+	    echo "check-translations: $$po: see docs/translations.md"; exit 1; }; \
+	done
 
 ## soak: 24 simulated hours of a busy station (2,000 sessions, outages, jams, walk-aways); prints figures
 ## (SOAK_SEED=N replays a run; `make test` runs a 150-session version)

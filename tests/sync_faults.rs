@@ -267,6 +267,69 @@ async fn a_wrong_token_is_refused_and_is_not_an_outage() {
     assert!(!err.is_offline());
 }
 
+/// A plain HTTP client for the simulator's own endpoints and raw requests.
+fn raw_http() -> reqwest::Client {
+    bookstation::district::http::install_crypto_provider();
+    reqwest::Client::builder().tls_certs_only([]).no_proxy().build().unwrap()
+}
+
+/// `POST /sim/faults` with `down_secs`: the caller gets its whole answer
+/// first (the connection closes after it), and only then are connections
+/// refused, until the server listens again by itself.
+#[tokio::test]
+async fn down_secs_over_http_answers_first_then_refuses_connections_then_listens_again() {
+    let server = serve(SimDistrict::demo(K), None).await;
+    let district = client(&server, Duration::from_secs(2));
+    let faults = Faults { down_secs: 1, http_500: 1, ..Faults::default() };
+    let response = raw_http().post(format!("{}sim/faults", server.url())).json(&faults).send().await.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(response.headers()["connection"], "close", "the answer is the connection's last");
+    assert_eq!(response.json::<Faults>().await.unwrap(), faults, "the whole answer arrived");
+
+    let within = |what| async move { tokio::time::timeout(Duration::from_secs(10), what).await.expect("in time") };
+    within(server.wait_listening(false)).await;
+    let err = bookstation::district::District::inventory(&district).await.unwrap_err();
+    assert!(err.is_offline(), "connections are refused while down: {err}");
+    within(server.wait_listening(true)).await;
+    let err = bookstation::district::District::inventory(&district).await.unwrap_err();
+    assert!(matches!(&err, DistrictError::Server(m) if m.contains("500")), "the other faults stayed: {err}");
+    assert!(bookstation::district::District::inventory(&district).await.is_ok());
+}
+
+/// A body the simulator cannot take is answered in the API's error format,
+/// `{"error": ...}`, and the words never quote the body (a PIN here).
+#[tokio::test]
+async fn bad_requests_are_answered_in_the_api_error_format() {
+    let server = serve(SimDistrict::demo(K), None).await;
+    let http = raw_http();
+    let post = |body: &'static str, json: bool, token: &'static str| {
+        let mut request = http.post(format!("{}api/v1/authenticate", server.url())).bearer_auth(token).body(body);
+        if json {
+            request = request.header("content-type", "application/json");
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let answer: serde_json::Value = response.json().await.unwrap();
+            (status, answer["error"].as_str().unwrap_or_default().to_owned())
+        }
+    };
+    let wrong_type = r#"{"kiosk_id": "K", "credential": {"type": "card", "uid": "04A1B2C3D4E5F6"}, "pin": 975312}"#;
+    let (status, error) = post(wrong_type, true, TOKEN).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    assert!(error.starts_with("bad request body: Data error at line 1 column"), "{error}");
+    assert!(!error.contains("975312"), "{error}");
+    let (status, error) = post("{ not json", true, TOKEN).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    assert!(error.starts_with("bad request body: Syntax error"), "{error}");
+    let (status, error) = post(wrong_type, false, TOKEN).await;
+    assert_eq!(status, reqwest::StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(error.contains("Content-Type: application/json"), "{error}");
+    // The token is checked before the body is read.
+    let (status, error) = post("{ not json", true, "wrong").await;
+    assert_eq!((status, error.as_str()), (reqwest::StatusCode::UNAUTHORIZED, "missing or wrong device token"));
+}
+
 #[tokio::test]
 async fn the_heartbeat_reaches_the_district_over_http() {
     let (_dir, server, _store, mut w) = queued(2, 100).await;
@@ -347,7 +410,8 @@ async fn sim_state_can_wait_for_the_events_to_arrive() {
     // A typo is named.
     let typo = get("wait_for_event=3").await.unwrap();
     assert_eq!(typo.status(), reqwest::StatusCode::BAD_REQUEST);
-    assert!(typo.text().await.unwrap().contains("wait_for_event"));
+    let typo: serde_json::Value = typo.json().await.unwrap();
+    assert!(typo["error"].as_str().is_some_and(|e| e.contains("wait_for_event")), "{typo}");
 }
 
 #[tokio::test]

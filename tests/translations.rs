@@ -1,80 +1,70 @@
-//! Every `@tr()` string in `ui/` has a Korean translation with the same
-//! placeholders, and the Korean file has no stale entries. (Slint falls back
-//! to English silently, so only a test notices a missing one.)
+//! The touch screen's translations as `build.rs` bundles them: the template
+//! `ui/translations/bookstation.pot` (what `slint-tr-extractor` finds in
+//! every `@tr()` of `ui/`; `make check-translations` checks it is current,
+//! and that `msgfmt --check` takes every catalog) and each language's
+//! catalog, the file translators edit. Both are read with `rspolib`, the
+//! parser Slint's compiler reads them with, so the test sees what the build
+//! sees. Every template string has a Korean translation, not fuzzy, with the
+//! same placeholders, and the Korean catalog has no stale entries. (Slint
+//! falls back to English silently, so only a test notices a missing one.)
+//! How to add a string or a language: `docs/translations.md`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use rspolib::prelude::TranslatedEntry;
+use rspolib::{POEntry, POFile};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-fn slint_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("ui dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            slint_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "slint") {
-            out.push(path);
-        }
-    }
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/translations")
 }
 
-/// The string literals inside `@tr("...")`.
-fn tr_strings(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("@tr(\"") {
-        let body = &rest[at + 5..];
-        let mut s = String::new();
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => s.extend(chars.next()),
-                '"' => break,
-                c => s.push(c),
-            }
-        }
-        rest = &body[s.len()..];
-        found.push(s);
-    }
+fn catalog(path: &Path) -> POFile {
+    rspolib::pofile(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What Slint looks a string up by: its context (none here: `build.rs` sets
+/// no default context) and its text.
+fn key(entry: &POEntry) -> (Option<String>, String) {
+    (entry.msgctxt.clone(), entry.msgid.clone())
+}
+
+/// The placeholders of a Slint string (`{}`, `{0}`, `{n}`), sorted.
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut found: Vec<&str> =
+        text.match_indices('{').filter_map(|(at, _)| text[at..].find('}').map(|end| &text[at..=at + end])).collect();
+    found.sort_unstable();
     found
 }
 
-fn unquote(line: &str, key: &str) -> Option<String> {
-    let v = line.strip_prefix(key)?.trim();
-    let v = v.strip_prefix('"')?.strip_suffix('"')?;
-    Some(v.replace("\\\"", "\"").replace("\\\\", "\\"))
-}
-
-fn po(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).expect("po file");
-    let mut map = BTreeMap::new();
-    let mut id = None;
-    for line in text.lines() {
-        if let Some(v) = unquote(line, "msgid") {
-            id = Some(v);
-        } else if let (Some(v), Some(k)) = (unquote(line, "msgstr"), id.take())
-            && !k.is_empty()
-        {
-            map.insert(k, v);
-        }
-    }
-    map
+#[test]
+fn placeholders_are_found_in_any_order() {
+    assert_eq!(placeholders("Locker {} · {}"), ["{}", "{}"]);
+    assert_eq!(placeholders("{1} of {0}"), ["{0}", "{1}"]);
+    assert!(placeholders("No placeholder").is_empty());
 }
 
 #[test]
 fn korean_is_complete() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    slint_files(&root.join("ui"), &mut files);
-    let mut strings = std::collections::BTreeSet::new();
-    for f in &files {
-        strings.extend(tr_strings(&std::fs::read_to_string(f).expect("slint file")));
+    let template = catalog(&root().join("bookstation.pot"));
+    let strings: BTreeSet<_> = template.entries.iter().filter(|e| !e.obsolete).map(key).collect();
+    assert!(strings.len() > 100, "the template has only {} @tr strings", strings.len());
+    assert!(strings.iter().all(|(context, _)| context.is_none()), "build.rs bundles them without a context");
+
+    let path = root().join("ko/LC_MESSAGES/bookstation.po");
+    let ko = catalog(&path);
+    assert_eq!(ko.metadata.get("Language").map(String::as_str), Some("ko"));
+    assert!(ko.metadata.get("Content-Type").is_some_and(|c| c.contains("charset=UTF-8")), "{:?}", ko.metadata);
+    let entry = |k: &(Option<String>, String)| ko.entries.iter().find(|e| !e.obsolete && key(e) == *k);
+    let missing: Vec<_> = strings.iter().filter(|k| !entry(k).is_some_and(|e| e.translated())).collect();
+    assert!(
+        missing.is_empty(),
+        "untranslated or fuzzy in {} (translate them there; docs/translations.md): {missing:#?}",
+        path.display()
+    );
+    for e in ko.entries.iter().filter(|e| !e.obsolete) {
+        let msgstr = e.msgstr.as_deref().unwrap_or_default();
+        assert_eq!(placeholders(&e.msgid), placeholders(msgstr), "placeholders differ: {:?} -> {msgstr:?}", e.msgid);
     }
-    assert!(strings.len() > 100, "found only {} @tr strings", strings.len());
-    let ko = po(&root.join("ui/translations/ko/LC_MESSAGES/bookstation.po"));
-    let missing: Vec<_> = strings.iter().filter(|s| ko.get(*s).is_none_or(String::is_empty)).collect();
-    assert!(missing.is_empty(), "untranslated (edit ui/translations/ko.py, run po.py): {missing:#?}");
-    for (k, v) in &ko {
-        assert_eq!(k.matches("{}").count(), v.matches("{}").count(), "placeholders differ: {k:?} -> {v:?}");
-    }
-    let stale: Vec<_> = ko.keys().filter(|k| !strings.contains(*k)).collect();
-    assert!(stale.is_empty(), "translations for strings no longer in ui/: {stale:#?}");
+    let stale: Vec<_> = ko.entries.iter().filter(|e| e.obsolete || !strings.contains(&key(e))).map(key).collect();
+    assert!(stale.is_empty(), "translations for strings no longer in ui/ (run make translations): {stale:#?}");
 }

@@ -1,0 +1,78 @@
+//! The demo kiosk's config ([`Config::demo`]): simulated hardware and
+//! district, the demo staff card and its PIN. `bookstation demo` writes it
+//! next to its state; the tests and benchmarks start from it.
+
+use super::{
+    Config, DistrictConfig, HardwareConfig, HardwareKind, KioskConfig, LoggingConfig, PolicyConfig, StaffConfig,
+    UiBackend, UiConfig, default_qr_prefix,
+};
+use crate::domain::staff::staff_card_digest;
+use crate::domain::{Language, OfflinePolicy};
+use std::path::Path;
+
+/// The demo kiosk's staff card UID (the simulator's "staff card" button taps it).
+pub const DEMO_STAFF_CARD: &str = "04FFFFFFFFFF01";
+/// The demo staff card's PIN.
+pub const DEMO_STAFF_PIN: &str = "2580";
+/// Argon2id hash of [`DEMO_STAFF_PIN`], computed once with
+/// `domain::staff::hash_pin` and pasted here so the demo does not spend an
+/// Argon2 hash at every start. The example config carries the same string.
+pub const DEMO_STAFF_PIN_ARGON2: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$EmfxKdUiAMvKPhpNUUcjFw$XmltalzSi+9CUCDckBMM1a86LEClysB7PVKcDP9hXgo";
+
+impl Config {
+    /// The demo kiosk: simulated hardware and district, demo staff card
+    /// [`DEMO_STAFF_CARD`] with PIN [`DEMO_STAFF_PIN`], state in `state_dir`.
+    pub fn demo(state_dir: &Path) -> Config {
+        Config {
+            kiosk: KioskConfig {
+                id: crate::district::seed::DEMO_KIOSK_ID.to_owned(),
+                name: "합정역 스마트도서관 (데모)".to_owned(),
+                default_language: Language::Ko,
+                state_dir: state_dir.to_path_buf(),
+                require_patron_pin: true,
+                qr_prefix: default_qr_prefix(),
+            },
+            policy: PolicyConfig::default(),
+            offline: OfflinePolicy::default(),
+            hardware: HardwareConfig {
+                kind: HardwareKind::Mock,
+                lockers: 40,
+                return_bin_slot: 41,
+                return_bin_capacity: 30,
+                card_reader: None,
+                board: Vec::new(),
+                scanner: None,
+                printer: None,
+            },
+            district: DistrictConfig::sim(),
+            logging: LoggingConfig::default(),
+            ui: UiConfig { backend: UiBackend::Winit, fullscreen: false },
+            staff: vec![StaffConfig {
+                id: "demo-staff".to_owned(),
+                card_sha256: staff_card_digest(DEMO_STAFF_CARD),
+                pin_argon2: DEMO_STAFF_PIN_ARGON2.to_owned(),
+            }],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::staff::verify_pin;
+
+    #[test]
+    fn the_demo_pin_hash_is_the_demo_pin() {
+        assert!(verify_pin(DEMO_STAFF_PIN_ARGON2, DEMO_STAFF_PIN));
+        assert!(!verify_pin(DEMO_STAFF_PIN_ARGON2, "0000"));
+    }
+
+    #[test]
+    fn the_demo_config_is_valid_and_survives_toml() {
+        let demo = Config::demo(Path::new("/tmp/bookstation-demo"));
+        demo.validate(Path::new("demo")).unwrap_or_else(|e| panic!("{e}"));
+        let back = Config::parse(&demo.to_toml(), Path::new("demo.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, demo);
+    }
+}
