@@ -3,6 +3,9 @@
 //! accessible labels. Without the `ui` feature (the fuzz targets) there is
 //! nothing to compile.
 
+// A build script reports to cargo on its standard streams.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[cfg(not(feature = "ui"))]
 fn main() {}
 

@@ -4,6 +4,9 @@
 //! a virtual clock so only the work is timed. Also the core state machine
 //! alone, with no I/O. Prints a table; run with `make bench`.
 
+// A benchmark's figures are its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use bookstation::config::{Config, DEMO_STAFF_CARD, DEMO_STAFF_PIN};
 use bookstation::demo::{SimNetwork, seed_demo};
 use bookstation::district::SimDistrict;

@@ -3,6 +3,9 @@
 //! screen (it must not redraw when nothing changes), resident memory.
 //! Needs `Xvfb` and `xwd` (Debian: xvfb, x11-apps). Run with `make bench-ui`.
 
+// A benchmark's figures are its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -34,9 +34,6 @@ pub fn reached(name: &'static str) {
     let Some((point, n)) = armed else { return };
     if point == name && SEEN.fetch_add(1, Ordering::SeqCst) + 1 == *n {
         tracing::warn!(point = name, "crash point reached: SIGKILL");
-        // SAFETY: kill(2) on our own pid has no memory effects.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGKILL);
-        }
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
     }
 }

@@ -192,7 +192,11 @@ fn case(setup: &[Step], flow: &[Step], point: &str, unloaded: &[&str]) {
     // so the flow may run to its end; either way the daemon dies.
     site.perform(flow);
     let status = k.wait_for_exit();
-    assert_eq!(status.signal(), Some(libc::SIGKILL), "{point}: the daemon died at its crash point: {status:?}");
+    assert_eq!(
+        status.signal(),
+        Some(nix::sys::signal::Signal::SIGKILL as i32),
+        "{point}: the daemon died at its crash point: {status:?}"
+    );
 
     // Back up, recovered, and everything delivered.
     let again = site.kiosk(None);

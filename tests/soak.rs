@@ -15,6 +15,9 @@
 //! soak` runs 2,000 over 24 hours. `SOAK_SEED` picks the random run (printed
 //! at the start, so a failure reproduces).
 
+// A benchmark's figures are its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod common;
 
 use bookstation::district::seed::{self, SeedPatron};

@@ -3,6 +3,7 @@
 //! restock, unloading the bin), the sync bookkeeping, the patron cache and
 //! the card key, and the async handle.
 
+use bookstation::domain::holdings::Unsynced;
 use bookstation::domain::{
     AlarmKind, CardHash, Credential, EventBody, IntentKind, IntentSpec, Item, ItemId, PatronId, PatronStatus, SlotNo,
     Standing, Timestamp,
@@ -379,6 +380,13 @@ fn empty_outbox_stats() {
     );
 }
 
+/// Loans and hold pickups of this patron the district has not yet heard
+/// about, which its counts do not include.
+fn pending_loans(store: &Store, patron: &PatronId) -> Result<usize, StoreError> {
+    let record = store.kiosk_record(patron)?;
+    Ok(record.unsynced.iter().filter(|u| matches!(u, Unsynced::Lent(_))).count())
+}
+
 #[test]
 fn lending_counts_for_the_rules() {
     let mut store = Store::open_in_memory().unwrap();
@@ -389,11 +397,11 @@ fn lending_counts_for_the_rules() {
     store.append_event(&loan_event("MP0003", "1000002", 3), true, t(200)).unwrap();
     store.append_event(&alarm(), true, t(300)).unwrap();
 
-    assert_eq!(store.pending_loans_for(&me).unwrap(), 2);
-    assert_eq!(store.pending_loans_for(&other).unwrap(), 1);
+    assert_eq!(pending_loans(&store, &me).unwrap(), 2);
+    assert_eq!(pending_loans(&store, &other).unwrap(), 1);
     store.mark_acked(&[online.id]).unwrap();
-    assert_eq!(store.pending_loans_for(&me).unwrap(), 1);
-    assert_eq!(store.pending_loans_for(&PatronId::new("nobody")).unwrap(), 0);
+    assert_eq!(pending_loans(&store, &me).unwrap(), 1);
+    assert_eq!(pending_loans(&store, &PatronId::new("nobody")).unwrap(), 0);
 
     assert_eq!(store.offline_loans_since(t(0), None).unwrap(), 2);
     assert_eq!(store.offline_loans_since(t(100), None).unwrap(), 2, "at `since` counts");
@@ -419,7 +427,7 @@ fn scrubbing_removes_patron_ids_from_old_acked_events_only() {
     assert_eq!(patron(&events[1].body).as_deref(), Some("1000001"), "still pending");
     assert_eq!(patron(&events[2].body).as_deref(), Some("1000001"), "not old enough");
     assert_eq!(events[1].id, old_pending.id);
-    assert_eq!(store.pending_loans_for(&PatronId::new("1000001")).unwrap(), 1);
+    assert_eq!(pending_loans(&store, &PatronId::new("1000001")).unwrap(), 1);
 }
 
 #[test]

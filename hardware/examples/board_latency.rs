@@ -7,6 +7,9 @@
 //!
 //! Run: `cargo run --release -p bookstation-hardware --example board_latency`
 
+// A benchmark's figures are its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

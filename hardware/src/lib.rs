@@ -34,6 +34,8 @@
 //! logs one, and [`CardEvent`]'s `Debug` output redacts the UID so that a
 //! careless `?event` in a log line does not leak it either.
 
+#![forbid(unsafe_code)]
+
 pub mod backoff;
 pub mod card;
 pub mod codec;

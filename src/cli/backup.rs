@@ -79,7 +79,7 @@ pub fn restore(state_dir: &Path, from: &Path) -> anyhow::Result<()> {
     fs::rename(&key_new, state_dir.join(KEY)).context("putting the restored card key in place")?;
     // A restored history is not a new one: a pending `reset-state` is void.
     match fs::remove_file(state_dir.join(NEW_HISTORY_FILE)) {
-        Ok(()) => println!("the pending `reset-state --new-history` was cancelled"),
+        Ok(()) => outln!("the pending `reset-state --new-history` was cancelled")?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("removing {}", state_dir.join(NEW_HISTORY_FILE).display())),
     }

@@ -30,19 +30,19 @@ pub fn run(state_dir: &Path, reset: Reset) -> anyhow::Result<()> {
         Reset::NewHistory { seq_after } => {
             let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
             let done = state_dir::discard_history(state_dir, seq_after, &now)?;
-            println!("moved {} into {}", done.moved.join(", "), done.aside.display());
-            println!(
+            outln!("moved {} into {}", done.moved.join(", "), done.aside.display())?;
+            outln!(
                 "the next start creates a new database; its first event gets seq {} (after {}, the last the district holds)",
                 done.seq_after.saturating_add(1),
                 done.seq_after
-            );
+            )?;
         }
         Reset::NewCardKey => {
             let key = state_dir::new_card_key(state_dir)?;
-            println!(
+            outln!(
                 "created a new card key {}; cached patrons and their offline PIN verifiers are forgotten (relearnt at their next online sign-in)",
                 key.display()
-            );
+            )?;
         }
     }
     Ok(())

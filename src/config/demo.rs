@@ -3,7 +3,7 @@
 //! next to its state; the tests and benchmarks start from it.
 
 use super::{
-    Config, DistrictConfig, HardwareConfig, HardwareKind, KioskConfig, LoggingConfig, PolicyConfig, StaffConfig,
+    Config, DistrictConfig, HardwareConfig, HardwareKind, KioskConfig, LoggingConfig, PolicyConfig, StaffMember,
     UiBackend, UiConfig, default_qr_prefix,
 };
 use crate::domain::staff::staff_card_digest;
@@ -48,7 +48,7 @@ impl Config {
             district: DistrictConfig::sim(),
             logging: LoggingConfig::default(),
             ui: UiConfig { backend: UiBackend::Winit, fullscreen: false },
-            staff: vec![StaffConfig {
+            staff: vec![StaffMember {
                 id: "demo-staff".to_owned(),
                 card_sha256: staff_card_digest(DEMO_STAFF_CARD),
                 pin_argon2: DEMO_STAFF_PIN_ARGON2.to_owned(),

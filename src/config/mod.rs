@@ -26,7 +26,7 @@ pub use devices::{
 pub use demo::{DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2};
 pub use error::ConfigError;
 
-use crate::domain::staff::{staff_card_digest, verify_pin};
+pub use crate::domain::StaffMember;
 pub use crate::domain::{Language, UnknownLanguage};
 use crate::domain::{LoanPolicy, OfflinePolicy, QrPattern, SlotNo};
 use serde::{Deserialize, Serialize};
@@ -60,7 +60,7 @@ pub struct Config {
     /// Staff who may enter maintenance mode (`[[staff]]` entries). None means
     /// nobody can restock at the kiosk, which is legal but rarely wanted.
     #[serde(default)]
-    pub staff: Vec<StaffConfig>,
+    pub staff: Vec<StaffMember>,
 }
 
 /// `[kiosk]`: identity, language and where state lives.
@@ -367,32 +367,6 @@ pub struct LoggingConfig {
 impl Default for LoggingConfig {
     fn default() -> Self {
         Self { level: "info".to_owned() }
-    }
-}
-
-/// A `[[staff]]` entry: one person who may enter maintenance mode.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct StaffConfig {
-    /// Who this is, for the event log (`staff-01`); never a card UID.
-    pub id: String,
-    /// `staff_card_digest(uid)`: hex SHA-256 of `"card:" + UID`, so a copy of
-    /// the config does not hand out working card numbers. Case is ignored.
-    pub card_sha256: String,
-    /// Argon2 PHC string of the PIN (`$argon2id$v=19$...`); a stolen staff
-    /// card alone does not open the cabinet.
-    pub pin_argon2: String,
-}
-
-impl StaffConfig {
-    /// Whether the card with this UID is this person's.
-    pub fn matches_card(&self, uid: &str) -> bool {
-        staff_card_digest(uid).eq_ignore_ascii_case(&self.card_sha256)
-    }
-
-    /// Whether `pin` is this person's PIN (Argon2: tens of milliseconds).
-    pub fn verify_pin(&self, pin: &str) -> bool {
-        verify_pin(&self.pin_argon2, pin)
     }
 }
 

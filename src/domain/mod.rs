@@ -36,4 +36,5 @@ pub use recovery::{IntentKind, Outcome};
 pub use rules::{Allowance, Refusal, RefusalReason};
 pub use secret::Secret;
 pub use slot::{Slot, SlotKind};
+pub use staff::StaffMember;
 pub use time::Timestamp;

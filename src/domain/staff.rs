@@ -16,6 +16,33 @@ pub fn verify_pin(phc: &str, pin: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|hash| argon2::Argon2::default().verify_password(pin.as_bytes(), &hash).is_ok())
 }
 
+/// One person who may enter maintenance mode: a `[[staff]]` entry of the
+/// config, as it is written there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    /// Who this is, for the event log (`staff-01`); never a card UID.
+    pub id: String,
+    /// `staff_card_digest(uid)`: hex SHA-256 of `"card:" + UID`, so a copy of
+    /// the config does not hand out working card numbers. Case is ignored.
+    pub card_sha256: String,
+    /// Argon2 PHC string of the PIN (`$argon2id$v=19$...`); a stolen staff
+    /// card alone does not open the cabinet.
+    pub pin_argon2: String,
+}
+
+impl StaffMember {
+    /// Whether the card with this UID is this person's.
+    pub fn matches_card(&self, uid: &str) -> bool {
+        staff_card_digest(uid).eq_ignore_ascii_case(&self.card_sha256)
+    }
+
+    /// Whether `pin` is this person's PIN (Argon2: tens of milliseconds).
+    pub fn verify_pin(&self, pin: &str) -> bool {
+        verify_pin(&self.pin_argon2, pin)
+    }
+}
+
 /// Hash a PIN for the config (`bookstation hash-pin`).
 pub fn hash_pin(pin: &str) -> Result<String, argon2::password_hash::Error> {
     use argon2::password_hash::{PasswordHasher, SaltString};

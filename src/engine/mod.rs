@@ -9,6 +9,7 @@ pub mod effect;
 pub mod input;
 pub mod recovery;
 pub mod runner;
+mod settings;
 mod sign_in;
 pub mod view;
 

@@ -348,20 +348,6 @@ impl Store {
         Ok((due, requeued))
     }
 
-    /// Loans and hold pickups of this patron the district has not yet
-    /// heard about, which its counts do not include.
-    pub fn pending_loans_for(&self, patron: &PatronId) -> Result<u32> {
-        let n: i64 = self.conn.query_row(
-            &format!(
-                "SELECT count(*) FROM outbox
-                 WHERE state = 'pending' AND kind IN {LENDING_KINDS} AND json_extract(payload, '$.patron_id') = ?1"
-            ),
-            [patron.as_str()],
-            |r| r.get(0),
-        )?;
-        count_u32("outbox", "count", n)
-    }
-
     /// What this kiosk knows of a patron's books beyond the district's
     /// status ([`KioskRecord`]): the copies whose latest acknowledged loan
     /// or return is a loan to them, and every event not yet acknowledged

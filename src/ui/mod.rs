@@ -13,7 +13,7 @@ mod window;
 
 /// The types generated from `ui/app.slint`.
 #[cfg(feature = "ui")]
-#[allow(clippy::all, clippy::pedantic)]
+#[allow(clippy::all, clippy::pedantic, clippy::restriction)]
 mod generated {
     slint::include_modules!();
 }

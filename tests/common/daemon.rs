@@ -153,7 +153,8 @@ impl DaemonBuilder {
                 }
             }
         }
-        // The rest of stdout goes to the test's output.
+        // The rest of stdout goes to the test's output (which libtest captures).
+        #[allow(clippy::print_stdout)]
         std::thread::spawn(move || {
             for line in stdout_lines {
                 println!("[bookstation stdout] {line}");

@@ -20,11 +20,10 @@ mod tests;
 
 use super::effect::Effect;
 use super::input::{Action, Input};
+pub use super::settings::EngineSettings;
 use super::view::{Notice, NoticeKey, ViewState};
-use crate::config::{Config, StaffConfig};
 use crate::domain::{
-    Credential, EventBody, Item, ItemId, Language, LoanPolicy, OfflinePolicy, QrPattern, RefusalReason, Slot, SlotNo,
-    Timestamp, staff::PinThrottle,
+    Credential, EventBody, Item, ItemId, Language, RefusalReason, Slot, SlotNo, Timestamp, staff::PinThrottle,
 };
 use bookstation_hardware::SlotStatus;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -33,53 +32,6 @@ pub use dispense::Dispense;
 pub use returns::ReturnFlow;
 pub use staff::StaffTask;
 use standing::PatronSession;
-
-/// What the engine needs from the config, in the units it works in.
-#[derive(Debug, Clone)]
-pub struct EngineSettings {
-    pub kiosk_id: String,
-    pub kiosk_name: String,
-    pub default_language: Language,
-    pub require_pin: bool,
-    pub qr: QrPattern,
-    pub loan: LoanPolicy,
-    pub offline: OfflinePolicy,
-    pub dispense_timeout_ms: i64,
-    pub return_timeout_ms: i64,
-    pub inactivity_ms: i64,
-    pub countdown_ms: i64,
-    pub receipt_ms: i64,
-    /// Staff restock and unload may take longer than a patron's pickup.
-    pub staff_task_ms: i64,
-    pub bin_slot: SlotNo,
-    pub bin_capacity: u32,
-    pub staff: Vec<StaffConfig>,
-}
-
-impl EngineSettings {
-    pub fn from_config(config: &Config) -> Self {
-        let p = &config.policy;
-        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        Self {
-            kiosk_id: config.kiosk.id.clone(),
-            kiosk_name: config.kiosk.name.clone(),
-            default_language: config.kiosk.default_language,
-            require_pin: config.kiosk.require_patron_pin,
-            qr: QrPattern::new(config.kiosk.qr_prefix.clone()),
-            loan: p.loan_policy(),
-            offline: config.offline,
-            dispense_timeout_ms: ms(p.dispense_timeout_secs),
-            return_timeout_ms: ms(p.return_timeout_secs),
-            inactivity_ms: ms(p.inactivity_timeout_secs),
-            countdown_ms: ms(p.countdown_secs),
-            receipt_ms: ms(p.receipt_secs),
-            staff_task_ms: ms(p.dispense_timeout_secs.saturating_mul(5)),
-            bin_slot: SlotNo(config.hardware.return_bin_slot),
-            bin_capacity: config.hardware.return_bin_capacity,
-            staff: config.staff.clone(),
-        }
-    }
-}
 
 /// What the engine starts from: the store's contents and the sensors as read
 /// after start-up recovery.

@@ -11,7 +11,7 @@ use crate::engine::view::Problem;
 const T0: Timestamp = Timestamp(1_795_900_000_000);
 
 fn settings() -> EngineSettings {
-    let mut s = EngineSettings::from_config(&Config::demo(std::path::Path::new("/nonexistent")));
+    let mut s = EngineSettings::from_config(&crate::config::Config::demo(std::path::Path::new("/nonexistent")));
     s.require_pin = false;
     s
 }
