@@ -10,8 +10,8 @@
 //!   returns.
 //! - [`card`]: [`CardReader`] and the [`CardEvent`]s it yields.
 //! - [`scanner`]: [`Scanner`], one decoded barcode or QR text at a time.
-//! - [`locker`]: [`LockerBoard`], the polled lock-and-sensor board, its
-//!   [`SlotStatus`] readings and [`changed_slots`] to compare two polls.
+//! - [`locker`]: [`LockerBoard`], the polled lock-and-sensor board, and its
+//!   [`SlotStatus`] readings.
 //! - [`backoff`]: [`backoff::Backoff`], the doubling wait between a
 //!   device's retries that the drivers share.
 //! - [`fs`]: [`fs::write_atomic`], how every file the kiosk rewrites is
@@ -48,6 +48,6 @@ pub mod sim;
 
 pub use card::{CardEvent, CardReader};
 pub use error::{ErrorKind, HwError};
-pub use locker::{LockerBoard, SlotStatus, changed_slots};
+pub use locker::{LockerBoard, SlotStatus};
 pub use scanner::Scanner;
 pub use sim::{SimCommand, SimError, SimLayout, SimSlotSnapshot, SimWorld, WorldSnapshot};

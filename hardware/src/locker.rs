@@ -1,5 +1,5 @@
-//! Locker boards: the [`LockerBoard`] trait, its [`SlotStatus`] readings and
-//! [`changed_slots`] for turning two polls into a list of changes.
+//! Locker boards: the [`LockerBoard`] trait and its [`SlotStatus`] readings.
+//! (The engine turns two readings into changes: `Engine::sensor_changes`.)
 //!
 //! The trait follows how real lock controllers (Kerong CU, Modbus RTU relay
 //! and input boards) work: the host pulses one lock at a time and polls all
@@ -71,49 +71,5 @@ pub trait LockerBoard: Send + Sync {
     /// answer, described for people. Empty for a single board.
     fn silent_boards(&self) -> Vec<String> {
         Vec::new()
-    }
-}
-
-/// The slots whose status differs between two readings (or that are new in
-/// `new`), in `new`'s order. Slots missing from `new` are not reported: a
-/// failed or partial read is not a change.
-pub fn changed_slots(old: &[SlotStatus], new: &[SlotStatus]) -> Vec<SlotStatus> {
-    new.iter().filter(|n| old.iter().find(|o| o.slot == n.slot) != Some(*n)).copied().collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn st(slot: u16, door_open: bool, item_present: bool, drop_count: u32) -> SlotStatus {
-        SlotStatus { slot, door_open, item_present, drop_count }
-    }
-
-    #[test]
-    fn identical_readings_have_no_changes() {
-        let a = vec![st(1, false, true, 0), st(2, false, false, 0)];
-        assert!(changed_slots(&a, &a).is_empty());
-    }
-
-    #[test]
-    fn every_field_counts_as_a_change() {
-        let old = vec![st(1, false, false, 0), st(2, false, false, 0), st(3, false, false, 0), st(4, false, false, 0)];
-        let new = vec![st(1, true, false, 0), st(2, false, true, 0), st(3, false, false, 1), st(4, false, false, 0)];
-        assert_eq!(changed_slots(&old, &new), new[..3].to_vec());
-    }
-
-    #[test]
-    fn new_slots_are_changes_and_missing_ones_are_not() {
-        let old = vec![st(1, false, false, 0), st(2, false, false, 0)];
-        let new = vec![st(3, false, false, 0), st(1, false, false, 0)];
-        assert_eq!(changed_slots(&old, &new), vec![st(3, false, false, 0)]);
-        assert_eq!(changed_slots(&[], &new), new);
-    }
-
-    #[test]
-    fn result_follows_new_order_not_old() {
-        let old = vec![st(1, false, false, 0), st(2, false, false, 0)];
-        let new = vec![st(2, true, false, 0), st(1, true, false, 0)];
-        assert_eq!(changed_slots(&old, &new), new);
     }
 }

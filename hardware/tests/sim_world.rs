@@ -6,8 +6,14 @@ use std::fs;
 use std::sync::Arc;
 
 use bookstation_hardware::{
-    CardEvent, CardReader, ErrorKind, LockerBoard, Scanner, SimError, SimLayout, SimWorld, SlotStatus, changed_slots,
+    CardEvent, CardReader, ErrorKind, LockerBoard, Scanner, SimError, SimLayout, SimWorld, SlotStatus,
 };
+
+/// The readings in `new` that differ from `old`'s for the same slot (or are
+/// new): what changed between two polls.
+fn changed_slots(old: &[SlotStatus], new: &[SlotStatus]) -> Vec<SlotStatus> {
+    new.iter().filter(|n| old.iter().find(|o| o.slot == n.slot) != Some(*n)).copied().collect()
+}
 
 const LAYOUT: SimLayout = SimLayout { lockers: 4, return_bin: 100 };
 
