@@ -286,6 +286,7 @@ mod tests {
     fn every_action() -> Vec<Value> {
         use crate::domain::Language;
         use crate::domain::{ItemId, SlotNo};
+        use crate::engine::view::DisplayModes;
         let item = || ItemId("MP0001".into());
         let all = [
             Action::Touch,
@@ -302,6 +303,7 @@ mod tests {
             Action::StartReturn,
             Action::PickupHolds,
             Action::Language { language: Language::En },
+            Action::Display(DisplayModes { large_text: true, high_contrast: false, reach: true }),
             Action::StaffPin { pin: "2580".into() },
             Action::Restock { slot: SlotNo(3) },
             Action::UnloadBin,
@@ -327,6 +329,9 @@ mod tests {
                 Action::StartReturn => json!({"action": "start_return"}),
                 Action::PickupHolds => json!({"action": "pickup_holds"}),
                 Action::Language { language } => json!({"action": "language", "language": language}),
+                Action::Display(m) => json!({
+                    "action": "display", "large_text": m.large_text, "high_contrast": m.high_contrast, "reach": m.reach
+                }),
                 Action::StaffPin { pin } => json!({"action": "staff_pin", "pin": &**pin}),
                 Action::Restock { slot } => json!({"action": "restock", "slot": slot}),
                 Action::UnloadBin => json!({"action": "unload_bin"}),

@@ -1,7 +1,7 @@
 //! Everything that can happen to the engine, as data: patron and staff
 //! actions, hardware events, and the results of the engine's own effects.
 
-use super::view::{OutboxLine, OutboxSummary};
+use super::view::{DisplayModes, OutboxLine, OutboxSummary};
 use crate::district::Inventory;
 use crate::domain::IntentId;
 use crate::domain::Language;
@@ -82,6 +82,9 @@ pub enum Action {
     Language {
         language: Language,
     },
+    /// The access bar's switches: large text, high contrast, controls
+    /// lower. `{"action":"display","large_text":true,"high_contrast":false,"reach":false}`.
+    Display(DisplayModes),
     StaffPin {
         pin: Secret,
     },

@@ -4,7 +4,7 @@
 use crate::domain::Language;
 use crate::domain::Timestamp;
 use crate::domain::{RefusalReason, SlotKind, SlotNo};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The screens, in snake_case in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -395,15 +395,28 @@ pub struct OutboxLine {
 
 /// Everything the UI shows. Sections that do not apply to the screen are
 /// left out of the JSON.
+/// The patron's display modes, chosen on the screen (the access bar) for
+/// their session only. JSON: `{"large_text":true,"high_contrast":false,"reach":false}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayModes {
+    /// About 1.25× text and larger touch targets.
+    pub large_text: bool,
+    /// Black, white and yellow, with borders on every control.
+    pub high_contrast: bool,
+    /// Controls in the lower part of a portrait screen, within a
+    /// wheelchair user's reach.
+    pub reach: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ViewState {
     pub screen: Screen,
     pub language: Language,
     pub kiosk_name: String,
-    /// How many patron sessions have ended since start-up. When it changes,
-    /// what the patron chose for themselves on the screen (large text, high
-    /// contrast, controls lower) ends too; the engine decides when that is.
-    pub sessions_ended: u64,
+    /// What the patron chose for the screen; back to plain when their
+    /// session ends.
+    pub display: DisplayModes,
     /// The district answers; when false the UI shows what still works.
     pub online: bool,
     /// Seconds before the session ends, in the last seconds only.

@@ -5,7 +5,9 @@ use super::generated::{self as ui, Api, AppWindow, Book, OutboxRow, Page, Receip
 use super::hangul::Composer;
 use crate::domain::{Language, RefusalReason, SlotNo};
 use crate::engine::Action;
-use crate::engine::view::{DispenseStep, ItemView, NoticeKey, Problem, ReturnStep, Screen, StaffStep, ViewState};
+use crate::engine::view::{
+    DispenseStep, DisplayModes, ItemView, NoticeKey, Problem, ReturnStep, Screen, StaffStep, ViewState,
+};
 use slint::{ComponentHandle, Image, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -24,8 +26,6 @@ pub struct Bridge {
     /// Covers found on disk, by URL; `None` when there is none (placeholder art).
     covers: RefCell<HashMap<String, Option<Image>>>,
     covers_dir: Option<PathBuf>,
-    /// The engine's count of ended sessions at the last view.
-    last_sessions_ended: RefCell<Option<u64>>,
     last_language: RefCell<Option<Language>>,
 }
 
@@ -202,7 +202,6 @@ impl Bridge {
             composer: RefCell::new(Composer::default()),
             covers: RefCell::new(HashMap::new()),
             covers_dir,
-            last_sessions_ended: RefCell::new(None),
             last_language: RefCell::new(None),
         });
         bridge.wire(&window.global::<Api>());
@@ -259,6 +258,10 @@ impl Bridge {
         api.on_set_kiosk_out_of_service(move |value| sink(Action::SetOutOfService { slot: None, value }));
         let sink = self.sink.clone();
         api.on_set_language(move |l| sink(Action::Language { language: from_ui_language(l) }));
+        let sink = self.sink.clone();
+        api.on_set_display(move |large_text, high_contrast, reach| {
+            sink(Action::Display(DisplayModes { large_text, high_contrast, reach }))
+        });
         let this = Rc::downgrade(self);
         api.on_search_key(move |key| {
             if let Some(b) = this.upgrade() {
@@ -417,9 +420,8 @@ impl Bridge {
         }
     }
 
-    /// Language follows the view; the patron's display modes end with the
-    /// session (the engine counts the sessions that ended), the search
-    /// keystrokes with the query.
+    /// Language and the patron's display modes follow the view (the engine
+    /// ends them with the session); the search keystrokes end with the query.
     fn session_boundaries(&self, window: &AppWindow, view: &ViewState) {
         let mut last_language = self.last_language.borrow_mut();
         if *last_language != Some(view.language) {
@@ -428,14 +430,10 @@ impl Bridge {
             }
             *last_language = Some(view.language);
         }
-        let mut last = self.last_sessions_ended.borrow_mut();
-        if last.is_some_and(|n| n != view.sessions_ended) {
-            let theme = window.global::<Theme>();
-            theme.set_large_text(false);
-            theme.set_high_contrast(false);
-            theme.set_reach(false);
-        }
-        *last = Some(view.sessions_ended);
+        let theme = window.global::<Theme>();
+        theme.set_large_text(view.display.large_text);
+        theme.set_high_contrast(view.display.high_contrast);
+        theme.set_reach(view.display.reach);
         if view.query.as_deref().unwrap_or("").is_empty() {
             self.composer.borrow_mut().clear();
         }

@@ -21,7 +21,7 @@ mod tests;
 use super::effect::Effect;
 use super::input::{Action, Input};
 pub use super::settings::EngineSettings;
-use super::view::{Notice, NoticeKey, ViewState};
+use super::view::{DisplayModes, Notice, NoticeKey, ViewState};
 use crate::domain::{
     Credential, EventBody, Item, ItemId, Language, RefusalReason, Slot, SlotNo, Timestamp, staff::PinThrottle,
 };
@@ -175,8 +175,8 @@ pub struct Engine {
     staff_throttles: HashMap<String, PinThrottle>,
     /// Tells a late district answer from the current one.
     auth_attempt: u64,
-    /// Patron sessions ended so far (the view's `sessions_ended`).
-    sessions_ended: u64,
+    /// What the patron chose for the screen, for their session only.
+    display: DisplayModes,
 }
 
 impl Engine {
@@ -206,7 +206,7 @@ impl Engine {
             notice: None,
             staff_throttles: snapshot.staff_throttles,
             auth_attempt: 0,
-            sessions_ended: 0,
+            display: DisplayModes::default(),
         }
     }
 
@@ -358,9 +358,6 @@ impl Engine {
     /// Back to the attract screen, in the kiosk's own language; what the
     /// patron chose for the screen ends with the session.
     fn end_session(&mut self) {
-        if !matches!(self.state, State::Attract) {
-            self.sessions_ended += 1;
-        }
         self.clear_session();
     }
 
@@ -371,15 +368,16 @@ impl Engine {
         self.selected.clear();
         self.query.clear();
         self.language = self.settings.default_language;
+        self.display = DisplayModes::default();
         self.notice = None;
     }
 
     /// A new session from the idle screen: whatever was left is cleared, but
-    /// a language chosen on the attract screen carries into it.
+    /// a language and display modes chosen on the attract screen carry into it.
     fn start_fresh(&mut self) {
-        let language = self.language;
+        let (language, display) = (self.language, self.display);
         self.clear_session();
-        self.language = language;
+        (self.language, self.display) = (language, display);
         self.last_activity = self.now;
     }
 
@@ -387,6 +385,7 @@ impl Engine {
         match action {
             Action::Touch => {}
             Action::Language { language } => self.language = language,
+            Action::Display(modes) => self.display = modes,
             Action::Logout => self.logout(fx),
             Action::Back => self.back(fx),
             Action::StaffPin { pin } => self.on_staff_pin(pin, fx),

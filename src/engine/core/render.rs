@@ -15,7 +15,7 @@ impl Engine {
             screen: Screen::Attract,
             language: self.language,
             kiosk_name: self.settings.kiosk_name.clone(),
-            sessions_ended: self.sessions_ended,
+            display: self.display,
             online: self.is_online(),
             countdown: self.countdown(),
             notice: self.notice.clone(),

@@ -140,9 +140,7 @@ impl Engine {
     /// who just returned their overdue book comes home.)
     pub(super) fn go_home(&mut self) {
         let Some(patron) = &self.patron else {
-            if !matches!(self.state, State::Attract) {
-                self.sessions_ended += 1;
-            }
+            self.display = Default::default();
             self.state = State::Attract;
             return;
         };

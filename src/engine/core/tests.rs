@@ -6,6 +6,7 @@ use super::*;
 use crate::domain::IntentId;
 use crate::domain::{EventBody, FaultCode, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::input::AuthResult;
+use crate::engine::view::DisplayModes;
 use crate::engine::view::Problem;
 
 const T0: Timestamp = Timestamp(1_795_900_000_000);
@@ -225,19 +226,20 @@ fn a_book_is_offered_only_while_its_sensor_sees_it() {
 }
 
 #[test]
-fn the_engine_counts_the_sessions_that_end() {
+fn display_modes_last_the_session_and_end_with_it() {
+    let large = DisplayModes { large_text: true, ..DisplayModes::default() };
     let mut e = engine();
-    // Choosing a language on the attract screen and tapping a card is the
-    // start of a session, not the end of one.
+    // Chosen on the attract screen, with a language: a card tapped starts
+    // the session with both.
     let _ = act(&mut e, Action::Language { language: crate::domain::Language::En });
+    let _ = act(&mut e, Action::Display(large));
     let _ = e.handle(Input::CardTapped("04A1B2C3D4E5F6".into()), T0);
-    assert_eq!(e.view().sessions_ended, 0);
+    assert_eq!(e.view().display, large, "kept into the session");
     let _ = act(&mut e, Action::Logout);
-    assert_eq!((e.view().screen, e.view().sessions_ended), (crate::engine::Screen::Attract, 1));
-    // "Finish" on the attract screen ends nothing.
-    let _ = act(&mut e, Action::Logout);
-    assert_eq!(e.view().sessions_ended, 1);
+    assert_eq!((e.view().screen, e.view().display), (crate::engine::Screen::Attract, DisplayModes::default()));
     let mut e = signed_in();
+    let _ = act(&mut e, Action::Display(DisplayModes { high_contrast: true, reach: true, ..DisplayModes::default() }));
+    assert!(e.view().display.high_contrast && e.view().display.reach);
     let _ = e.handle(Input::Tick, T0.plus_millis(settings().inactivity_ms));
-    assert_eq!(e.view().sessions_ended, 1, "a session that times out ends too");
+    assert_eq!(e.view().display, DisplayModes::default(), "a session that times out ends its display modes too");
 }
