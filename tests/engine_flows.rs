@@ -10,34 +10,34 @@ use serde_json::json;
 #[tokio::test]
 async fn borrow_two_books() {
     let mut k = Kiosk::new().await;
-    assert_eq!(k.screen(), "attract");
+    assert_eq!(k.screen(), Screen::Attract);
     k.login(GOOD).await;
-    assert_eq!(k.screen(), "home", "{}", k.view());
-    assert_eq!(k.view()["patron"]["can_borrow"], 2);
+    assert_eq!(k.screen(), Screen::Home, "{:?}", k.view());
+    assert_eq!(k.patron().can_borrow, 2);
     k.act(json!({"action": "browse"})).await;
-    assert_eq!(k.view()["items"].as_array().map(Vec::len), Some(40));
+    assert_eq!(k.view().items.len(), 40);
     k.select("MP0001").await;
     k.select("MP0002").await;
     k.act(json!({"action": "confirm"})).await;
-    assert_eq!(k.screen(), "confirm");
-    assert_eq!(k.view()["selected"].as_array().map(Vec::len), Some(2));
+    assert_eq!(k.screen(), Screen::Confirm);
+    assert_eq!(k.view().selected.len(), 2);
     k.act(json!({"action": "confirm"})).await;
-    let v = k.view();
-    assert_eq!(v["screen"], "dispensing");
-    assert_eq!(v["dispensing"]["slot"], 1);
-    assert_eq!(v["dispensing"]["step"], "take_book");
-    assert_eq!(v["dispensing"]["door_open"], true);
+    assert_eq!(k.screen(), Screen::Dispensing);
+    let d = k.dispensing();
+    assert_eq!(d.slot, SlotNo(1));
+    assert_eq!(d.step, DispenseStep::TakeBook);
+    assert!(d.door_open);
     k.take(1).await;
-    assert_eq!(k.view()["dispensing"]["step"], "close_door");
+    assert_eq!(k.dispensing().step, DispenseStep::CloseDoor);
     assert!(k.event_kinds().await.is_empty(), "no loan before the door closes");
     k.close(1).await;
-    assert_eq!(k.view()["dispensing"]["slot"], 2);
+    assert_eq!(k.dispensing().slot, SlotNo(2));
     k.take(2).await;
     k.close(2).await;
     let v = k.view();
-    assert_eq!(v["screen"], "receipt");
-    assert_eq!(v["receipt"][0]["due_date"], "2026-12-14");
-    assert_eq!(v["receipt"][1]["item_id"], "MP0002");
+    assert_eq!(v.screen, Screen::Receipt);
+    assert_eq!(v.receipt[0].due_date.as_deref(), Some("2026-12-14"));
+    assert_eq!(v.receipt[1].item_id, "MP0002");
     let events = k.events().await;
     assert_eq!(events.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(), vec![(1, "loan"), (2, "loan")]);
     assert!(!events[0].offline);
@@ -45,7 +45,7 @@ async fn borrow_two_books() {
     assert_eq!(k.slot_item(3).await.as_deref(), Some("MP0003"));
     // The receipt times out back to the attract screen.
     k.advance(60).await;
-    assert_eq!(k.screen(), "attract");
+    assert_eq!(k.screen(), Screen::Attract);
 }
 
 #[tokio::test]
@@ -56,12 +56,11 @@ async fn the_kiosk_limit_stops_a_third_book() {
     k.select("MP0001").await;
     k.select("MP0002").await;
     k.select("MP0003").await;
-    assert_eq!(k.notice(), "refusal.kiosk_limit_reached");
-    assert_eq!(k.view()["selected"].as_array().map(Vec::len), Some(2));
+    assert_eq!(k.notice(), Some(NoticeKey::Refusal(RefusalReason::KioskLimitReached)));
+    assert_eq!(k.view().selected.len(), 2);
     k.act(json!({"action": "unselect", "item_id": "MP0002"})).await;
     k.select("MP0003").await;
-    let ids: Vec<_> = k.view()["selected"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect();
-    assert_eq!(ids, vec![json!("MP0001"), json!("MP0003")]);
+    assert_eq!(k.selected_ids(), ["MP0001", "MP0003"]);
 }
 
 #[tokio::test]
@@ -72,26 +71,26 @@ async fn loans_pending_sync_count_against_the_limit() {
     k.close(1).await;
     k.act(json!({"action": "logout"})).await;
     k.login(GOOD).await;
-    assert_eq!(k.view()["patron"]["can_borrow"], 1, "one loan is still in the outbox: {}", k.view());
+    assert_eq!(k.patron().can_borrow, 1, "one loan is still in the outbox: {:?}", k.view());
 }
 
 #[tokio::test]
 async fn refusals_say_why() {
     for (card, reason) in [
-        ("0499999999999999", "unknown_card"),
-        (OVERDUE, "overdue_items"),
-        (SUSPENDED, "suspended"),
-        (AT_QUOTA, "district_quota_reached"),
+        ("0499999999999999", RefusalReason::UnknownCard),
+        (OVERDUE, RefusalReason::OverdueItems),
+        (SUSPENDED, RefusalReason::Suspended),
+        (AT_QUOTA, RefusalReason::DistrictQuotaReached),
     ] {
         let mut k = Kiosk::new().await;
         k.login(card).await;
-        assert_eq!(k.screen(), "refusal", "{card}");
-        let v = k.view();
-        assert_eq!(v["refusal"]["reason"], reason);
-        assert_eq!(v["refusal"]["message_key"], format!("refusal.{reason}"));
-        assert_eq!(v["refusal"]["help_key"], format!("help.{reason}"));
+        assert_eq!(k.screen(), Screen::Refusal, "{card}");
+        let refusal = k.view().refusal.expect("a refusal");
+        assert_eq!(refusal.reason, reason);
+        assert_eq!(refusal.message_key, format!("refusal.{}", reason.code()));
+        assert_eq!(refusal.help_key, format!("help.{}", reason.code()));
         k.act(json!({"action": "back"})).await;
-        assert_eq!(k.screen(), "attract");
+        assert_eq!(k.screen(), Screen::Attract);
     }
 }
 
@@ -101,36 +100,36 @@ async fn wrong_pins_lock_the_card_for_a_while() {
     k.tap(GOOD).await;
     for n in 1..=2 {
         k.act(json!({"action": "pin", "pin": "0000"})).await;
-        assert_eq!(k.screen(), "pin");
-        assert_eq!(k.view()["pin_failures"], n);
-        assert_eq!(k.notice(), "notice.wrong_pin");
+        assert_eq!(k.screen(), Screen::Pin);
+        assert_eq!(k.view().pin_failures, Some(n));
+        assert_eq!(k.notice(), Some(NoticeKey::WrongPin));
     }
     k.act(json!({"action": "pin", "pin": "0000"})).await;
-    assert_eq!(k.refusal(), "pin_locked");
+    assert_eq!(k.refusal(), Some(RefusalReason::PinLocked));
     k.act(json!({"action": "logout"})).await;
     k.tap(GOOD).await;
-    assert_eq!(k.refusal(), "pin_locked", "still locked a moment later");
+    assert_eq!(k.refusal(), Some(RefusalReason::PinLocked), "still locked a moment later");
     k.act(json!({"action": "logout"})).await;
     k.advance(5 * 60).await;
     k.login(GOOD).await;
-    assert_eq!(k.screen(), "home");
+    assert_eq!(k.screen(), Screen::Home);
 }
 
 #[tokio::test]
 async fn mobile_qr_and_typed_member_number_sign_in() {
     let mut k = Kiosk::new().await;
     k.scan("MAPO-MEMBER:1000001").await;
-    assert_eq!(k.screen(), "pin");
+    assert_eq!(k.screen(), Screen::Pin);
     k.act(json!({"action": "pin", "pin": PIN})).await;
-    assert_eq!(k.screen(), "home");
+    assert_eq!(k.screen(), Screen::Home);
     k.act(json!({"action": "logout"})).await;
     k.act(json!({"action": "member_number", "number": "1000001"})).await;
-    assert_eq!(k.screen(), "pin");
+    assert_eq!(k.screen(), Screen::Pin);
     k.act(json!({"action": "pin", "pin": PIN})).await;
-    assert_eq!(k.screen(), "home");
+    assert_eq!(k.screen(), Screen::Home);
     k.act(json!({"action": "logout"})).await;
     k.act(json!({"action": "member_number", "number": "12ab"})).await;
-    assert_eq!((k.screen().as_str(), k.notice().as_str()), ("attract", "notice.member_number_invalid"));
+    assert_eq!((k.screen(), k.notice()), (Screen::Attract, Some(NoticeKey::MemberNumberInvalid)));
 }
 
 #[tokio::test]
@@ -138,33 +137,26 @@ async fn search_finds_titles_and_korean_initials() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;
     k.act(json!({"action": "search", "query": "ㅎㄱㄷ"})).await;
-    let titles: Vec<_> = k.view()["items"].as_array().unwrap().iter().map(|i| i["title"].clone()).collect();
-    assert!(titles.contains(&json!("홍길동전")), "{titles:?}");
+    let titles: Vec<_> = k.view().items.into_iter().map(|i| i.title).collect();
+    assert!(titles.iter().any(|t| t == "홍길동전"), "{titles:?}");
     k.act(json!({"action": "search", "query": "little PRINCE"})).await;
-    let v = k.view();
-    assert!(!v["items"].as_array().unwrap().is_empty());
-    assert!(
-        v["items"].as_array().unwrap().iter().all(|i| i["title"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("little prince"))
-    );
+    let items = k.view().items;
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i.title.to_lowercase().contains("little prince")), "{items:?}");
 }
 
 #[tokio::test]
 async fn hold_pickup() {
     let mut k = Kiosk::new().await;
     k.login(HOLDER).await;
-    let v = k.view();
-    assert_eq!(v["patron"]["ready_holds"][0]["id"], "MP0040");
+    assert_eq!(k.patron().ready_holds[0].id, "MP0040");
     k.act(json!({"action": "pickup_holds"})).await;
-    assert_eq!(k.screen(), "holds");
+    assert_eq!(k.screen(), Screen::Holds);
     k.act(json!({"action": "confirm"})).await;
-    assert_eq!(k.view()["dispensing"]["slot"], 40);
+    assert_eq!(k.dispensing().slot, SlotNo(40));
     k.take(40).await;
     k.close(40).await;
-    assert_eq!(k.screen(), "receipt");
+    assert_eq!(k.screen(), Screen::Receipt);
     let events = k.events().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, "hold_pickup");
@@ -177,24 +169,24 @@ async fn a_book_held_for_someone_else_cannot_be_borrowed() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;
     k.act(json!({"action": "browse"})).await;
-    let held = k.view()["items"].as_array().unwrap().iter().find(|i| i["id"] == "MP0040").cloned().unwrap();
-    assert_eq!(held["available"], false);
+    let held = k.view().items.into_iter().find(|i| i.id == "MP0040").unwrap();
+    assert!(!held.available);
     k.select("MP0040").await;
-    assert_eq!(k.notice(), "refusal.item_held_for_someone_else");
+    assert_eq!(k.notice(), Some(NoticeKey::Refusal(RefusalReason::ItemHeldForSomeoneElse)));
 }
 
 #[tokio::test]
 async fn a_book_not_taken_in_time_is_cancelled() {
     let mut k = Kiosk::new().await;
     assert_eq!(k.borrow_until_door_open("MP0005").await, 5);
-    assert_eq!(k.view()["dispensing"]["seconds_left"], 60);
+    assert_eq!(k.dispensing().seconds_left, Some(60));
     k.advance(30).await;
-    assert_eq!(k.screen(), "dispensing", "a session never times out with a door open");
+    assert_eq!(k.screen(), Screen::Dispensing, "a session never times out with a door open");
     k.advance(31).await;
     let v = k.view();
-    assert_eq!(v["screen"], "receipt");
-    assert_eq!(v["receipt"][0]["problem"], "problem.not_taken");
-    assert_eq!(v["notice"]["key"], "notice.close_door");
+    assert_eq!(v.screen, Screen::Receipt);
+    assert_eq!(v.receipt[0].problem, Some(Problem::NotTaken));
+    assert_eq!(v.notice.map(|n| n.key), Some(NoticeKey::CloseDoor));
     assert_eq!(k.event_kinds().await, vec!["alarm"], "door left open, no loan");
     assert_eq!(k.slot_item(5).await.as_deref(), Some("MP0005"));
 }
@@ -205,9 +197,9 @@ async fn a_book_taken_with_the_door_left_open_is_lent_and_raises_an_alarm() {
     assert_eq!(k.borrow_until_door_open("MP0006").await, 6);
     k.take(6).await;
     k.advance(61).await;
-    assert_eq!(k.screen(), "receipt");
-    assert_eq!(k.notice(), "notice.close_door");
-    assert_eq!(k.view()["receipt"][0]["due_date"], "2026-12-14");
+    assert_eq!(k.screen(), Screen::Receipt);
+    assert_eq!(k.notice(), Some(NoticeKey::CloseDoor));
+    assert_eq!(k.view().receipt[0].due_date.as_deref(), Some("2026-12-14"));
     assert_eq!(k.event_kinds().await, vec!["loan", "alarm"]);
     let alarm = serde_json::to_value(&k.events().await[1].body).unwrap();
     assert_eq!(alarm["alarm"], "door_left_open");
@@ -224,17 +216,17 @@ async fn a_jammed_door_marks_the_locker_faulty_and_lends_nothing() {
     k.act(json!({"action": "confirm"})).await;
     k.act(json!({"action": "confirm"})).await;
     // The jammed locker is skipped with a message; the next book comes out.
-    assert_eq!(k.view()["dispensing"]["slot"], 8);
+    assert_eq!(k.dispensing().slot, SlotNo(8));
     k.take(8).await;
     k.close(8).await;
     let v = k.view();
-    assert_eq!(v["receipt"][0]["problem"], "problem.door_did_not_open");
-    assert!(v["receipt"][1]["due_date"].is_string());
+    assert_eq!(v.receipt[0].problem, Some(Problem::DoorDidNotOpen));
+    assert!(v.receipt[1].due_date.is_some());
     assert_eq!(k.event_kinds().await, vec!["alarm", "loan"]);
     k.act(json!({"action": "back"})).await;
     k.act(json!({"action": "browse"})).await;
-    let item = k.view()["items"].as_array().unwrap().iter().find(|i| i["id"] == "MP0007").cloned().unwrap();
-    assert_eq!(item["available"], false, "a faulty locker is not offered");
+    let item = k.view().items.into_iter().find(|i| i.id == "MP0007").unwrap();
+    assert!(!item.available, "a faulty locker is not offered");
 }
 
 #[tokio::test]
@@ -246,8 +238,8 @@ async fn an_unplugged_board_lends_nothing() {
     k.act(json!({"action": "confirm"})).await;
     k.world.set_board_online(false);
     k.act(json!({"action": "confirm"})).await;
-    assert_eq!(k.screen(), "receipt");
-    assert_eq!(k.view()["receipt"][0]["problem"], "problem.door_did_not_open");
+    assert_eq!(k.screen(), Screen::Receipt);
+    assert_eq!(k.view().receipt[0].problem, Some(Problem::DoorDidNotOpen));
     assert!(!k.event_kinds().await.contains(&"loan".to_owned()));
 }
 
@@ -255,35 +247,34 @@ async fn an_unplugged_board_lends_nothing() {
 async fn return_books_one_at_a_time_without_a_card() {
     let mut k = Kiosk::new().await;
     k.act(json!({"action": "start_return"})).await;
-    assert_eq!(k.view()["returning"]["step"], "scan");
+    assert_eq!(k.return_step(), ReturnStep::Scan);
     k.scan("MP0041").await;
-    assert_eq!(k.view()["returning"]["step"], "insert_book");
+    assert_eq!(k.return_step(), ReturnStep::InsertBook);
     k.put(41, "MP0041").await;
-    assert_eq!(k.view()["returning"]["step"], "close_door");
+    assert_eq!(k.return_step(), ReturnStep::CloseDoor);
     k.close(41).await;
-    let v = k.view();
-    assert_eq!(v["returning"]["step"], "scan", "ready for the next book");
-    assert_eq!(v["notice"]["key"], "notice.returned");
+    assert_eq!(k.return_step(), ReturnStep::Scan, "ready for the next book");
+    assert_eq!(k.notice(), Some(NoticeKey::Returned));
     k.scan("MP0042").await;
     k.put(41, "MP0042").await;
     k.close(41).await;
-    assert_eq!(k.view()["returning"]["returned"].as_array().map(Vec::len), Some(2));
+    assert_eq!(k.returning().returned.len(), 2);
     assert_eq!(k.event_kinds().await, vec!["return", "return"]);
     // A book from elsewhere, and one that is already here, are refused.
     k.scan("XX9999").await;
-    assert_eq!(k.notice(), "refusal.item_not_from_this_kiosk");
+    assert_eq!(k.notice(), Some(NoticeKey::Refusal(RefusalReason::ItemNotFromThisKiosk)));
     k.scan("MP0001").await;
-    assert_eq!(k.notice(), "refusal.item_not_on_loan");
+    assert_eq!(k.notice(), Some(NoticeKey::Refusal(RefusalReason::ItemNotOnLoan)));
     k.act(json!({"action": "logout"})).await;
-    assert_eq!(k.screen(), "attract");
+    assert_eq!(k.screen(), Screen::Attract);
 }
 
 #[tokio::test]
 async fn a_book_scanned_on_the_idle_screen_starts_a_return() {
     let mut k = Kiosk::new().await;
     k.scan("MP0043").await;
-    assert_eq!(k.screen(), "return");
-    assert_eq!(k.view()["returning"]["step"], "insert_book");
+    assert_eq!(k.screen(), Screen::Return);
+    assert_eq!(k.return_step(), ReturnStep::InsertBook);
 }
 
 #[tokio::test]
@@ -293,7 +284,7 @@ async fn a_full_bin_refuses_returns() {
     k.put(41, "MP0041").await;
     k.close(41).await;
     k.scan("MP0042").await;
-    assert_eq!(k.notice(), "refusal.return_bin_full");
+    assert_eq!(k.notice(), Some(NoticeKey::Refusal(RefusalReason::ReturnBinFull)));
     assert_eq!(k.event_kinds().await, vec!["return"]);
 }
 
@@ -303,7 +294,7 @@ async fn a_return_with_no_book_put_in_is_cancelled() {
     k.scan("MP0041").await;
     k.close(41).await;
     k.advance(61).await;
-    assert_eq!(k.notice(), "notice.return_cancelled");
+    assert_eq!(k.notice(), Some(NoticeKey::ReturnCancelled));
     assert!(k.event_kinds().await.is_empty());
 }
 
@@ -312,16 +303,16 @@ async fn inactivity_ends_the_session_and_restores_the_language() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;
     k.act(json!({"action": "language", "language": "en"})).await;
-    assert_eq!(k.view()["language"], "en");
+    assert_eq!(k.view().language, Language::En);
     k.advance(49).await;
-    assert!(k.view().get("countdown").is_none());
+    assert_eq!(k.view().countdown, None);
     k.act(json!({"action": "touch"})).await;
     k.advance(51).await;
-    assert_eq!(k.view()["countdown"], 9, "the touch restarted the 60 s");
+    assert_eq!(k.view().countdown, Some(9), "the touch restarted the 60 s");
     k.advance(9).await;
-    assert_eq!(k.screen(), "attract");
-    assert_eq!(k.view()["language"], "ko");
-    assert!(k.view().get("patron").is_none());
+    assert_eq!(k.screen(), Screen::Attract);
+    assert_eq!(k.view().language, Language::Ko);
+    assert!(k.view().patron.is_none());
 }
 
 #[tokio::test]
@@ -331,11 +322,11 @@ async fn another_card_cannot_take_over_a_session() {
     k.act(json!({"action": "browse"})).await;
     k.select("MP0001").await;
     k.tap(HOLDER).await;
-    assert_eq!(k.notice(), "notice.session_in_progress");
-    assert_eq!(k.screen(), "browse");
-    assert_eq!(k.view()["patron"]["ready_holds"].as_array().map(Vec::len), Some(0), "still the first patron");
+    assert_eq!(k.notice(), Some(NoticeKey::SessionInProgress));
+    assert_eq!(k.screen(), Screen::Browse);
+    assert!(k.patron().ready_holds.is_empty(), "still the first patron");
     k.tap(STAFF).await;
-    assert_eq!(k.screen(), "browse", "not even staff");
+    assert_eq!(k.screen(), Screen::Browse, "not even staff");
 }
 
 #[tokio::test]
@@ -353,46 +344,46 @@ async fn staff_restock_unload_open_and_out_of_service() {
     k.act(json!({"action": "logout"})).await;
 
     k.staff_login().await;
-    assert_eq!(k.view()["staff"]["bin_count"], 1);
+    assert_eq!(k.staff().bin_count, 1);
     // Unload the bin.
     k.act(json!({"action": "unload_bin"})).await;
-    assert_eq!(k.view()["staff"]["task"], "unload");
+    assert_eq!(k.staff_task(), StaffStep::Unload);
     assert_eq!(k.world.empty_bin().unwrap(), vec!["MP0041".to_owned()]);
     k.close(41).await;
-    assert_eq!(k.view()["staff"]["task"], "menu");
-    assert_eq!(k.view()["staff"]["bin_count"], 0);
+    assert_eq!(k.staff_task(), StaffStep::Menu);
+    assert_eq!(k.staff().bin_count, 0);
     // Restock locker 3 with the returned book.
     k.act(json!({"action": "restock", "slot": 3})).await;
-    assert_eq!(k.view()["staff"]["task"], "restock_scan");
+    assert_eq!(k.staff_task(), StaffStep::RestockScan);
     k.scan("MP0041").await;
-    assert_eq!(k.view()["staff"]["task"], "restock_close");
+    assert_eq!(k.staff_task(), StaffStep::RestockClose);
     k.put(3, "MP0041").await;
     k.close(3).await;
-    assert_eq!(k.notice(), "notice.restocked");
+    assert_eq!(k.notice(), Some(NoticeKey::Restocked));
     assert_eq!(k.slot_item(3).await.as_deref(), Some("MP0041"));
     // Restocking a full locker is refused.
     k.act(json!({"action": "restock", "slot": 4})).await;
-    assert_eq!(k.notice(), "notice.restock_needs_empty_locker");
+    assert_eq!(k.notice(), Some(NoticeKey::RestockNeedsEmptyLocker));
     // Open any door, take a locker and the kiosk out of service.
     k.act(json!({"action": "open_slot", "slot": 10})).await;
-    assert_eq!(k.notice(), "notice.door_opened");
+    assert_eq!(k.notice(), Some(NoticeKey::DoorOpened));
     assert!(k.world.snapshot().slots[9].door_open);
     k.close(10).await;
     k.act(json!({"action": "set_out_of_service", "slot": 11, "value": true})).await;
     k.act(json!({"action": "set_out_of_service", "value": true})).await;
     k.act(json!({"action": "outbox"})).await;
-    let v = k.view();
-    assert_eq!(v["staff"]["task"], "outbox");
-    assert_eq!(v["staff"]["outbox"]["pending"], 7);
+    let staff = k.staff();
+    assert_eq!(staff.task, StaffStep::Outbox);
+    assert_eq!(staff.outbox.map(|o| o.pending), Some(7));
     assert_eq!(
         k.event_kinds().await,
         vec!["loan", "return", "bin_unloaded", "restock", "staff_door_opened", "out_of_service", "out_of_service"]
     );
     k.act(json!({"action": "back"})).await;
     k.act(json!({"action": "logout"})).await;
-    assert_eq!(k.screen(), "out_of_service");
+    assert_eq!(k.screen(), Screen::OutOfService);
     k.tap(GOOD).await;
-    assert_eq!(k.refusal(), "kiosk_out_of_service");
+    assert_eq!(k.refusal(), Some(RefusalReason::KioskOutOfService));
 }
 
 #[tokio::test]
@@ -401,13 +392,13 @@ async fn wrong_staff_pins_lock_staff_entry() {
     k.tap(STAFF).await;
     k.act(json!({"action": "staff_pin", "pin": "1111"})).await;
     k.act(json!({"action": "staff_pin", "pin": "2222"})).await;
-    assert_eq!(k.view()["pin_failures"], 2);
+    assert_eq!(k.view().pin_failures, Some(2));
     k.act(json!({"action": "staff_pin", "pin": "3333"})).await;
-    assert_eq!(k.refusal(), "pin_locked");
+    assert_eq!(k.refusal(), Some(RefusalReason::PinLocked));
     k.act(json!({"action": "logout"})).await;
     k.tap(STAFF).await;
     k.act(json!({"action": "staff_pin", "pin": STAFF_PIN})).await;
-    assert_eq!(k.refusal(), "pin_locked", "the right PIN does not help while locked");
+    assert_eq!(k.refusal(), Some(RefusalReason::PinLocked), "the right PIN does not help while locked");
 }
 
 #[tokio::test]
@@ -415,7 +406,7 @@ async fn staff_actions_need_staff() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;
     k.act(json!({"action": "open_slot", "slot": 1})).await;
-    assert_eq!(k.notice(), "refusal.not_staff");
+    assert_eq!(k.notice(), Some(NoticeKey::Refusal(RefusalReason::NotStaff)));
     assert!(!k.world.snapshot().slots[0].door_open);
 }
 
@@ -429,10 +420,11 @@ async fn offline_lending_follows_the_policy() {
     k.advance(6 * 3600).await;
     k.login(GOOD).await;
     let v = k.view();
-    assert_eq!(v["screen"], "home", "{v}");
-    assert_eq!(v["online"], false);
-    assert_eq!(v["patron"]["offline"], true);
-    assert_eq!(v["patron"]["can_borrow"], 1, "one offline loan per patron");
+    assert_eq!(v.screen, Screen::Home, "{v:?}");
+    assert!(!v.online);
+    let patron = v.patron.expect("signed in");
+    assert!(patron.offline);
+    assert_eq!(patron.can_borrow, 1, "one offline loan per patron");
     k.act(json!({"action": "browse"})).await;
     k.select("MP0010").await;
     k.act(json!({"action": "confirm"})).await;
@@ -444,11 +436,11 @@ async fn offline_lending_follows_the_policy() {
     k.act(json!({"action": "logout"})).await;
     // The same patron again in the same outage: no second offline loan.
     k.login(GOOD).await;
-    assert_eq!(k.refusal(), "offline_not_eligible");
+    assert_eq!(k.refusal(), Some(RefusalReason::OfflineNotEligible));
     k.act(json!({"action": "logout"})).await;
     // A patron never seen online cannot borrow offline.
     k.login(HOLDER).await;
-    assert_eq!(k.refusal(), "offline_not_eligible");
+    assert_eq!(k.refusal(), Some(RefusalReason::OfflineNotEligible));
     k.act(json!({"action": "logout"})).await;
     // Returns always work offline.
     k.scan("MP0041").await;
@@ -468,7 +460,7 @@ async fn recovery_completes_a_loan_whose_book_was_taken() {
     let events = k.events().await;
     assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["loan"]);
     assert_eq!(k.slot_item(12).await, None);
-    assert_eq!(k.screen(), "attract");
+    assert_eq!(k.screen(), Screen::Attract);
     // A second restart changes nothing: one outcome per intent.
     let k = k.restart().await;
     assert_eq!(k.events().await.len(), 1);
@@ -502,9 +494,9 @@ async fn a_language_chosen_before_the_card_carries_into_the_session() {
     let mut k = Kiosk::new().await;
     k.act(json!({"action": "language", "language": "en"})).await;
     k.login(GOOD).await;
-    assert_eq!((k.screen().as_str(), k.view()["language"].as_str()), ("home", Some("en")));
+    assert_eq!((k.screen(), k.view().language), (Screen::Home, Language::En));
     k.act(json!({"action": "logout"})).await;
-    assert_eq!(k.view()["language"], "ko", "the next patron starts in the kiosk's language");
+    assert_eq!(k.view().language, Language::Ko, "the next patron starts in the kiosk's language");
 }
 
 #[tokio::test]
@@ -523,4 +515,73 @@ async fn a_loan_prints_a_receipt_where_a_printer_is_configured() {
     let printed = printed.recv_timeout(std::time::Duration::from_secs(30)).expect("a receipt printed");
     assert_eq!(printed.len(), 2, "{printed:?}");
     assert!(printed[1].contains("홍길동전") && printed[1].contains("2026-12-14"), "{printed:?}");
+}
+
+/// The control socket answers with the view as JSON, and its clients
+/// (`bookstation sim`, the process tests, scripts) read these names and
+/// keys; the other tests here read the types.
+#[tokio::test]
+async fn the_view_in_json_keeps_the_names_the_socket_clients_read() {
+    let wire = |k: &Kiosk| serde_json::to_value(k.view()).expect("view is JSON");
+    let mut k = Kiosk::new().await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "attract", "{v}");
+    assert_eq!(v["language"], "ko");
+    assert_eq!(v["online"], true);
+    k.tap(GOOD).await;
+    k.act(json!({"action": "pin", "pin": "0000"})).await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "pin", "{v}");
+    assert_eq!(v["notice"]["key"], "notice.wrong_pin");
+    assert_eq!(v["pin_failures"], 1);
+    k.act(json!({"action": "pin", "pin": PIN})).await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "home", "{v}");
+    assert_eq!(v["patron"]["can_borrow"], 2);
+    k.act(json!({"action": "browse"})).await;
+    k.select("MP0001").await;
+    k.select("MP0002").await;
+    k.select("MP0003").await;
+    let v = wire(&k);
+    assert_eq!(v["notice"]["key"], "refusal.kiosk_limit_reached", "a refusal as a notice: {v}");
+    assert_eq!(v["items"][0]["id"], "MP0001");
+    assert_eq!(v["selected"][1]["id"], "MP0002");
+    k.act(json!({"action": "confirm"})).await;
+    k.act(json!({"action": "confirm"})).await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "dispensing", "{v}");
+    assert_eq!(v["dispensing"]["slot"], 1);
+    assert_eq!(v["dispensing"]["step"], "take_book");
+    assert_eq!(v["dispensing"]["door_open"], true);
+    assert_eq!(v["dispensing"]["seconds_left"], 60);
+    k.take(1).await;
+    assert_eq!(wire(&k)["dispensing"]["step"], "close_door");
+    k.close(1).await;
+    k.take(2).await;
+    k.close(2).await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "receipt", "{v}");
+    assert_eq!(v["receipt"][0]["item_id"], "MP0001");
+    assert_eq!(v["receipt"][0]["due_date"], "2026-12-14");
+    k.act(json!({"action": "logout"})).await;
+    k.scan("MP0041").await;
+    assert_eq!(wire(&k)["returning"]["step"], "insert_book");
+    k.put(41, "MP0041").await;
+    k.close(41).await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "return", "{v}");
+    assert_eq!(v["returning"]["step"], "scan");
+    assert_eq!(v["notice"]["key"], "notice.returned");
+    k.act(json!({"action": "logout"})).await;
+    k.scan("SEOCHO-0042").await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "refusal", "{v}");
+    assert_eq!(v["refusal"]["reason"], "item_not_from_this_kiosk");
+    assert_eq!(v["refusal"]["message_key"], "refusal.item_not_from_this_kiosk");
+    assert_eq!(v["refusal"]["help_key"], "help.item_not_from_this_kiosk");
+    k.act(json!({"action": "back"})).await;
+    k.staff_login().await;
+    let v = wire(&k);
+    assert_eq!(v["screen"], "staff", "{v}");
+    assert_eq!(v["staff"]["task"], "menu");
 }

@@ -72,7 +72,7 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Answer {
     Home { can_borrow: u64, loans_total: u64, loans_here: u64 },
-    Refusal(String),
+    Refusal(RefusalReason),
 }
 
 #[derive(Debug, Default)]
@@ -121,21 +121,21 @@ impl Model {
     }
 
     /// `borrowing_allowance` over the books that count.
-    fn allowance(&self, books: &BTreeSet<String>, suspended: bool) -> Result<u64, &'static str> {
+    fn allowance(&self, books: &BTreeSet<String>, suspended: bool) -> Result<u64, RefusalReason> {
         if suspended {
-            return Err("suspended");
+            return Err(RefusalReason::Suspended);
         }
         if books.iter().any(|b| self.overdue.contains(b)) {
-            return Err("overdue_items");
+            return Err(RefusalReason::OverdueItems);
         }
         let here = books.iter().filter(|b| b.starts_with("MP")).count() as u64;
         let quota_left = QUOTA.saturating_sub(books.len() as u64);
         let kiosk_left = KIOSK_LIMIT.saturating_sub(here);
         if quota_left == 0 {
-            return Err("district_quota_reached");
+            return Err(RefusalReason::DistrictQuotaReached);
         }
         if kiosk_left == 0 {
-            return Err("kiosk_limit_reached");
+            return Err(RefusalReason::KioskLimitReached);
         }
         Ok(quota_left.min(kiosk_left))
     }
@@ -147,16 +147,16 @@ impl Model {
             loans_total: books.len() as u64,
             loans_here: books.iter().filter(|b| b.starts_with("MP")).count() as u64,
         };
-        let refuse = |r: &str| Answer::Refusal(r.to_owned());
+        let refuse = Answer::Refusal;
         let Some(outage) = self.outage_started else {
             return match self.allowance(&books, suspended) {
                 Ok(n) => home(n),
                 Err(r) => refuse(r),
             };
         };
-        let Some(seen) = self.seen_online.get(patron) else { return refuse("offline_not_eligible") };
+        let Some(seen) = self.seen_online.get(patron) else { return refuse(RefusalReason::OfflineNotEligible) };
         if now.since(*seen) > SEEN_WITHIN_HOURS * HOUR_MS || now.since(outage) > MAX_OUTAGE_HOURS * HOUR_MS {
-            return refuse("offline_not_eligible");
+            return refuse(RefusalReason::OfflineNotEligible);
         }
         let online = match self.allowance(&books, suspended) {
             Ok(n) => n,
@@ -165,7 +165,7 @@ impl Model {
         let this: u64 = self.offline_loans.iter().filter(|(p, t)| p == patron && *t >= outage).count() as u64;
         let all: u64 = self.offline_loans.iter().filter(|(_, t)| *t >= outage).count() as u64;
         let remaining = online.min(PER_PATRON.saturating_sub(this)).min(PER_OUTAGE.saturating_sub(all));
-        if remaining == 0 { refuse("offline_not_eligible") } else { home(remaining) }
+        if remaining == 0 { refuse(RefusalReason::OfflineNotEligible) } else { home(remaining) }
     }
 }
 
@@ -210,12 +210,12 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     m.overdue.insert("MP0041".into());
 
     for (step, op) in ops.iter().enumerate() {
-        let ctx = |k: &Kiosk| format!("step {step} {op:?}: {}", k.view());
+        let ctx = |k: &Kiosk| format!("step {step} {op:?}: {:?}", k.view());
         match *op {
             Op::SignIn(p, want) => {
                 let (card, patron, suspended) = PATRONS[p];
                 k.tap(card).await;
-                prop_assert_eq!(k.screen(), "pin", "{}", ctx(&k));
+                prop_assert_eq!(k.screen(), Screen::Pin, "{}", ctx(&k));
                 k.act(json!({"action": "pin", "pin": PIN})).await;
                 let now = k.clock_now();
                 // The runner asks the district: that tells it whether there is an outage.
@@ -228,13 +228,13 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 let expected = m.answer(patron, suspended, now);
                 let v = k.view();
-                let got = match v["screen"].as_str() {
-                    Some("home") => Answer::Home {
-                        can_borrow: v["patron"]["can_borrow"].as_u64().unwrap(),
-                        loans_total: v["patron"]["loans_total"].as_u64().unwrap(),
-                        loans_here: v["patron"]["loans_here"].as_u64().unwrap(),
+                let got = match (v.screen, v.patron, v.refusal) {
+                    (Screen::Home, Some(p), _) => Answer::Home {
+                        can_borrow: p.can_borrow.into(),
+                        loans_total: p.loans_total.into(),
+                        loans_here: p.loans_here.into(),
                     },
-                    Some("refusal") => Answer::Refusal(k.refusal()),
+                    (Screen::Refusal, _, Some(r)) => Answer::Refusal(r.reason),
                     _ => return Err(TestCaseError::fail(format!("unexpected screen: {}", ctx(&k)))),
                 };
                 prop_assert_eq!(&got, &expected, "{}", ctx(&k));
@@ -242,14 +242,8 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     && want > 0
                 {
                     k.act(json!({"action": "browse"})).await;
-                    let offered: Vec<String> = k.view()["items"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .filter(|i| i["available"] == true)
-                        .map(|i| i["id"].as_str().unwrap().to_owned())
-                        .take(usize::try_from(want.min(can_borrow)).unwrap())
-                        .collect();
+                    let offered: Vec<String> =
+                        k.offered_ids().into_iter().take(usize::try_from(want.min(can_borrow)).unwrap()).collect();
                     if !offered.is_empty() {
                         for item in &offered {
                             k.select(item).await;
@@ -257,9 +251,8 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         k.act(json!({"action": "confirm"})).await;
                         k.act(json!({"action": "confirm"})).await;
                         for _ in 0..offered.len() {
-                            let v = k.view();
-                            prop_assert_eq!(&v["screen"], "dispensing", "{}", ctx(&k));
-                            let slot = u16::try_from(v["dispensing"]["slot"].as_u64().unwrap()).unwrap();
+                            prop_assert_eq!(k.screen(), Screen::Dispensing, "{}", ctx(&k));
+                            let slot = k.dispensing().slot.0;
                             let book = k.world.take(slot).unwrap();
                             k.runner.poll_sensors().await;
                             k.close(slot).await;
@@ -268,7 +261,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                                 m.offline_loans.push((patron.to_owned(), k.clock_now()));
                             }
                         }
-                        prop_assert_eq!(k.screen(), "receipt", "{}", ctx(&k));
+                        prop_assert_eq!(k.screen(), Screen::Receipt, "{}", ctx(&k));
                     }
                 }
                 k.act(json!({"action": "logout"})).await;
@@ -284,10 +277,10 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 let (patron, book) = held[n % held.len()].clone();
                 k.scan(&book).await;
-                prop_assert_eq!(&k.view()["returning"]["step"], "insert_book", "{}", ctx(&k));
+                prop_assert_eq!(k.return_step(), ReturnStep::InsertBook, "{}", ctx(&k));
                 k.put(BIN, &book).await;
                 k.close(BIN).await;
-                prop_assert_eq!(k.notice(), "notice.returned", "{}", ctx(&k));
+                prop_assert_eq!(k.notice(), Some(NoticeKey::Returned), "{}", ctx(&k));
                 m.held.get_mut(&patron).unwrap().remove(&book);
                 if m.seed_books.contains(&book) {
                     m.unsynced_returns.insert(book);
@@ -305,7 +298,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Wait(minutes) => k.advance(minutes * 60).await,
         }
-        prop_assert_eq!(k.screen(), "attract", "{}", ctx(&k));
+        prop_assert_eq!(k.screen(), Screen::Attract, "{}", ctx(&k));
         // Each op happens at its own moment.
         k.advance(1).await;
     }

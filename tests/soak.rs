@@ -28,7 +28,7 @@ use bookstation::store::OutboxState;
 use common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
@@ -118,10 +118,6 @@ fn outage_plan(rng: &mut StdRng, start: Timestamp, secs: u64) -> Vec<(Timestamp,
     }
 }
 
-fn items(v: &Value) -> Vec<Value> {
-    v["items"].as_array().cloned().unwrap_or_default()
-}
-
 impl Soak {
     async fn new(seed: u64, secs: u64) -> Self {
         let k = Kiosk::with_district(|_| {}, busy_district).await;
@@ -163,7 +159,7 @@ impl Soak {
     }
 
     fn ctx(&self) -> String {
-        format!("session {} at {:?}: {}", self.figures.sessions, self.k.clock_now(), self.k.view())
+        format!("session {} at {:?}: {:?}", self.figures.sessions, self.k.clock_now(), self.k.view())
     }
 
     /// The network as the outage plan says for now.
@@ -219,53 +215,53 @@ impl Soak {
     /// Leave the kiosk on the attract screen, as a patron walking off does
     /// once the receipt has timed out.
     async fn leave(&mut self) {
-        if self.k.screen() != "attract" {
+        if self.k.screen() != Screen::Attract {
             self.k.act(json!({"action": "logout"})).await;
         }
-        assert_eq!(self.k.screen(), "attract", "{}", self.ctx());
+        assert_eq!(self.k.screen(), Screen::Attract, "{}", self.ctx());
     }
 
     fn count_refusal(&mut self) {
-        let reason = self.k.refusal();
-        *self.figures.refusals.entry(reason).or_default() += 1;
+        let reason = self.k.refusal().map_or("", RefusalReason::code);
+        *self.figures.refusals.entry(reason.to_owned()).or_default() += 1;
     }
 
     /// Tap, PIN (with `wrong` wrong ones first); true when on the home screen.
     async fn sign_in(&mut self, card: &str, wrong: u32) -> bool {
         self.k.tap(card).await;
-        if self.k.screen() == "refusal" {
+        if self.k.screen() == Screen::Refusal {
             self.count_refusal();
             return false;
         }
-        assert_eq!(self.k.screen(), "pin", "{}", self.ctx());
+        assert_eq!(self.k.screen(), Screen::Pin, "{}", self.ctx());
         for _ in 0..wrong {
             self.k.act(json!({"action": "pin", "pin": "0000"})).await;
             self.figures.wrong_pins += 1;
-            if self.k.screen() != "pin" {
-                if self.k.refusal() == "pin_locked" {
+            if self.k.screen() != Screen::Pin {
+                if self.k.refusal() == Some(RefusalReason::PinLocked) {
                     self.figures.lock_outs += 1;
                 }
                 self.count_refusal();
                 return false;
             }
             // An offline kiosk without the patron's verifier cannot tell.
-            if self.k.notice() != "notice.wrong_pin" {
+            if self.k.notice() != Some(NoticeKey::WrongPin) {
                 return false;
             }
         }
         self.k.act(json!({"action": "pin", "pin": PIN})).await;
-        match self.k.screen().as_str() {
-            "home" => {
-                if self.k.view()["patron"]["offline"] == true {
+        match self.k.screen() {
+            Screen::Home => {
+                if self.k.patron().offline {
                     self.figures.offline_sign_ins += 1;
                 }
                 true
             }
-            "refusal" => {
+            Screen::Refusal => {
                 self.count_refusal();
                 false
             }
-            other => panic!("after the PIN, {other}: {}", self.ctx()),
+            other => panic!("after the PIN, {other:?}: {}", self.ctx()),
         }
     }
 
@@ -273,23 +269,23 @@ impl Soak {
     /// doors time out. `patron` gets what comes out.
     async fn dispense(&mut self, patron: &str, walk_away: bool) {
         for _ in 0..10 {
-            let v = self.k.view();
-            if v["screen"] != "dispensing" {
+            if self.k.screen() != Screen::Dispensing {
                 break;
             }
-            let slot = u16::try_from(v["dispensing"]["slot"].as_u64().expect("slot")).unwrap();
+            let dispensing = self.k.dispensing();
+            let slot = dispensing.slot.0;
             if walk_away {
                 self.k.advance(61).await;
                 continue;
             }
-            assert_eq!(v["dispensing"]["step"], "take_book", "{}", self.ctx());
+            assert_eq!(dispensing.step, DispenseStep::TakeBook, "{}", self.ctx());
             let book = self.k.world.take(slot).expect("take");
             self.k.runner.poll_sensors().await;
             self.k.close(slot).await;
             assert!(self.holders.insert(book, patron.to_owned()).is_none(), "a book lent twice: {}", self.ctx());
             self.figures.loans += 1;
         }
-        assert_ne!(self.k.screen(), "dispensing", "{}", self.ctx());
+        assert_ne!(self.k.screen(), Screen::Dispensing, "{}", self.ctx());
         if walk_away {
             self.figures.walk_aways += 1;
             // The next passer-by pushes the doors shut.
@@ -305,23 +301,19 @@ impl Soak {
         if !self.sign_in(&card, wrong).await {
             return self.leave().await;
         }
-        let v = self.k.view();
-        if !v["patron"]["ready_holds"].as_array().is_none_or(Vec::is_empty) {
+        let signed_in = self.k.patron();
+        if !signed_in.ready_holds.is_empty() {
             self.k.act(json!({"action": "pickup_holds"})).await;
             self.k.act(json!({"action": "confirm"})).await;
             self.dispense(&patron, walk_away).await;
             return self.leave().await;
         }
-        let can = v["patron"]["can_borrow"].as_u64().unwrap();
+        let can = u64::from(signed_in.can_borrow);
         if can == 0 {
             return self.leave().await;
         }
         self.k.act(json!({"action": "browse"})).await;
-        let mut offered: Vec<String> = items(&self.k.view())
-            .iter()
-            .filter(|i| i["available"] == true)
-            .map(|i| i["id"].as_str().unwrap().to_owned())
-            .collect();
+        let mut offered = self.k.offered_ids();
         if offered.is_empty() {
             return self.leave().await;
         }
@@ -345,9 +337,9 @@ impl Soak {
         for pick in &picks {
             self.k.select(pick).await;
         }
-        assert_eq!(self.k.view()["selected"].as_array().map_or(0, Vec::len), picks.len(), "{}", self.ctx());
+        assert_eq!(self.k.view().selected.len(), picks.len(), "{}", self.ctx());
         self.k.act(json!({"action": "confirm"})).await;
-        assert_eq!(self.k.screen(), "confirm", "{}", self.ctx());
+        assert_eq!(self.k.screen(), Screen::Confirm, "{}", self.ctx());
         self.k.act(json!({"action": "confirm"})).await;
         self.dispense(&patron, walk_away).await;
         self.leave().await;
@@ -360,14 +352,14 @@ impl Soak {
         let n = self.rng.random_range(0..self.holders.len());
         let book = self.holders.keys().nth(n).unwrap().clone();
         self.k.scan(&book).await;
-        if self.k.notice() == "refusal.return_bin_full" {
+        if self.k.notice() == Some(NoticeKey::Refusal(RefusalReason::ReturnBinFull)) {
             *self.figures.refusals.entry("return_bin_full".into()).or_default() += 1;
             return self.leave().await;
         }
-        assert_eq!(self.k.view()["returning"]["step"], "insert_book", "{}", self.ctx());
+        assert_eq!(self.k.return_step(), ReturnStep::InsertBook, "{}", self.ctx());
         self.k.put(BIN, &book).await;
         self.k.close(BIN).await;
-        assert_eq!(self.k.notice(), "notice.returned", "{}", self.ctx());
+        assert_eq!(self.k.notice(), Some(NoticeKey::Returned), "{}", self.ctx());
         self.holders.remove(&book);
         self.figures.returns += 1;
         self.leave().await;
@@ -399,12 +391,12 @@ impl Soak {
     async fn staff_visit(&mut self) {
         self.figures.staff_visits += 1;
         self.k.staff_login().await;
-        if self.k.view()["staff"]["bin_count"].as_u64().unwrap() > 0 {
+        if self.k.staff().bin_count > 0 {
             self.k.act(json!({"action": "unload_bin"})).await;
-            assert_eq!(self.k.view()["staff"]["task"], "unload", "{}", self.ctx());
+            assert_eq!(self.k.staff_task(), StaffStep::Unload, "{}", self.ctx());
             self.trolley.extend(self.k.world.empty_bin().unwrap());
             self.k.close(BIN).await;
-            assert_eq!(self.k.view()["staff"]["task"], "menu", "{}", self.ctx());
+            assert_eq!(self.k.staff_task(), StaffStep::Menu, "{}", self.ctx());
         }
         let slots = self.k.runner.deps().store.call(|s| s.slots()).await.unwrap().unwrap();
         for s in self.k.world.snapshot().slots.iter().filter(|s| s.jammed) {
@@ -417,21 +409,21 @@ impl Soak {
         for s in slots.iter().filter(|s| s.no.0 != BIN && s.item.is_none() && s.fault.is_none()) {
             let Some(book) = self.trolley.pop() else { break };
             self.k.act(json!({"action": "restock", "slot": s.no.0})).await;
-            assert_eq!(self.k.view()["staff"]["task"], "restock_scan", "{}", self.ctx());
+            assert_eq!(self.k.staff_task(), StaffStep::RestockScan, "{}", self.ctx());
             self.k.scan(&book).await;
-            assert_eq!(self.k.view()["staff"]["task"], "restock_close", "{}", self.ctx());
+            assert_eq!(self.k.staff_task(), StaffStep::RestockClose, "{}", self.ctx());
             self.k.put(s.no.0, &book).await;
             self.k.close(s.no.0).await;
-            assert_eq!(self.k.notice(), "notice.restocked", "{}", self.ctx());
+            assert_eq!(self.k.notice(), Some(NoticeKey::Restocked), "{}", self.ctx());
             self.figures.restocks += 1;
         }
         self.k.act(json!({"action": "logout"})).await;
-        assert_eq!(self.k.screen(), "attract", "{}", self.ctx());
+        assert_eq!(self.k.screen(), Screen::Attract, "{}", self.ctx());
     }
 
     async fn session(&mut self) {
         self.figures.sessions += 1;
-        assert_eq!(self.k.screen(), "attract", "{}", self.ctx());
+        assert_eq!(self.k.screen(), Screen::Attract, "{}", self.ctx());
         match self.rng.random_range(0..100) {
             0..50 => self.borrow(0, false, false).await,
             50..82 => self.give_back().await,
@@ -599,7 +591,7 @@ async fn check_invariants(s: &Soak) {
     let db = rusqlite::Connection::open(k.dir.path().join("bookstation.db")).unwrap();
     let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
-    assert_eq!(k.screen(), "attract", "{}", k.view());
+    assert_eq!(k.screen(), Screen::Attract, "{:?}", k.view());
 }
 
 async fn print_figures(s: &Soak, wall: std::time::Duration) {

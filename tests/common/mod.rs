@@ -19,6 +19,16 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
+// The view's types, for the tests' assertions: a misspelt screen, step or
+// key does not compile. Each test file uses some of them.
+#[allow(unused_imports)]
+pub use bookstation::domain::{Language, RefusalReason, SlotNo};
+#[allow(unused_imports)]
+pub use bookstation::engine::view::{
+    DispenseStep, DispenseView, NoticeKey, PatronView, Problem, ReturnStep, ReturnView, Screen, StaffStep, StaffView,
+    ViewState,
+};
+
 pub const GOOD: &str = "04A1B2C3D4E5F6";
 pub const OVERDUE: &str = "04000000000002";
 pub const SUSPENDED: &str = "04000000000003";
@@ -95,15 +105,15 @@ impl Kiosk {
 
     pub async fn login(&mut self, uid: &str) {
         self.tap(uid).await;
-        assert_eq!(self.screen(), "pin", "{}", self.view());
+        assert_eq!(self.screen(), Screen::Pin, "{:?}", self.view());
         self.act(serde_json::json!({"action": "pin", "pin": PIN})).await;
     }
 
     pub async fn staff_login(&mut self) {
         self.tap(STAFF).await;
-        assert_eq!(self.screen(), "staff_pin");
+        assert_eq!(self.screen(), Screen::StaffPin);
         self.act(serde_json::json!({"action": "staff_pin", "pin": STAFF_PIN})).await;
-        assert_eq!(self.screen(), "staff", "{}", self.view());
+        assert_eq!(self.screen(), Screen::Staff, "{:?}", self.view());
     }
 
     pub async fn select(&mut self, item: &str) {
@@ -114,16 +124,14 @@ impl Kiosk {
     /// confirm, confirm; returns the locker whose door is now open.
     pub async fn borrow_until_door_open(&mut self, item: &str) -> u16 {
         self.login(GOOD).await;
-        assert_eq!(self.screen(), "home", "{}", self.view());
+        assert_eq!(self.screen(), Screen::Home, "{:?}", self.view());
         self.act(serde_json::json!({"action": "browse"})).await;
         self.select(item).await;
         self.act(serde_json::json!({"action": "confirm"})).await;
-        assert_eq!(self.screen(), "confirm", "{}", self.view());
+        assert_eq!(self.screen(), Screen::Confirm, "{:?}", self.view());
         self.act(serde_json::json!({"action": "confirm"})).await;
-        let v = self.view();
-        assert_eq!(v["screen"], "dispensing", "{v}");
-        let slot = v["dispensing"]["slot"].as_u64().expect("dispensing slot");
-        u16::try_from(slot).expect("slot fits u16")
+        assert_eq!(self.screen(), Screen::Dispensing, "{:?}", self.view());
+        self.dispensing().slot.0
     }
 
     pub async fn take(&mut self, slot: u16) {
@@ -164,20 +172,70 @@ impl Kiosk {
         bookstation::engine::Clock::now(&self.clock)
     }
 
-    pub fn view(&self) -> Value {
-        serde_json::to_value(self.runner.view()).expect("view is JSON")
+    /// What the engine shows now, as the UI gets it.
+    pub fn view(&self) -> ViewState {
+        self.runner.view()
     }
 
-    pub fn screen(&self) -> String {
-        self.view()["screen"].as_str().unwrap_or_default().to_owned()
+    pub fn screen(&self) -> Screen {
+        self.view().screen
     }
 
-    pub fn notice(&self) -> String {
-        self.view()["notice"]["key"].as_str().unwrap_or_default().to_owned()
+    /// The notice's key, if one shows.
+    pub fn notice(&self) -> Option<NoticeKey> {
+        self.view().notice.map(|n| n.key)
     }
 
-    pub fn refusal(&self) -> String {
-        self.view()["refusal"]["reason"].as_str().unwrap_or_default().to_owned()
+    /// Why the refusal screen says no, if it shows.
+    pub fn refusal(&self) -> Option<RefusalReason> {
+        self.view().refusal.map(|r| r.reason)
+    }
+
+    /// The signed-in patron; fails the test when nobody is.
+    pub fn patron(&self) -> PatronView {
+        let v = self.view();
+        v.patron.unwrap_or_else(|| panic!("no patron signed in: {:?}", self.view()))
+    }
+
+    /// The book being handed out; fails the test when none is.
+    pub fn dispensing(&self) -> DispenseView {
+        let v = self.view();
+        v.dispensing.unwrap_or_else(|| panic!("not dispensing: {:?}", self.view()))
+    }
+
+    /// Where the return is; fails the test when none is under way.
+    pub fn return_step(&self) -> ReturnStep {
+        self.returning().step
+    }
+
+    pub fn returning(&self) -> ReturnView {
+        let v = self.view();
+        v.returning.unwrap_or_else(|| panic!("not returning: {:?}", self.view()))
+    }
+
+    /// The staff screen; fails the test when it is not showing.
+    pub fn staff(&self) -> StaffView {
+        let v = self.view();
+        v.staff.unwrap_or_else(|| panic!("not on the staff screen: {:?}", self.view()))
+    }
+
+    pub fn staff_task(&self) -> StaffStep {
+        self.staff().task
+    }
+
+    /// The ids of the books listed, in order.
+    pub fn item_ids(&self) -> Vec<String> {
+        self.view().items.into_iter().map(|i| i.id).collect()
+    }
+
+    /// The ids of the books offered (listed and available), in order.
+    pub fn offered_ids(&self) -> Vec<String> {
+        self.view().items.into_iter().filter(|i| i.available).map(|i| i.id).collect()
+    }
+
+    /// The ids of the books chosen so far, in order.
+    pub fn selected_ids(&self) -> Vec<String> {
+        self.view().selected.into_iter().map(|i| i.id).collect()
     }
 
     pub async fn events(&self) -> Vec<OutboxEvent> {

@@ -63,7 +63,7 @@ impl UiKiosk {
     #[track_caller]
     pub fn press(&mut self, label: &str) {
         let Some(element) = self.find(label) else {
-            panic!("no control labelled {label:?} on {:?}; view {:.600}", self.page(), self.k.view().to_string());
+            panic!("no control labelled {label:?} on {:?}; view {:.600}", self.page(), format!("{:?}", self.k.view()));
         };
         element.invoke_accessible_default_action();
         self.pump();
