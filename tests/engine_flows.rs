@@ -49,6 +49,56 @@ async fn borrow_two_books() {
 }
 
 #[tokio::test]
+async fn the_next_door_opens_only_once_the_last_is_shut() {
+    let mut k = Kiosk::new().await;
+    k.login(GOOD).await;
+    k.act(json!({"action": "browse"})).await;
+    k.select("MP0001").await;
+    k.select("MP0002").await;
+    k.act(json!({"action": "confirm"})).await;
+    k.act(json!({"action": "confirm"})).await;
+    k.take(1).await;
+    // The patron has the book and leaves the door open: at the timeout the
+    // loan is kept, and locker 2 stays shut while locker 1 stands open.
+    k.advance(60).await;
+    assert_eq!(k.event_kinds().await, ["loan", "alarm"]);
+    let d = k.dispensing();
+    assert_eq!((d.slot, d.step, d.number), (SlotNo(1), DispenseStep::CloseDoor, 1), "{d:?}");
+    assert!(!k.world.snapshot().slots[1].door_open, "locker 2 waits for locker 1");
+    k.close(1).await;
+    let d = k.dispensing();
+    assert_eq!((d.slot, d.step, d.number), (SlotNo(2), DispenseStep::TakeBook, 2), "{d:?}");
+    assert!(k.world.snapshot().slots[1].door_open);
+}
+
+#[tokio::test]
+async fn a_door_left_open_keeps_the_next_book_in_and_the_idle_screen_asks_to_shut_it() {
+    let mut k = Kiosk::new().await;
+    k.login(GOOD).await;
+    k.act(json!({"action": "browse"})).await;
+    k.select("MP0001").await;
+    k.select("MP0002").await;
+    k.act(json!({"action": "confirm"})).await;
+    k.act(json!({"action": "confirm"})).await;
+    k.take(1).await;
+    k.advance(60).await;
+    // Nobody shuts locker 1: the second book is not handed out, and the
+    // receipt says why; nothing was opened beside the open door.
+    k.advance(60).await;
+    let v = k.view();
+    assert_eq!(v.screen, Screen::Receipt, "{v:?}");
+    assert_eq!(v.receipt[0].due_date.as_deref(), Some("2026-12-14"));
+    assert_eq!((v.receipt[1].item_id.as_str(), v.receipt[1].problem), ("MP0002", Some(Problem::LastDoorOpen)));
+    assert!(!k.world.snapshot().slots[1].door_open, "locker 2 never opened");
+    assert_eq!(k.event_kinds().await, ["loan", "alarm"], "one loan, one door-left-open alarm");
+    k.advance(60).await;
+    assert_eq!(k.screen(), Screen::Attract);
+    assert_eq!(k.view().doors_left_open, [SlotNo(1)], "passers-by are asked to shut it");
+    k.close(1).await;
+    assert!(k.view().doors_left_open.is_empty());
+}
+
+#[tokio::test]
 async fn the_kiosk_limit_stops_a_third_book() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;

@@ -136,3 +136,23 @@ fn staff_pin_and_open_a_door() {
     ui.press("Sync now");
     assert_eq!(ui.window.global::<Api>().get_staff_task(), StaffTask::Outbox, "sync now keeps the queue in view");
 }
+
+#[test]
+fn the_dispensing_countdown_moves_and_more_time_gives_it_back() {
+    let mut ui = kiosk();
+    ui.world(async |k| k.tap(HOLDER).await);
+    ui.type_digits(PIN);
+    ui.press("확인");
+    ui.press("예약 도서 찾기");
+    ui.press("받기");
+    assert_eq!(ui.window.global::<Api>().get_dispense_seconds(), 60);
+    ui.world(async |k| k.advance(1).await);
+    assert_eq!(ui.window.global::<Api>().get_dispense_seconds(), 59, "the countdown moves every second");
+    assert!(!ui.has("시간 연장"), "no more-time button before the warning");
+    ui.world(async |k| k.advance(40).await);
+    assert_eq!(ui.window.global::<Api>().get_dispense_seconds(), 19);
+    assert!(ui.window.global::<Api>().get_dispense_warning());
+    ui.press("시간 연장");
+    assert_eq!(ui.window.global::<Api>().get_dispense_seconds(), 60, "the full time again");
+    assert!(!ui.window.global::<Api>().get_dispense_warning());
+}

@@ -133,6 +133,8 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "confirm");
         ui.world(async |k| k.act(json!({"action": "confirm"})).await);
         shoot(&mut ui, "dispensing");
+        ui.world(async |k| k.advance(41).await);
+        shoot(&mut ui, "dispensing-warning");
         ui.world(async |k| {
             k.take(11).await;
             k.close(11).await;
@@ -193,5 +195,5 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 15);
+    assert_eq!(written, VARIANTS.len() * 16);
 }

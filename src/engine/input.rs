@@ -62,6 +62,9 @@ pub enum Action {
     },
     #[serde(deserialize_with = "no_fields")]
     Confirm,
+    /// "More time" while a locker waits: its full time again.
+    #[serde(deserialize_with = "no_fields")]
+    MoreTime,
     #[serde(deserialize_with = "no_fields")]
     Back,
     /// End the session ("finish").

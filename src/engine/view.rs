@@ -209,6 +209,8 @@ pub struct DispenseView {
     pub of: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_left: Option<u32>,
+    /// The last seconds: "more time" is offered.
+    pub warning: bool,
 }
 
 /// Where one book of a loan is, in snake_case in JSON.
@@ -236,10 +238,15 @@ pub enum Problem {
     BookMissing,
     #[serde(rename = "problem.not_taken")]
     NotTaken,
+    /// Not handed out: the door before it was left open, and no second door
+    /// opens beside an open one.
+    #[serde(rename = "problem.last_door_open")]
+    LastDoorOpen,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 4] = [Self::LockerUnavailable, Self::DoorDidNotOpen, Self::BookMissing, Self::NotTaken];
+    pub const ALL: [Problem; 5] =
+        [Self::LockerUnavailable, Self::DoorDidNotOpen, Self::BookMissing, Self::NotTaken, Self::LastDoorOpen];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -419,6 +426,10 @@ pub struct ViewState {
     pub display: DisplayModes,
     /// The district answers; when false the UI shows what still works.
     pub online: bool,
+    /// Lockers a session left open (alarm raised), until a sensor sees them
+    /// shut: the idle screen asks passers-by to close them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub doors_left_open: Vec<SlotNo>,
     /// Seconds before the session ends, in the last seconds only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub countdown: Option<u32>,

@@ -130,6 +130,7 @@ fn problem(problem: Problem) -> ui::Problem {
         Problem::DoorDidNotOpen => ui::Problem::DoorDidNotOpen,
         Problem::BookMissing => ui::Problem::BookMissing,
         Problem::NotTaken => ui::Problem::NotTaken,
+        Problem::LastDoorOpen => ui::Problem::LastDoorOpen,
     }
 }
 
@@ -216,6 +217,7 @@ impl Bridge {
         api.on_touch(send(|| Action::Touch));
         api.on_browse(send(|| Action::Browse));
         api.on_confirm(send(|| Action::Confirm));
+        api.on_more_time(send(|| Action::MoreTime));
         api.on_back(send(|| Action::Back));
         api.on_logout(send(|| Action::Logout));
         api.on_start_return(send(|| Action::StartReturn));
@@ -358,6 +360,7 @@ impl Bridge {
             api.set_dispense_number(count(d.number));
             api.set_dispense_of(count(d.of));
             api.set_dispense_seconds(d.seconds_left.map_or(0, count));
+            api.set_dispense_warning(d.warning);
         }
         let receipt = view
             .receipt
@@ -370,6 +373,9 @@ impl Bridge {
             })
             .collect();
         set_rows(api.get_receipt(), receipt, |m| api.set_receipt(m));
+        api.set_receipt_lent(count(view.receipt.iter().filter(|r| r.due_date.is_some()).count()));
+        let left_open: Vec<i32> = view.doors_left_open.iter().map(|s| i32::from(s.0)).collect();
+        set_rows(api.get_doors_left_open(), left_open, |m| api.set_doors_left_open(m));
         api.set_refusal_reason(view.refusal.as_ref().map_or(ui::Refusal::None, |r| refusal(r.reason)));
 
         if let Some(r) = &view.returning {

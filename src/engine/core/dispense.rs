@@ -1,7 +1,10 @@
 //! Lending and hold pickup, one book at a time: commit the intent, open the
 //! door, wait for the book to leave and the door to close, commit the loan.
 //! A book not taken in time is cancelled; a door that does not open marks
-//! its locker faulty and lends nothing.
+//! its locker faulty and lends nothing. The next book's door opens only
+//! once the last one is shut, so no two doors stand open at once; the
+//! patron sees the seconds left, is warned before the end and may ask for
+//! more time.
 
 use super::{Engine, State};
 use crate::domain::IntentId;
@@ -38,6 +41,26 @@ pub enum Phase {
         intent: IntentId,
         line: ReceiptLine,
     },
+    /// The last book's door still stands open: the next door waits for it.
+    AwaitingShut {
+        /// The open locker, and the book that was in it.
+        last: Pick,
+        deadline: Timestamp,
+    },
+}
+
+/// The warning before a door's time runs out, with "more time" (WCAG
+/// 2.2.1 asks for at least 20 seconds to ask for it).
+pub const WARNING_MS: i64 = 20_000;
+
+/// The next instant the shown whole seconds before `deadline` change, or
+/// the deadline itself: the view's countdown moves every second.
+fn next_second(deadline: Timestamp, now: Timestamp) -> Timestamp {
+    let left = deadline.since(now);
+    if left <= 0 {
+        return deadline;
+    }
+    deadline.plus_millis(-1000 * ((left - 1) / 1000))
 }
 
 /// The books of one confirmation, handed out in order.
@@ -58,9 +81,11 @@ impl Dispense {
         self.picks.get(self.index)
     }
 
-    pub(super) fn deadline(&self) -> Option<Timestamp> {
-        match self.phase {
-            Phase::Waiting { deadline, .. } => Some(deadline),
+    /// When the engine must look again: each second while a door waits
+    /// (the countdown shows), and at its deadline.
+    pub(super) fn next_tick(&self, now: Timestamp) -> Option<Timestamp> {
+        match &self.phase {
+            Phase::Waiting { deadline, .. } | Phase::AwaitingShut { deadline, .. } => Some(next_second(*deadline, now)),
             _ => None,
         }
     }
@@ -175,8 +200,25 @@ impl Engine {
         }
     }
 
+    /// "More time": the door's full time again, from now.
+    pub(super) fn dispense_more_time(&mut self) {
+        let full = self.now.plus_millis(self.settings.dispense_timeout_ms);
+        let State::Dispensing(d) = &mut self.state else { return };
+        if let Phase::Waiting { deadline, .. } | Phase::AwaitingShut { deadline, .. } = &mut d.phase {
+            *deadline = full;
+        }
+    }
+
     /// Sensors changed: has the book gone and the door shut?
     pub(super) fn dispense_check(&mut self, fx: &mut Vec<Effect>) {
+        if let State::Dispensing(d) = &self.state
+            && let Phase::AwaitingShut { last, .. } = &d.phase
+        {
+            if !self.kiosk.sensor(last.slot).door_open {
+                self.begin_pick(fx);
+            }
+            return;
+        }
         let State::Dispensing(d) = &self.state else { return };
         let (Phase::Waiting { intent, taken, .. }, Some(pick)) = (&d.phase, d.current()) else { return };
         let sensor = self.kiosk.sensor(pick.slot);
@@ -194,6 +236,24 @@ impl Engine {
     /// The dispense timeout: a taken book is lent even with the door open
     /// (the patron has it); an untaken one is cancelled.
     pub(super) fn dispense_tick(&mut self, fx: &mut Vec<Effect>) {
+        if let State::Dispensing(d) = &mut self.state
+            && let Phase::AwaitingShut { last, deadline } = &d.phase
+        {
+            if self.now < *deadline {
+                return;
+            }
+            // Nobody shut it: no further door opens beside an open one.
+            // The books not yet handed out stay in their lockers.
+            tracing::warn!(slot = last.slot.0, "locker door left open; the session's other books stay in");
+            self.kiosk.left_open.insert(last.slot);
+            self.notice = Some(Notice::new(NoticeKey::CloseDoor).slot(last.slot));
+            let rest: Vec<_> = d.picks[d.index..].to_vec();
+            d.lines.extend(rest.iter().map(|p| line(p, None, Some(Problem::LastDoorOpen))));
+            d.index = d.picks.len();
+            let lines = std::mem::take(&mut d.lines);
+            self.finish_dispense(lines, fx);
+            return;
+        }
         let State::Dispensing(d) = &self.state else { return };
         let (Phase::Waiting { intent, deadline, taken }, Some(pick)) = (&d.phase, d.current()) else { return };
         if self.now < *deadline {
@@ -252,7 +312,14 @@ impl Engine {
             return;
         }
         d.lines.push(line.clone());
+        let last = d.picks[d.index].clone();
         d.index += 1;
+        let more = d.index < d.picks.len();
+        if more && self.kiosk.sensor(last.slot).door_open {
+            let deadline = self.now.plus_millis(self.settings.dispense_timeout_ms);
+            d.phase = Phase::AwaitingShut { last, deadline };
+            return;
+        }
         self.begin_pick(fx);
     }
 }

@@ -299,7 +299,7 @@ impl Engine {
     /// When the engine next needs a [`Input::Tick`], if ever.
     pub fn next_deadline(&self) -> Option<Timestamp> {
         let flow = match &self.state {
-            State::Dispensing(d) => d.deadline(),
+            State::Dispensing(d) => d.next_tick(self.now),
             State::Return(r) => r.deadline(),
             State::Staff { task, .. } => task.deadline(),
             State::Receipt { until, .. } => Some(*until),
@@ -397,6 +397,7 @@ impl Engine {
             Action::Outbox => self.show_outbox(fx),
             Action::SyncNow => self.sync_now(fx),
             Action::StartReturn => self.start_return(),
+            Action::MoreTime => self.dispense_more_time(),
             other => self.on_patron_action(other, fx),
         }
     }

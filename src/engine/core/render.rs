@@ -3,7 +3,7 @@
 use super::dispense::Phase;
 use super::returns::ReturnPhase;
 use super::{Engine, StaffTask, State};
-use crate::domain::{Item, ItemId};
+use crate::domain::{Item, ItemId, Timestamp};
 use crate::engine::view::{
     DispenseStep, DispenseView, ItemView, PatronView, RefusalView, ReturnStep, ReturnView, Screen, SlotView, StaffView,
     ViewState,
@@ -17,6 +17,7 @@ impl Engine {
             kiosk_name: self.settings.kiosk_name.clone(),
             display: self.display,
             online: self.is_online(),
+            doors_left_open: self.kiosk.left_open.iter().copied().collect(),
             countdown: self.countdown(),
             notice: self.notice.clone(),
             patron: self.patron_view(),
@@ -57,30 +58,39 @@ impl Engine {
             }
             State::Holds => Screen::Holds,
             State::Dispensing(d) => {
-                v.dispensing = d.current().map(|pick| {
+                // Waiting for the last door to shut, the view is about that door.
+                let (shown, number) = match &d.phase {
+                    Phase::AwaitingShut { last, .. } => (Some(last), d.index),
+                    _ => (d.current(), d.index + 1),
+                };
+                let seconds =
+                    |deadline: &Timestamp| u32::try_from((deadline.since(self.now) + 999) / 1000).unwrap_or(0);
+                v.dispensing = shown.map(|pick| {
                     let sensor = self.kiosk.sensor(pick.slot);
                     let (step, seconds_left) = match &d.phase {
                         Phase::Committing | Phase::Opening { .. } => (DispenseStep::Opening, None),
                         Phase::Waiting { deadline, taken, .. } => {
-                            let left = u32::try_from((deadline.since(self.now) + 999) / 1000).unwrap_or(0);
                             let step = if *taken || !sensor.item_present {
                                 DispenseStep::CloseDoor
                             } else {
                                 DispenseStep::TakeBook
                             };
-                            (step, Some(left))
+                            (step, Some(seconds(deadline)))
                         }
+                        Phase::AwaitingShut { deadline, .. } => (DispenseStep::CloseDoor, Some(seconds(deadline))),
                         Phase::Closing { .. } => (DispenseStep::Saving, None),
                     };
+                    let warning = seconds_left.is_some_and(|s| i64::from(s) * 1000 <= super::dispense::WARNING_MS);
                     DispenseView {
                         slot: pick.slot,
                         title: pick.title.clone(),
                         step,
                         door_open: sensor.door_open,
                         item_present: sensor.item_present,
-                        number: d.index + 1,
+                        number,
                         of: d.picks.len(),
                         seconds_left,
+                        warning,
                     }
                 });
                 Screen::Dispensing

@@ -476,7 +476,29 @@ fn borrow_the_opened_door_waits_for_the_book() {
     assert!(fx.is_empty(), "{fx:?}");
     let d = e.view().dispensing.expect("dispensing");
     assert_eq!((d.step, d.seconds_left), (DispenseStep::TakeBook, Some(60)));
-    assert_eq!(e.next_deadline(), Some(T0.plus_millis(e.settings().dispense_timeout_ms)));
+    assert_eq!(e.next_deadline(), Some(T0.plus_millis(1000)), "the countdown moves every second");
+}
+
+#[test]
+fn dispense_countdown_moves_each_second_warns_and_gives_more_time() {
+    let mut e = door_open_for_loan();
+    let seconds = |e: &Engine| {
+        let d = e.view().dispensing.expect("dispensing");
+        (d.seconds_left, d.warning)
+    };
+    assert!(e.handle(Input::Tick, T0.plus_millis(1000)).is_empty());
+    assert_eq!(seconds(&e), (Some(59), false));
+    assert_eq!(e.next_deadline(), Some(T0.plus_millis(2000)));
+    let _ = e.handle(Input::Tick, T0.plus_millis(39_999));
+    assert_eq!(seconds(&e), (Some(21), false));
+    let _ = e.handle(Input::Tick, T0.plus_millis(40_000));
+    assert_eq!(seconds(&e), (Some(20), true), "warned 20 s before the door's time runs out");
+    let fx = e.handle(Input::Action(Action::MoreTime), T0.plus_millis(45_000));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(seconds(&e), (Some(60), false), "more time: the full time again");
+    let fx = e.handle(Input::Tick, T0.plus_millis(60_000));
+    assert!(fx.is_empty(), "the old deadline passes without a cancel: {fx:?}");
+    assert_eq!(dispense_step(&e), DispenseStep::TakeBook);
 }
 
 #[test]
