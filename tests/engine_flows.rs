@@ -51,12 +51,7 @@ async fn borrow_two_books() {
 #[tokio::test]
 async fn the_next_door_opens_only_once_the_last_is_shut() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0001").await;
-    k.select("MP0002").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_all_until_door_open(&["MP0001", "MP0002"]).await, 1);
     k.take(1).await;
     // The patron has the book and leaves the door open: at the timeout the
     // loan is kept, and locker 2 stays shut while locker 1 stands open.
@@ -74,12 +69,7 @@ async fn the_next_door_opens_only_once_the_last_is_shut() {
 #[tokio::test]
 async fn a_door_left_open_keeps_the_next_book_in_and_the_idle_screen_asks_to_shut_it() {
     let mut k = Kiosk::new().await;
-    k.login(GOOD).await;
-    k.act(json!({"action": "browse"})).await;
-    k.select("MP0001").await;
-    k.select("MP0002").await;
-    k.act(json!({"action": "confirm"})).await;
-    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.borrow_all_until_door_open(&["MP0001", "MP0002"]).await, 1);
     k.take(1).await;
     k.advance(60).await;
     // Nobody shuts locker 1: the second book is not handed out, and the

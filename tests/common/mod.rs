@@ -123,10 +123,18 @@ impl Kiosk {
     /// The patron with card [`GOOD`] borrows `item`: login, browse, select,
     /// confirm, confirm; returns the locker whose door is now open.
     pub async fn borrow_until_door_open(&mut self, item: &str) -> u16 {
+        self.borrow_all_until_door_open(&[item]).await
+    }
+
+    /// [`Self::borrow_until_door_open`] for several books in one session:
+    /// returns the first book's locker, whose door is now open.
+    pub async fn borrow_all_until_door_open(&mut self, items: &[&str]) -> u16 {
         self.login(GOOD).await;
         assert_eq!(self.screen(), Screen::Home, "{:?}", self.view());
         self.act(serde_json::json!({"action": "browse"})).await;
-        self.select(item).await;
+        for item in items {
+            self.select(item).await;
+        }
         self.act(serde_json::json!({"action": "confirm"})).await;
         assert_eq!(self.screen(), Screen::Confirm, "{:?}", self.view());
         self.act(serde_json::json!({"action": "confirm"})).await;
