@@ -22,7 +22,7 @@ mod generated {
 pub use bridge::Bridge;
 #[cfg(feature = "ui")]
 pub use generated::{
-    Api, AppWindow, DispenseStep, Language, Notice, Page, Problem, Refusal, ReturnStep, Sim, SimulatorWindow,
+    Api, AppWindow, DispenseStep, Language, Notice, Page, Palette, Problem, Refusal, ReturnStep, Sim, SimulatorWindow,
     StaffTask, Theme,
 };
 #[cfg(feature = "ui")]
