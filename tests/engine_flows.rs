@@ -264,7 +264,9 @@ async fn return_books_one_at_a_time_without_a_card() {
     let v = k.view();
     assert_eq!(v["returning"]["step"], "scan", "ready for the next book");
     assert_eq!(v["notice"]["key"], "notice.returned");
+    assert_eq!(v["notice"]["kind"], "success", "good news, in its colour");
     k.scan("MP0042").await;
+    assert!(k.view().get("notice").is_none(), "the next scan clears the last notice");
     k.put(41, "MP0042").await;
     k.close(41).await;
     assert_eq!(k.view()["returning"]["returned"].as_array().map(Vec::len), Some(2));
@@ -313,8 +315,8 @@ async fn inactivity_ends_the_session_and_restores_the_language() {
     k.login(GOOD).await;
     k.act(json!({"action": "language", "language": "en"})).await;
     assert_eq!(k.view()["language"], "en");
-    k.advance(49).await;
-    assert!(k.view().get("countdown").is_none());
+    k.advance(39).await;
+    assert!(k.view().get("countdown").is_none(), "the warning shows for the last 20 s");
     k.act(json!({"action": "touch"})).await;
     k.advance(51).await;
     assert_eq!(k.view()["countdown"], 9, "the touch restarted the 60 s");
