@@ -295,7 +295,9 @@ async fn return_books_one_at_a_time_without_a_card() {
     k.close(41).await;
     assert_eq!(k.return_step(), ReturnStep::Scan, "ready for the next book");
     assert_eq!(k.notice(), Some(NoticeKey::Returned));
+    assert_eq!(k.view().notice.map(|n| n.kind), Some(NoticeKind::Success), "good news, in its colour");
     k.scan("MP0042").await;
+    assert_eq!(k.notice(), None, "the next scan clears the last notice");
     k.put(41, "MP0042").await;
     k.close(41).await;
     assert_eq!(k.returning().returned.len(), 2);
@@ -344,8 +346,8 @@ async fn inactivity_ends_the_session_and_restores_the_language() {
     k.login(GOOD).await;
     k.act(json!({"action": "language", "language": "en"})).await;
     assert_eq!(k.view().language, Language::En);
-    k.advance(49).await;
-    assert_eq!(k.view().countdown, None);
+    k.advance(39).await;
+    assert_eq!(k.view().countdown, None, "the warning shows for the last 20 s");
     k.act(json!({"action": "touch"})).await;
     k.advance(51).await;
     assert_eq!(k.view().countdown, Some(9), "the touch restarted the 60 s");

@@ -6,7 +6,7 @@
 
 mod common;
 
-use bookstation::ui::{Api, DispenseStep, Language, Notice, Page, ReturnStep, StaffTask, Theme};
+use bookstation::ui::{Api, DispenseStep, Language, Notice, NoticeKind, Page, ReturnStep, StaffTask, Theme};
 use common::ui::UiKiosk;
 use common::*;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
@@ -116,6 +116,105 @@ fn language_and_display_modes_reset_when_the_session_times_out() {
     let theme = ui.window.global::<Theme>();
     assert!(!theme.get_large_text() && !theme.get_high_contrast(), "display modes end with the session");
     assert!(ui.has("책 반납하기 (회원증 필요 없음)"), "back in Korean");
+}
+
+/// Defect 5 of issue 14: a member's QR code on the return screen is told
+/// that returns need no card (not that someone else is using the kiosk);
+/// the next good scan clears that; success looks like success.
+#[test]
+fn a_member_qr_on_the_return_screen_and_the_next_scan() {
+    let mut ui = kiosk();
+    ui.press("English");
+    ui.world(async |k| k.login(GOOD).await);
+    ui.press("Return books");
+    assert_eq!(ui.page(), Page::Returning);
+    ui.world(async |k| k.scan("MAPO-MEMBER:1000001").await);
+    let api = ui.window.global::<Api>();
+    assert_eq!((api.get_notice(), api.get_notice_kind()), (Notice::ReturnsNeedNoCard, NoticeKind::Info));
+    assert!(ui.has("Returns need no card: hold the book's barcode under the scanner."));
+    assert_eq!(ui.page(), Page::Returning, "still returning, same patron");
+    ui.world(async |k| k.scan("MP0041").await);
+    let api = ui.window.global::<Api>();
+    assert_eq!((api.get_notice(), api.get_return_step()), (Notice::None, ReturnStep::InsertBook), "banner cleared");
+    ui.world(async |k| {
+        k.put(41, "MP0041").await;
+        k.close(41).await;
+    });
+    let api = ui.window.global::<Api>();
+    assert_eq!((api.get_notice(), api.get_notice_kind()), (Notice::Returned, NoticeKind::Success));
+    // A refusal is an error.
+    ui.world(async |k| k.scan("SEOCHO-0042").await);
+    let api = ui.window.global::<Api>();
+    assert_eq!((api.get_notice(), api.get_notice_kind()), (Notice::Refusal, NoticeKind::Error));
+}
+
+/// Defect 4 of issue 14: the wrong-PIN notice and the tries count go into
+/// space kept for them; the keys stay where the finger expects them.
+#[test]
+fn a_wrong_pin_moves_no_key() {
+    let mut ui = kiosk();
+    ui.press("English");
+    ui.world(async |k| k.tap(GOOD).await);
+    assert_eq!(ui.page(), Page::Pin);
+    let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "Clear", "OK"];
+    let before = ui.geometry(&keys);
+    ui.type_digits("9999");
+    ui.press("OK");
+    let api = ui.window.global::<Api>();
+    assert_eq!((ui.page(), api.get_pin_failures(), api.get_notice()), (Page::Pin, 1, Notice::WrongPin));
+    assert_eq!(ui.geometry(&keys), before, "the keypad moved after a wrong PIN");
+}
+
+/// Defect 3 of issue 14: the inactivity warning gives at least 20 s, covers
+/// the screen rather than pushing it, and its button keeps its size while
+/// the seconds count down.
+#[test]
+fn the_inactivity_warning_gives_20_seconds_and_moves_nothing() {
+    let mut ui = kiosk();
+    ui.press("English");
+    ui.world(async |k| k.login(GOOD).await);
+    assert_eq!(ui.page(), Page::Home);
+    let controls = ["Back", "Finish", "Borrow books", "Return books", "Large text"];
+    let before = ui.geometry(&controls);
+    ui.world(async |k| k.advance(39).await);
+    assert_eq!(ui.window.global::<Api>().get_countdown(), 0, "no warning yet");
+    ui.world(async |k| k.advance(1).await);
+    assert!(ui.window.global::<Api>().get_countdown() >= 20, "at least 20 s to answer (WCAG 2.2.1)");
+    assert_eq!(ui.geometry(&controls), before, "the warning moved the screen");
+    let button = ui.geometry(&["Continue session"]);
+    for secs in [11, 8] {
+        ui.world(async |k| k.advance(secs).await);
+        assert_eq!(
+            ui.geometry(&["Continue session"]),
+            button,
+            "the button changed at {:?} s",
+            ui.window.global::<Api>().get_countdown()
+        );
+    }
+    assert_eq!(ui.window.global::<Api>().get_countdown(), 1);
+    ui.press("Continue session");
+    assert_eq!((ui.page(), ui.window.global::<Api>().get_countdown()), (Page::Home, 0));
+}
+
+/// Defect 4 of issue 14: a staff notice does not push the locker map down.
+#[test]
+fn a_staff_notice_moves_no_locker() {
+    let mut ui = kiosk();
+    ui.press("English");
+    ui.world(async |k| k.tap(STAFF).await);
+    ui.type_digits(STAFF_PIN);
+    ui.press("OK");
+    assert_eq!(ui.page(), Page::Staff);
+    let lockers: Vec<String> =
+        (1..=40).map(|n| format!("Locker {n}")).filter(|l| ui.has(l)).chain(["Return bin".to_string()]).collect();
+    assert!(lockers.len() > 10, "the map shows the cabinet: {lockers:?}");
+    let mut controls: Vec<&str> = lockers.iter().map(String::as_str).collect();
+    controls.extend(["Open door", "Restock", "Unload return bin", "Close kiosk"]);
+    let before = ui.geometry(&controls);
+    ui.press("Locker 3");
+    ui.press("Open door");
+    assert_eq!(ui.window.global::<Api>().get_notice(), Notice::DoorOpened);
+    assert_eq!(ui.geometry(&controls), before, "the map moved under the notice");
 }
 
 #[test]

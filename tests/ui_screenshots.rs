@@ -122,10 +122,17 @@ fn every_screen_in_every_variant() {
         }
         ui.world(async |k| k.tap(GOOD).await);
         shoot(&mut ui, "pin");
+        // A wrong PIN: the notice and the tries count in the space kept for them.
+        ui.world(async |k| k.act(json!({"action": "pin", "pin": "9999"})).await);
+        shoot(&mut ui, "pin-wrong");
         ui.world(async |k| k.act(json!({"action": "pin", "pin": PIN})).await);
         shoot(&mut ui, "home");
+        // The inactivity dialog over home, then a touch to stay.
+        ui.world(async |k| k.advance(45).await);
+        shoot(&mut ui, "countdown");
         ui.world(async |k| k.act(json!({"action": "browse"})).await);
-        ui.world(async |k| k.select("MP0011").await);
+        // The first book in the list, so its chosen card shows.
+        ui.world(async |k| k.select("MP0001").await);
         shoot(&mut ui, "browse");
         ui.world(async |k| k.act(json!({"action": "detail", "item_id": "MP0001"})).await);
         shoot(&mut ui, "detail");
@@ -136,8 +143,8 @@ fn every_screen_in_every_variant() {
         ui.world(async |k| k.advance(41).await);
         shoot(&mut ui, "dispensing-warning");
         ui.world(async |k| {
-            k.take(11).await;
-            k.close(11).await;
+            k.take(1).await;
+            k.close(1).await;
         });
         shoot(&mut ui, "receipt");
         ui.world(async |k| {
@@ -151,6 +158,10 @@ fn every_screen_in_every_variant() {
         ui.world(async |k| {
             k.put(41, "MP0041").await;
             k.close(41).await;
+        });
+        // The success notice.
+        shoot(&mut ui, "returned");
+        ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
             if en {
                 k.act(json!({"action": "language", "language": "en"})).await;
@@ -195,5 +206,5 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 16);
+    assert_eq!(written, VARIANTS.len() * 19);
 }

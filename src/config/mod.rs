@@ -125,7 +125,8 @@ pub struct PolicyConfig {
     /// account does not stay open for the next person.
     pub inactivity_timeout_secs: u64,
     /// The countdown shows for the last N seconds of inactivity, giving the
-    /// patron a chance to tap and stay.
+    /// patron a chance to tap and stay: at least [`MIN_COUNTDOWN_SECS`]
+    /// (WCAG 2.2.1 gives at least 20 s to ask for more time).
     pub countdown_secs: u64,
     /// How long the receipt screen stays before the attract screen.
     pub receipt_secs: u64,
@@ -133,6 +134,10 @@ pub struct PolicyConfig {
     /// days (invariant 5: no patron identity kept longer than needed).
     pub patron_retention_days: u32,
 }
+
+/// The shortest inactivity warning a config may ask for: WCAG 2.2.1 (timing
+/// adjustable) gives the user at least 20 seconds to extend.
+pub const MIN_COUNTDOWN_SECS: u64 = 20;
 
 impl Default for PolicyConfig {
     fn default() -> Self {
@@ -144,7 +149,7 @@ impl Default for PolicyConfig {
             dispense_timeout_secs: 60,
             return_timeout_secs: 60,
             inactivity_timeout_secs: 60,
-            countdown_secs: 10,
+            countdown_secs: MIN_COUNTDOWN_SECS,
             receipt_secs: 15,
             patron_retention_days: 30,
         }

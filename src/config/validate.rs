@@ -61,12 +61,15 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
     within(file, "policy.dispense_timeout_secs", p.dispense_timeout_secs, TIMEOUT_SECS)?;
     within(file, "policy.return_timeout_secs", p.return_timeout_secs, TIMEOUT_SECS)?;
     within(file, "policy.inactivity_timeout_secs", p.inactivity_timeout_secs, TIMEOUT_SECS)?;
-    if p.countdown_secs == 0 || p.countdown_secs >= p.inactivity_timeout_secs {
+    if p.countdown_secs < super::MIN_COUNTDOWN_SECS || p.countdown_secs >= p.inactivity_timeout_secs {
         return fail(
             "policy.countdown_secs",
             format!(
-                "must be at least 1 and less than policy.inactivity_timeout_secs ({}) (got {})",
-                p.inactivity_timeout_secs, p.countdown_secs
+                "must be at least {} (the time WCAG 2.2.1 gives to ask for more) and less than \
+                 policy.inactivity_timeout_secs ({}) (got {})",
+                super::MIN_COUNTDOWN_SECS,
+                p.inactivity_timeout_secs,
+                p.countdown_secs
             ),
         );
     }

@@ -34,6 +34,9 @@ pub enum Screen {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
     pub key: NoticeKey,
+    /// Good news, plain information, a warning or an error: the screen
+    /// picks the notice's colour from it (always `key.kind()`).
+    pub kind: NoticeKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot: Option<SlotNo>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,7 +45,7 @@ pub struct Notice {
 
 impl Notice {
     pub fn new(key: NoticeKey) -> Self {
-        Self { key, slot: None, title: None }
+        Self { key, kind: key.kind(), slot: None, title: None }
     }
     pub fn slot(mut self, slot: SlotNo) -> Self {
         self.slot = Some(slot);
@@ -52,6 +55,20 @@ impl Notice {
         self.title = Some(title.to_owned());
         self
     }
+}
+
+/// What kind of news a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// What the patron asked for is done ("Returned: ...").
+    Success,
+    /// Nothing went wrong; this is what to do.
+    Info,
+    /// Not possible now; wait or do something else first.
+    Warning,
+    /// Something failed or was refused.
+    Error,
 }
 
 /// Every notice the engine gives. In JSON, its translation key
@@ -92,13 +109,15 @@ pub enum NoticeKey {
     BinUnloaded,
     /// Names the slot.
     NoSuchSlot,
+    /// A member's card or QR code on the return screen: returns need none.
+    ReturnsNeedNoCard,
     /// A "no" shown as a notice rather than on the refusal screen.
     Refusal(RefusalReason),
 }
 
 impl NoticeKey {
     /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
-    pub const ALL: [NoticeKey; 24] = [
+    pub const ALL: [NoticeKey; 25] = [
         Self::WaitForLocker,
         Self::TechnicalProblem,
         Self::CardUnreadable,
@@ -123,7 +142,38 @@ impl NoticeKey {
         Self::RestockCancelled,
         Self::BinUnloaded,
         Self::NoSuchSlot,
+        Self::ReturnsNeedNoCard,
     ];
+
+    /// What kind of news it is.
+    pub fn kind(self) -> NoticeKind {
+        use NoticeKind::{Error, Info, Success, Warning};
+        match self {
+            Self::Returned | Self::DoorOpened | Self::Restocked | Self::BinUnloaded => Success,
+            Self::NoHoldsHere
+            | Self::SelectFirst
+            | Self::NothingToDispense
+            | Self::ReturnCancelled
+            | Self::RestockCancelled
+            | Self::ReturnsNeedNoCard => Info,
+            Self::WaitForLocker
+            | Self::CardUnreadable
+            | Self::SessionInProgress
+            | Self::NotNow
+            | Self::ScanNotExpected
+            | Self::CloseDoor
+            | Self::FinishTaskFirst
+            | Self::RestockNeedsEmptyLocker
+            | Self::ItemAlreadyInKiosk => Warning,
+            Self::TechnicalProblem
+            | Self::MemberNumberInvalid
+            | Self::WrongPin
+            | Self::ReturnBinBroken
+            | Self::DoorDidNotOpen
+            | Self::NoSuchSlot
+            | Self::Refusal(_) => Error,
+        }
+    }
 
     /// The translation key, as in JSON.
     pub fn key(self) -> String {
@@ -153,6 +203,7 @@ impl NoticeKey {
             Self::RestockCancelled => "restock_cancelled",
             Self::BinUnloaded => "bin_unloaded",
             Self::NoSuchSlot => "no_such_slot",
+            Self::ReturnsNeedNoCard => "returns_need_no_card",
         };
         format!("notice.{name}")
     }

@@ -6,7 +6,7 @@ use super::hangul::Composer;
 use crate::domain::{Language, RefusalReason, SlotNo};
 use crate::engine::Action;
 use crate::engine::view::{
-    DispenseStep, DisplayModes, ItemView, NoticeKey, Problem, ReturnStep, Screen, StaffStep, ViewState,
+    DispenseStep, DisplayModes, ItemView, NoticeKey, NoticeKind, Problem, ReturnStep, Screen, StaffStep, ViewState,
 };
 use slint::{ComponentHandle, Image, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
@@ -121,6 +121,16 @@ fn notice(key: NoticeKey) -> (ui::Notice, ui::Refusal) {
         NoticeKey::RestockCancelled => plain(ui::Notice::RestockCancelled),
         NoticeKey::BinUnloaded => plain(ui::Notice::BinUnloaded),
         NoticeKey::NoSuchSlot => plain(ui::Notice::NoSuchSlot),
+        NoticeKey::ReturnsNeedNoCard => plain(ui::Notice::ReturnsNeedNoCard),
+    }
+}
+
+fn notice_kind(kind: NoticeKind) -> ui::NoticeKind {
+    match kind {
+        NoticeKind::Success => ui::NoticeKind::Success,
+        NoticeKind::Info => ui::NoticeKind::Info,
+        NoticeKind::Warning => ui::NoticeKind::Warning,
+        NoticeKind::Error => ui::NoticeKind::Error,
     }
 }
 
@@ -327,6 +337,7 @@ impl Bridge {
         let notice = view.notice.as_ref();
         let (key, refused) = notice.map_or((ui::Notice::None, ui::Refusal::None), |n| self::notice(n.key));
         api.set_notice(key);
+        api.set_notice_kind(notice.map_or(ui::NoticeKind::Info, |n| notice_kind(n.kind)));
         api.set_notice_refusal(refused);
         api.set_notice_slot(slot_int(notice.and_then(|n| n.slot)));
         api.set_notice_title(notice.and_then(|n| n.title.as_deref()).unwrap_or("").into());

@@ -22,8 +22,8 @@ mod generated {
 pub use bridge::Bridge;
 #[cfg(feature = "ui")]
 pub use generated::{
-    Api, AppWindow, DispenseStep, Language, Notice, Page, Problem, Refusal, ReturnStep, Sim, SimulatorWindow,
-    StaffTask, Theme,
+    Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,
+    SimulatorWindow, StaffTask, Theme,
 };
 #[cfg(feature = "ui")]
 pub use window::{UiError, WindowOptions, close_windows, run_windows};

@@ -25,8 +25,8 @@ use std::time::Duration;
 pub use bookstation::domain::{Language, RefusalReason, SlotNo};
 #[allow(unused_imports)]
 pub use bookstation::engine::view::{
-    DispenseStep, DispenseView, NoticeKey, PatronView, Problem, ReturnStep, ReturnView, Screen, StaffStep, StaffView,
-    ViewState,
+    DispenseStep, DispenseView, NoticeKey, NoticeKind, PatronView, Problem, ReturnStep, ReturnView, Screen, StaffStep,
+    StaffView, ViewState,
 };
 
 pub const GOOD: &str = "04A1B2C3D4E5F6";

@@ -55,6 +55,21 @@ impl UiKiosk {
         ElementHandle::find_by_accessible_label(&self.window, label).find(|e| e.size().width > 0.0)
     }
 
+    /// Where each control labelled in `labels` stands on the window and how
+    /// big it is (logical px): what a finger aims at.
+    #[track_caller]
+    pub fn geometry(&self, labels: &[&str]) -> Vec<(String, [i32; 4])> {
+        labels
+            .iter()
+            .map(|label| {
+                let e =
+                    self.find(label).unwrap_or_else(|| panic!("no control labelled {label:?} on {:?}", self.page()));
+                let (p, s) = (e.absolute_position(), e.size());
+                (label.to_string(), [p.x, p.y, s.width, s.height].map(|v| v.round() as i32))
+            })
+            .collect()
+    }
+
     pub fn has(&self, label: &str) -> bool {
         self.find(label).is_some()
     }

@@ -273,8 +273,15 @@ impl Engine {
 
     /// A scan: a member's QR code, a book to return, or a book for a restock.
     pub(super) fn on_scan(&mut self, text: &str, fx: &mut Vec<Effect>) {
+        // Each scan gets its own answer: the last one's notice goes.
+        self.notice = None;
         if let Some(credential) = self.settings.qr.parse(text) {
-            self.start_patron(credential, fx);
+            if matches!(self.state, State::Return(_)) {
+                // A patron who thinks a return needs their card: it does not.
+                self.notice = Some(Notice::new(NoticeKey::ReturnsNeedNoCard));
+            } else {
+                self.start_patron(credential, fx);
+            }
             return;
         }
         let item = ItemId::new(text.trim());
