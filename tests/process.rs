@@ -250,3 +250,21 @@ fn hash_pin_reads_one_short_line_only() {
     assert!(!out.status.success(), "a 1 MiB PIN was hashed: {}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("too long"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn the_demo_without_a_display_says_so_and_runs_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let d = Daemon::command(["demo", "--state-dir"])
+        .arg(dir.path())
+        .state_dir(dir.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stderr_to(&log)
+        .start();
+    assert_eq!(d.screen(), "attract", "the demo runs, driven through its socket");
+    let said = std::fs::read_to_string(&log).unwrap();
+    let line = said.lines().find(|l| l.contains("no display")).unwrap_or_else(|| panic!("{said}"));
+    assert!(line.contains("bookstation sim --state-dir") && line.contains("xvfb-run"), "{line}");
+    assert!(!said.contains("winit"), "no window backend error: {said}");
+}

@@ -48,7 +48,7 @@ enum Command {
         #[arg(long)]
         demo_books: bool,
     },
-    /// Run the demo kiosk: simulated hardware, simulated district, demo books and cards; opens the kiosk window and a simulator window unless --headless.
+    /// Run the demo kiosk: simulated hardware, simulated district, demo books and cards; opens the kiosk window and a simulator window unless --headless (or there is no display: then it says so and runs headless).
     Demo {
         /// No windows: drive the kiosk through `bookstation sim` only.
         #[arg(long)]
@@ -186,6 +186,12 @@ enum DemoHardware {
     Pty,
 }
 
+/// Whether a window can open: an X server or a Wayland compositor is named
+/// in the environment (`env` reads a variable).
+fn has_display(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|key| env(key).is_some_and(|v| !v.is_empty()))
+}
+
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run { config, headless, demo_books } => {
@@ -217,7 +223,17 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.validate(&path)?;
                 std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
             }
-            let screen = if headless {
+            let no_display = !headless && !has_display(|key| std::env::var_os(key));
+            if no_display {
+                // One line, then a demo that still works: the socket drives it.
+                errln!(
+                    "bookstation demo: no display (DISPLAY and WAYLAND_DISPLAY are unset), so no windows; \
+                     running headless: drive it with `bookstation sim --state-dir {} state` (see README), \
+                     or run `xvfb-run make demo` for the windows",
+                    config.kiosk.state_dir.display()
+                );
+            }
+            let screen = if headless || no_display {
                 daemon::Screen::Headless
             } else {
                 daemon::Screen::Window(WindowOptions {
@@ -273,5 +289,21 @@ fn state_dir_of(config: PathBuf, state_dir: Option<PathBuf>) -> anyhow::Result<P
     match state_dir {
         Some(dir) => Ok(dir),
         None => Ok(Config::load(&config)?.kiosk.state_dir),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_display;
+
+    #[test]
+    fn a_display_is_an_x_server_or_a_wayland_compositor_named_in_the_environment() {
+        let env = |set: &'static [(&'static str, &'static str)]| {
+            move |key: &str| set.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).into())
+        };
+        assert!(!has_display(env(&[])));
+        assert!(!has_display(env(&[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")])), "empty is unset");
+        assert!(has_display(env(&[("DISPLAY", ":99")])));
+        assert!(has_display(env(&[("WAYLAND_DISPLAY", "wayland-0")])));
     }
 }
