@@ -9,11 +9,59 @@
 #[cfg(not(feature = "ui"))]
 fn main() {}
 
+// Shared with the UI, which joins district text the same way.
+#[cfg(feature = "ui")]
+#[path = "src/domain/line_break.rs"]
+mod line_break;
+
+/// The translations as bundled: each catalog's translated strings with
+/// their Korean words joined (`line_break::keep_all`), in `OUT_DIR`; the
+/// `.po` files translators edit stay as they are.
+#[cfg(feature = "ui")]
+fn joined_translations() -> std::path::PathBuf {
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("translations");
+    let source = std::path::Path::new("ui/translations");
+    for entry in std::fs::read_dir(source).expect("ui/translations") {
+        let lang = entry.expect("a translation directory").path();
+        let po = lang.join("LC_MESSAGES/bookstation.po");
+        let Ok(text) = std::fs::read_to_string(&po) else { continue };
+        let target = out.join(lang.file_name().expect("a language")).join("LC_MESSAGES");
+        std::fs::create_dir_all(&target).expect("OUT_DIR is writable");
+        std::fs::write(target.join("bookstation.po"), join_msgstrs(&text)).expect("OUT_DIR is writable");
+    }
+    out
+}
+
+/// Every `msgstr` line (and its continuation lines) with its quoted text
+/// joined; the rest of the catalog as it was.
+#[cfg(feature = "ui")]
+fn join_msgstrs(po: &str) -> String {
+    let mut in_msgstr = false;
+    let mut out = String::with_capacity(po.len() * 2);
+    for line in po.lines() {
+        if line.starts_with("msgstr") {
+            in_msgstr = true;
+        } else if !line.starts_with('"') {
+            in_msgstr = false;
+        }
+        match (in_msgstr, line.find('"'), line.rfind('"')) {
+            (true, Some(open), Some(close)) if close > open => {
+                out.push_str(&line[..=open]);
+                out.push_str(&line_break::keep_all(&line[open + 1..close]));
+                out.push_str(&line[close..]);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(feature = "ui")]
 fn main() {
     let config = slint_build::CompilerConfiguration::new()
         .with_style("fluent".into())
-        .with_bundled_translations("ui/translations")
+        .with_bundled_translations(joined_translations())
         .with_default_translation_context(slint_build::DefaultTranslationContext::None)
         .with_debug_info(true);
     if let Err(e) = slint_build::compile_with_config("ui/app.slint", config) {

@@ -255,3 +255,38 @@ fn the_dispensing_countdown_moves_and_more_time_gives_it_back() {
     assert_eq!(ui.window.global::<Api>().get_dispense_seconds(), 60, "the full time again");
     assert!(!ui.window.global::<Api>().get_dispense_warning());
 }
+
+/// Two Hangul syllables side by side with nothing to hold them together: a
+/// place where the renderer may break a Korean word across lines.
+fn split_points(text: &str) -> Vec<String> {
+    let hangul = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).filter(|w| hangul(w[0]) && hangul(w[1])).map(|w| w.iter().collect()).collect()
+}
+
+#[test]
+fn korean_words_are_kept_whole_on_every_line() {
+    use i_slint_backend_testing::ElementQuery;
+    let mut ui = kiosk();
+    let mut seen = 0;
+    let mut check = |ui: &UiKiosk, screen: &str| {
+        for element in ElementQuery::from_root(&ui.window).find_all() {
+            let Some(label) = element.accessible_label() else { continue };
+            if element.size().width <= 0.0 {
+                continue;
+            }
+            let splits = split_points(&label);
+            assert!(splits.is_empty(), "{screen}: {label:?} may break inside {splits:?}");
+            seen += usize::from(label.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)));
+        }
+    };
+    check(&ui, "attract");
+    ui.world(async |k| k.tap(GOOD).await);
+    check(&ui, "pin");
+    ui.type_digits(PIN);
+    ui.press("확인");
+    check(&ui, "home");
+    ui.world(async |k| k.act(serde_json::json!({"action": "browse"})).await);
+    check(&ui, "browse (the district's titles)");
+    assert!(seen > 20, "only {seen} Korean texts looked at");
+}

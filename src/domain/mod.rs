@@ -13,6 +13,7 @@ mod ids;
 mod intent;
 mod item;
 mod language;
+pub mod line_break;
 mod patron;
 mod policy;
 pub mod recovery;

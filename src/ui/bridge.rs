@@ -196,6 +196,20 @@ fn count(n: impl TryInto<i32>) -> i32 {
 
 /// Replace a model's rows only when they changed, so an unchanged list is
 /// not redrawn.
+/// About how wide the longest word of `text` is in the bold face, in ems:
+/// a Hangul syllable (or another wide character) one em, anything else
+/// two thirds, on the wide side so that a word that fits is never cut.
+fn longest_word_em(text: &str) -> f32 {
+    let em = |c: char| if c > '\u{2E7F}' { 1.0 } else { 0.67 };
+    text.split_whitespace().map(|w| w.chars().map(em).sum::<f32>()).fold(0.0, f32::max)
+}
+
+/// District text for the screen: Korean words kept whole across lines
+/// (the bundled translations are joined the same way by `build.rs`).
+fn words(text: &str) -> SharedString {
+    crate::domain::line_break::keep_all(text).into()
+}
+
 fn set_rows<T: Clone + PartialEq + 'static>(current: ModelRc<T>, rows: Vec<T>, set: impl FnOnce(ModelRc<T>)) {
     let same = current.row_count() == rows.len() && current.iter().zip(&rows).all(|(a, b)| a == *b);
     if !same {
@@ -308,15 +322,16 @@ impl Bridge {
         let cover = self.cover(item.cover_url.as_deref());
         Book {
             id: item.id.as_str().into(),
-            title: item.title.as_str().into(),
-            author: item.author.as_str().into(),
-            category: item.category.as_str().into(),
+            title: words(&item.title),
+            author: words(&item.author),
+            category: words(&item.category),
             slot: slot_int(item.slot),
             available: item.available,
             selected: item.selected,
             hue: hue(&item.id),
             has_cover: cover.is_some(),
             cover: cover.unwrap_or_default(),
+            title_em: longest_word_em(&item.title),
         }
     }
 
@@ -330,7 +345,7 @@ impl Bridge {
         let api = window.global::<Api>();
         self.session_boundaries(&window, view);
         api.set_page(page(view.screen));
-        api.set_kiosk_name(view.kiosk_name.as_str().into());
+        api.set_kiosk_name(words(&view.kiosk_name));
         api.set_language(language(view.language));
         api.set_online(view.online);
         api.set_countdown(view.countdown.map_or(0, count));
@@ -340,7 +355,7 @@ impl Bridge {
         api.set_notice_kind(notice.map_or(ui::NoticeKind::Info, |n| notice_kind(n.kind)));
         api.set_notice_refusal(refused);
         api.set_notice_slot(slot_int(notice.and_then(|n| n.slot)));
-        api.set_notice_title(notice.and_then(|n| n.title.as_deref()).unwrap_or("").into());
+        api.set_notice_title(words(notice.and_then(|n| n.title.as_deref()).unwrap_or("")));
 
         let patron = view.patron.as_ref();
         api.set_has_patron(patron.is_some());
@@ -365,7 +380,7 @@ impl Bridge {
 
         if let Some(d) = &view.dispensing {
             api.set_dispense_slot(i32::from(d.slot.0));
-            api.set_dispense_title(d.title.as_str().into());
+            api.set_dispense_title(words(&d.title));
             api.set_dispense_step(dispense_step(d.step));
             api.set_dispense_door_open(d.door_open);
             api.set_dispense_number(count(d.number));
@@ -377,7 +392,7 @@ impl Bridge {
             .receipt
             .iter()
             .map(|r| ReceiptRow {
-                title: r.title.as_str().into(),
+                title: words(&r.title),
                 slot: i32::from(r.slot.0),
                 due_date: r.due_date.as_deref().unwrap_or("").into(),
                 problem: r.problem.map_or(ui::Problem::None, problem),
@@ -391,7 +406,7 @@ impl Bridge {
 
         if let Some(r) = &view.returning {
             api.set_return_step(return_step(r.step));
-            api.set_return_title(r.title.as_deref().unwrap_or("").into());
+            api.set_return_title(words(r.title.as_deref().unwrap_or("")));
             api.set_return_slot(i32::from(r.slot.0));
             let returned = r.returned.iter().map(|t| SharedString::from(t.as_str())).collect();
             set_rows(api.get_returned(), returned, |m| api.set_returned(m));
@@ -405,7 +420,7 @@ impl Bridge {
                 .map(|c| SlotCell {
                     slot: i32::from(c.slot.0),
                     is_bin: c.kind == crate::domain::SlotKind::ReturnBin,
-                    title: c.title.as_deref().unwrap_or("").into(),
+                    title: words(c.title.as_deref().unwrap_or("")),
                     door_open: c.door_open,
                     item_present: c.item_present,
                     out_of_service: c.out_of_service,
@@ -464,6 +479,13 @@ mod tests {
 
     /// Every key the engine can give has words, in the source language and
     /// in Korean: a missing branch in `ui/messages.slint` would show nothing.
+    #[test]
+    fn a_title_is_as_wide_as_its_longest_word() {
+        assert_eq!(longest_word_em("홍길동전"), 4.0);
+        assert!((longest_word_em("Pride and Prejudice") - 9.0 * 0.67).abs() < 1e-4);
+        assert_eq!(longest_word_em(""), 0.0);
+    }
+
     #[test]
     fn every_engine_key_has_words() {
         // Already set when this thread ran another test: that platform serves.

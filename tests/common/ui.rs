@@ -52,7 +52,9 @@ impl UiKiosk {
     }
 
     pub fn find(&self, label: &str) -> Option<ElementHandle> {
-        ElementHandle::find_by_accessible_label(&self.window, label).find(|e| e.size().width > 0.0)
+        // Korean on the screen has its words joined (keep-all); so is the label asked for.
+        let label = bookstation::domain::line_break::keep_all(label);
+        ElementHandle::find_by_accessible_label(&self.window, &label).find(|e| e.size().width > 0.0)
     }
 
     /// Where each control labelled in `labels` stands on the window and how
