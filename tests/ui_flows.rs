@@ -290,3 +290,23 @@ fn korean_words_are_kept_whole_on_every_line() {
     check(&ui, "browse (the district's titles)");
     assert!(seen > 20, "only {seen} Korean texts looked at");
 }
+
+#[test]
+fn the_search_keyboard_has_digits_and_doubled_consonants() {
+    let mut ui = kiosk();
+    ui.world(async |k| k.tap(GOOD).await);
+    ui.type_digits(PIN);
+    ui.press("확인");
+    ui.world(async |k| k.act(serde_json::json!({"action": "browse"})).await);
+    ui.press("책 제목이나 저자로 검색");
+    for key in ["8", "2"] {
+        ui.press(key);
+    }
+    assert_eq!(ui.window.global::<Api>().get_query(), "82", "digits for \"82년생 김지영\"");
+    ui.press("검색어 지우기");
+    ui.press("쌍자음");
+    ui.press("ㄲ");
+    ui.press("ㅗ");
+    ui.press("ㅊ");
+    assert_eq!(ui.window.global::<Api>().get_query(), "꽃", "shift gives one doubled consonant, then plain keys");
+}

@@ -134,6 +134,11 @@ fn every_screen_in_every_variant() {
         // The first book in the list, so its chosen card shows.
         ui.world(async |k| k.select("MP0001").await);
         shoot(&mut ui, "browse");
+        // The search keyboard: digits, the shift for doubled consonants.
+        let field = if en { "Search by title or author" } else { "책 제목이나 저자로 검색" };
+        ui.press(field);
+        shoot(&mut ui, "keyboard");
+        ui.press(field);
         ui.world(async |k| k.act(json!({"action": "detail", "item_id": "MP0001"})).await);
         shoot(&mut ui, "detail");
         ui.world(async |k| k.act(json!({"action": "confirm"})).await);
@@ -206,5 +211,5 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 19);
+    assert_eq!(written, VARIANTS.len() * 20);
 }
