@@ -6,6 +6,7 @@
 
 mod common;
 
+use bookstation::domain::line_break::is_hangul;
 use bookstation::ui::{Api, DispenseStep, Language, Notice, NoticeKind, Page, ReturnStep, StaffTask, Theme};
 use common::ui::UiKiosk;
 use common::*;
@@ -259,9 +260,8 @@ fn the_dispensing_countdown_moves_and_more_time_gives_it_back() {
 /// Two Hangul syllables side by side with nothing to hold them together: a
 /// place where the renderer may break a Korean word across lines.
 fn split_points(text: &str) -> Vec<String> {
-    let hangul = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
     let chars: Vec<char> = text.chars().collect();
-    chars.windows(2).filter(|w| hangul(w[0]) && hangul(w[1])).map(|w| w.iter().collect()).collect()
+    chars.windows(2).filter(|w| is_hangul(w[0]) && is_hangul(w[1])).map(|w| w.iter().collect()).collect()
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn korean_words_are_kept_whole_on_every_line() {
             }
             let splits = split_points(&label);
             assert!(splits.is_empty(), "{screen}: {label:?} may break inside {splits:?}");
-            seen += usize::from(label.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)));
+            seen += usize::from(label.chars().any(is_hangul));
         }
     };
     check(&ui, "attract");

@@ -8,7 +8,8 @@
 /// U+2060 WORD JOINER: no line break on either side of it.
 pub const WORD_JOINER: char = '\u{2060}';
 
-fn is_hangul(c: char) -> bool {
+/// A Hangul syllable or jamo.
+pub fn is_hangul(c: char) -> bool {
     matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
 

@@ -30,6 +30,21 @@ impl Timestamp {
     pub fn since(self, earlier: Timestamp) -> i64 {
         (self.0 - earlier.0).max(0)
     }
+    /// Whole seconds from `self` until `deadline`, rounded up (0 once it
+    /// has passed): what a countdown shows.
+    pub fn seconds_until(self, deadline: Timestamp) -> u32 {
+        u32::try_from((deadline.since(self) + 999) / 1000).unwrap_or(u32::MAX)
+    }
+    /// The next moment the whole seconds shown before `deadline` change:
+    /// a second from now, or the deadline itself in its last second (and
+    /// once it has passed).
+    pub fn next_second_toward(self, deadline: Timestamp) -> Timestamp {
+        let left = deadline.since(self);
+        if left == 0 {
+            return deadline;
+        }
+        deadline.plus_millis(-1000 * ((left - 1) / 1000))
+    }
     pub fn to_utc(self) -> DateTime<Utc> {
         DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default()
     }
@@ -56,6 +71,19 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_countdown_shows_whole_seconds_rounded_up_and_moves_each_second() {
+        let deadline = Timestamp(60_000);
+        assert_eq!(Timestamp(0).seconds_until(deadline), 60);
+        assert_eq!(Timestamp(1).seconds_until(deadline), 60);
+        assert_eq!(Timestamp(59_001).seconds_until(deadline), 1);
+        assert_eq!(Timestamp(61_000).seconds_until(deadline), 0, "passed");
+        assert_eq!(Timestamp(0).next_second_toward(deadline), Timestamp(1_000));
+        assert_eq!(Timestamp(1).next_second_toward(deadline), Timestamp(1_000));
+        assert_eq!(Timestamp(59_500).next_second_toward(deadline), deadline);
+        assert_eq!(Timestamp(70_000).next_second_toward(deadline), deadline);
+    }
 
     #[test]
     fn seoul_date_rolls_over_at_15_utc() {

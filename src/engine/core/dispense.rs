@@ -53,16 +53,6 @@ pub enum Phase {
 /// 2.2.1 asks for at least 20 seconds to ask for it).
 pub const WARNING_MS: i64 = 20_000;
 
-/// The next instant the shown whole seconds before `deadline` change, or
-/// the deadline itself: the view's countdown moves every second.
-fn next_second(deadline: Timestamp, now: Timestamp) -> Timestamp {
-    let left = deadline.since(now);
-    if left <= 0 {
-        return deadline;
-    }
-    deadline.plus_millis(-1000 * ((left - 1) / 1000))
-}
-
 /// The books of one confirmation, handed out in order.
 #[derive(Debug, Clone)]
 pub struct Dispense {
@@ -85,7 +75,9 @@ impl Dispense {
     /// (the countdown shows), and at its deadline.
     pub(super) fn next_tick(&self, now: Timestamp) -> Option<Timestamp> {
         match &self.phase {
-            Phase::Waiting { deadline, .. } | Phase::AwaitingShut { deadline, .. } => Some(next_second(*deadline, now)),
+            Phase::Waiting { deadline, .. } | Phase::AwaitingShut { deadline, .. } => {
+                Some(now.next_second_toward(*deadline))
+            }
             _ => None,
         }
     }

@@ -330,15 +330,15 @@ impl Engine {
         if self.now < start {
             return Some(start);
         }
-        let shown = self.countdown()?;
-        Some(end.plus_millis(-1000 * (i64::from(shown) - 1)))
+        self.countdown()?;
+        Some(self.now.next_second_toward(end))
     }
 
     /// Whole seconds left, while the countdown shows.
     fn countdown(&self) -> Option<u32> {
         let end = self.inactivity_deadline()?;
         let left = end.millis() - self.now.millis();
-        (left > 0 && left <= self.settings.countdown_ms).then(|| u32::try_from((left + 999) / 1000).unwrap_or(u32::MAX))
+        (left > 0 && left <= self.settings.countdown_ms).then(|| self.now.seconds_until(end))
     }
 
     fn on_tick(&mut self, fx: &mut Vec<Effect>) {
@@ -355,14 +355,9 @@ impl Engine {
         }
     }
 
-    /// Back to the attract screen, in the kiosk's own language; what the
-    /// patron chose for the screen ends with the session.
+    /// Back to the attract screen, nothing chosen, in the kiosk's own
+    /// language; what the patron chose for the screen ends with the session.
     fn end_session(&mut self) {
-        self.clear_session();
-    }
-
-    /// Nobody's session: the attract screen, nothing chosen.
-    fn clear_session(&mut self) {
         self.state = State::Attract;
         self.patron = None;
         self.selected.clear();
@@ -376,7 +371,7 @@ impl Engine {
     /// a language and display modes chosen on the attract screen carry into it.
     fn start_fresh(&mut self) {
         let (language, display) = (self.language, self.display);
-        self.clear_session();
+        self.end_session();
         (self.language, self.display) = (language, display);
         self.last_activity = self.now;
     }

@@ -63,8 +63,7 @@ impl Engine {
                     Phase::AwaitingShut { last, .. } => (Some(last), d.index),
                     _ => (d.current(), d.index + 1),
                 };
-                let seconds =
-                    |deadline: &Timestamp| u32::try_from((deadline.since(self.now) + 999) / 1000).unwrap_or(0);
+                let seconds = |deadline: &Timestamp| self.now.seconds_until(*deadline);
                 v.dispensing = shown.map(|pick| {
                     let sensor = self.kiosk.sensor(pick.slot);
                     let (step, seconds_left) = match &d.phase {

@@ -728,6 +728,11 @@ fn inactivity_a_tick_after_the_deadline_ends_the_session() {
     assert_eq!(e.next_deadline(), None, "nothing to wait for on the attract screen");
 }
 
+/// The alarm for locker 1 (book MP0001) left open at the timeout.
+fn locker_1_left_open() -> EventBody {
+    EventBody::Alarm { alarm: AlarmKind::DoorLeftOpen, slot: Some(SlotNo(1)), item_id: Some(ItemId::new("MP0001")) }
+}
+
 #[test]
 fn dispense_timeout_before_the_deadline_changes_nothing() {
     let mut e = door_open_for_loan();
@@ -741,11 +746,7 @@ fn dispense_timeout_with_the_book_taken_and_the_door_open_lends_it_and_raises_an
     let mut e = door_open_for_loan();
     let _ = e.handle(Input::Sensors(vec![reading(1, true, false, 0)]), T0);
     let fx = e.handle(Input::Tick, T0.plus_millis(e.settings().dispense_timeout_ms));
-    let alarm = EventBody::Alarm {
-        alarm: AlarmKind::DoorLeftOpen,
-        slot: Some(SlotNo(1)),
-        item_id: Some(ItemId::new("MP0001")),
-    };
+    let alarm = locker_1_left_open();
     assert_eq!(
         fx,
         vec![
@@ -762,11 +763,7 @@ fn dispense_timeout_with_the_book_still_there_cancels_the_loan() {
     let mut e = door_open_for_loan();
     let _ = e.handle(Input::Sensors(vec![reading(1, true, true, 0)]), T0);
     let fx = e.handle(Input::Tick, T0.plus_millis(e.settings().dispense_timeout_ms));
-    let alarm = EventBody::Alarm {
-        alarm: AlarmKind::DoorLeftOpen,
-        slot: Some(SlotNo(1)),
-        item_id: Some(ItemId::new("MP0001")),
-    };
+    let alarm = locker_1_left_open();
     assert_eq!(
         fx,
         vec![Effect::CancelIntent {

@@ -179,14 +179,10 @@ impl Runner {
         self.inventory_refresh = every;
     }
 
-    /// Feed one input and everything it leads to, until the engine waits
-    /// for the outside world again.
+    /// Feed one input and everything it leads to: hand it to the engine,
+    /// perform what it asks, and so on until the engine waits for the
+    /// outside world again.
     pub async fn feed(&mut self, input: Input) {
-        self.settle(input).await;
-    }
-
-    /// Hand the engine one input, and perform what it asks until it waits.
-    async fn settle(&mut self, input: Input) {
         let mut queue = VecDeque::from([input]);
         let mut steps = 0;
         while let Some(input) = queue.pop_front() {
@@ -219,7 +215,7 @@ impl Runner {
     /// Fetch the district's inventory into the store and the engine.
     pub async fn refresh_inventory(&mut self) {
         for input in self.fetch_inventory().await {
-            self.settle(input).await;
+            self.feed(input).await;
         }
     }
 }
