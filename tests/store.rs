@@ -478,9 +478,12 @@ fn status() -> PatronStatus {
         overdue_items: 0,
         loans_total: 2,
         loans_here: 1,
-        loan_item_ids: vec![],
-        overdue_item_ids: vec![],
-        ready_holds: vec![bookstation::domain::Hold { hold_id: "H-1".into(), item_id: ItemId::new("MP0003") }],
+        loans: vec![],
+        ready_holds: vec![bookstation::domain::Hold {
+            hold_id: "H-1".into(),
+            item_id: ItemId::new("MP0003"),
+            keep_until: None,
+        }],
     }
 }
 

@@ -424,8 +424,7 @@ async fn a_stale_cached_patron_is_forgotten_at_the_heartbeat() {
         overdue_items: 0,
         loans_total: 0,
         loans_here: 0,
-        loan_item_ids: vec![],
-        overdue_item_ids: vec![],
+        loans: vec![],
         ready_holds: vec![],
     };
     let (old, fresh) = (CardHash([1; 32]), CardHash([2; 32]));

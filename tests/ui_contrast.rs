@@ -228,7 +228,6 @@ fn rendered_text_keeps_its_contrast_in_every_mode() {
         ui.press("English");
         ui.world(async |k| k.tap(GOOD).await);
         ui.type_digits(PIN);
-        ui.press("OK");
         if large {
             ui.press("Large text");
         }
@@ -246,13 +245,10 @@ fn rendered_text_keeps_its_contrast_in_every_mode() {
         let image = snap(&ui.window);
         assert_legible(&ui, &image, mode, &format!("Returned: {title}"));
         ui.press("Back");
-        ui.press("Borrow books");
         // The chosen book's card: its title, author and locker line.
-        ui.press("Choose The Little Prince");
+        ui.press("Borrow The Little Prince");
         let image = snap(&ui.window);
-        for label in
-            ["The Little Prince", "Antoine de Saint-Exupéry", "Remove The Little Prince", "Books in this kiosk"]
-        {
+        for label in ["The Little Prince", "Antoine de Saint-Exupéry", "Remove The Little Prince", "Welcome"] {
             assert_legible(&ui, &image, mode, label);
         }
         let locker = ui.window.global::<Api>().get_selected();

@@ -6,7 +6,7 @@
 
 mod common;
 
-use bookstation::domain::line_break::is_hangul;
+use bookstation::domain::line_break::{is_hangul, keep_all};
 use bookstation::ui::{Api, DispenseStep, Language, Notice, NoticeKind, Page, ReturnStep, StaffTask, Theme};
 use common::ui::UiKiosk;
 use common::*;
@@ -31,17 +31,20 @@ fn borrow_in_english() {
     ui.press("English");
     ui.world(async |k| k.tap(GOOD).await);
     assert_eq!(ui.page(), Page::Pin);
+    // The demo's PINs have 4 digits: the fourth is the last touch, no OK.
     ui.type_digits(PIN);
-    ui.press("OK");
     assert_eq!(ui.page(), Page::Home);
-    ui.press("Borrow books");
-    assert_eq!(ui.page(), Page::Browse);
-    ui.press("Choose The Little Prince");
+    // From the accepted PIN to an open door: the card's Borrow, Next, and
+    // the confirm step that shows the due date.
+    ui.touches = 0;
+    ui.press("Borrow The Little Prince");
     assert!(ui.has("Remove The Little Prince"), "the card shows the choice");
     ui.press("Next: check my choice");
     assert_eq!(ui.page(), Page::Confirm);
+    assert!(ui.has("Due back on Mon 14 Dec"), "the confirm step names the due date in English");
     ui.press("Borrow");
     assert_eq!(ui.page(), Page::Dispensing);
+    assert_eq!(ui.touches, 3, "touches from the accepted PIN to the open door");
     let api = ui.window.global::<Api>();
     assert_eq!(api.get_dispense_slot(), 2);
     assert_eq!(api.get_dispense_step(), DispenseStep::TakeBook);
@@ -51,7 +54,7 @@ fn borrow_in_english() {
     });
     assert_eq!(ui.page(), Page::Receipt);
     let receipt = ui.window.global::<Api>().get_receipt();
-    assert_eq!(slint::Model::row_data(&receipt, 0).map(|r| r.due_date.to_string()), Some("2026-12-14".into()));
+    assert_eq!(slint::Model::row_data(&receipt, 0).map(|r| r.due_date.to_string()), Some("Mon 14 Dec".into()));
     ui.press("Finish and sign out");
     assert_eq!(ui.page(), Page::Attract);
 }
@@ -81,7 +84,6 @@ fn pick_up_a_hold_in_korean() {
     let mut ui = kiosk();
     ui.world(async |k| k.tap(HOLDER).await);
     ui.type_digits(PIN);
-    ui.press("확인");
     assert_eq!(ui.page(), Page::Home);
     ui.press("예약 도서 찾기");
     assert_eq!(ui.page(), Page::Holds);
@@ -101,7 +103,6 @@ fn language_and_display_modes_reset_when_the_session_times_out() {
     ui.press("English");
     assert!(ui.has("Clear"), "the PIN pad speaks English now");
     ui.type_digits(PIN);
-    ui.press("OK");
     ui.press("Large text");
     ui.press("High contrast");
     let theme = ui.window.global::<Theme>();
@@ -160,7 +161,6 @@ fn a_wrong_pin_moves_no_key() {
     let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "Clear", "OK"];
     let before = ui.geometry(&keys);
     ui.type_digits("9999");
-    ui.press("OK");
     let api = ui.window.global::<Api>();
     assert_eq!((ui.page(), api.get_pin_failures(), api.get_notice()), (Page::Pin, 1, Notice::WrongPin));
     assert_eq!(ui.geometry(&keys), before, "the keypad moved after a wrong PIN");
@@ -175,7 +175,7 @@ fn the_inactivity_warning_gives_20_seconds_and_moves_nothing() {
     ui.press("English");
     ui.world(async |k| k.login(GOOD).await);
     assert_eq!(ui.page(), Page::Home);
-    let controls = ["Back", "Finish", "Borrow books", "Return books", "Large text"];
+    let controls = ["Back", "Finish", "Search by title or author", "Return books", "Large text"];
     let before = ui.geometry(&controls);
     ui.world(async |k| k.advance(39).await);
     assert_eq!(ui.window.global::<Api>().get_countdown(), 0, "no warning yet");
@@ -242,7 +242,6 @@ fn the_dispensing_countdown_moves_and_more_time_gives_it_back() {
     let mut ui = kiosk();
     ui.world(async |k| k.tap(HOLDER).await);
     ui.type_digits(PIN);
-    ui.press("확인");
     ui.press("예약 도서 찾기");
     ui.press("받기");
     assert_eq!(ui.window.global::<Api>().get_dispense_seconds(), 60);
@@ -284,7 +283,6 @@ fn korean_words_are_kept_whole_on_every_line() {
     ui.world(async |k| k.tap(GOOD).await);
     check(&ui, "pin");
     ui.type_digits(PIN);
-    ui.press("확인");
     check(&ui, "home");
     ui.world(async |k| k.act(serde_json::json!({"action": "browse"})).await);
     check(&ui, "browse (the district's titles)");
@@ -296,7 +294,6 @@ fn the_search_keyboard_has_digits_and_doubled_consonants() {
     let mut ui = kiosk();
     ui.world(async |k| k.tap(GOOD).await);
     ui.type_digits(PIN);
-    ui.press("확인");
     ui.world(async |k| k.act(serde_json::json!({"action": "browse"})).await);
     ui.press("책 제목이나 저자로 검색");
     for key in ["8", "2"] {
@@ -309,4 +306,59 @@ fn the_search_keyboard_has_digits_and_doubled_consonants() {
     ui.press("ㅗ");
     ui.press("ㅊ");
     assert_eq!(ui.window.global::<Api>().get_query(), "꽃", "shift gives one doubled consonant, then plain keys");
+}
+
+/// Issue 14: home says what matters: each loan with its due date in the
+/// patron's form, each hold with its locker and the day it goes back.
+#[test]
+fn home_lists_the_loans_with_due_dates_and_the_holds_with_their_last_day() {
+    let mut ui = kiosk();
+    ui.press("English");
+    // At the district quota: the refusal names the books and their dates.
+    ui.world(async |k| k.login(AT_QUOTA).await);
+    assert_eq!(ui.page(), Page::Refusal);
+    assert!(ui.has("Sapiens: due Tue 8 Dec"), "a loan from another library, with the district's title");
+    assert!(ui.has("Animal Farm: due Thu 10 Dec"), "a loan from this kiosk");
+    assert!(ui.has("Questions? Call 02-0000-0000 (Weekdays 9:00–18:00 (demo))."), "a phone, not a desk");
+    ui.press("Finish");
+    // Overdue: the refusal names the overdue book.
+    ui.press("English");
+    ui.world(async |k| k.login(OVERDUE).await);
+    assert_eq!(ui.page(), Page::Refusal);
+    let overdue = ui.k.view().patron.map(|p| p.loans).unwrap_or_default();
+    let overdue: Vec<_> = overdue
+        .iter()
+        .filter(|l| l.overdue)
+        .map(|l| format!("{}: overdue since Sun 1 Nov", keep_all(&l.title)))
+        .collect();
+    assert_eq!(overdue.len(), 1);
+    assert!(ui.has(&overdue[0]), "{overdue:?}");
+    ui.press("Finish");
+    ui.press("English");
+    ui.world(async |k| k.login(HOLDER).await);
+    assert!(ui.has("Reserved for you: The Hobbit"));
+    assert!(ui.has("Locker 40 · until Sat 5 Dec"), "the hold's locker and last day");
+}
+
+/// Issue 14: "Help" on every screen tells the district (once a minute at
+/// most) and shows how to reach a person.
+#[test]
+fn help_on_any_screen_tells_staff_and_shows_the_phone() {
+    let mut ui = kiosk();
+    ui.press("English");
+    ui.press("Help: reach the library");
+    assert!(ui.has("Call 02-0000-0000"), "the library's phone from [help]");
+    assert!(ui.has("Weekdays 9:00–18:00 (demo)"), "the hours in English");
+    ui.press("Close help");
+    assert!(!ui.has("Call 02-0000-0000"));
+    ui.world(async |k| k.login(GOOD).await);
+    ui.press("Help: reach the library");
+    ui.press("Close help");
+    let kinds = ui.rt.block_on(ui.k.event_kinds());
+    assert_eq!(kinds.iter().filter(|k| *k == "help_requested").count(), 1, "twice within a minute: one event");
+    ui.world(async |k| k.advance(61).await);
+    ui.world(async |k| k.login(GOOD).await);
+    ui.press("도움 요청: 도서관에 연락");
+    let kinds = ui.rt.block_on(ui.k.event_kinds());
+    assert_eq!(kinds.iter().filter(|k| *k == "help_requested").count(), 2);
 }

@@ -3,8 +3,8 @@
 //! next to its state; the tests and benchmarks start from it.
 
 use super::{
-    Config, DistrictConfig, HardwareConfig, HardwareKind, KioskConfig, LoggingConfig, PolicyConfig, StaffMember,
-    UiBackend, UiConfig, default_qr_prefix,
+    Config, DistrictConfig, HardwareConfig, HardwareKind, HelpConfig, KioskConfig, LoggingConfig, PolicyConfig,
+    StaffMember, UiBackend, UiConfig, default_qr_prefix,
 };
 use crate::domain::staff::staff_card_digest;
 use crate::domain::{Language, OfflinePolicy};
@@ -28,9 +28,11 @@ impl Config {
             kiosk: KioskConfig {
                 id: crate::district::seed::DEMO_KIOSK_ID.to_owned(),
                 name: "합정역 스마트도서관 (데모)".to_owned(),
+                name_en: Some("Hapjeong Station Smart Library (demo)".to_owned()),
                 default_language: Language::Ko,
                 state_dir: state_dir.to_path_buf(),
                 require_patron_pin: true,
+                patron_pin_length: Some(4),
                 qr_prefix: default_qr_prefix(),
             },
             policy: PolicyConfig::default(),
@@ -53,6 +55,12 @@ impl Config {
                 card_sha256: staff_card_digest(DEMO_STAFF_CARD),
                 pin_argon2: DEMO_STAFF_PIN_ARGON2.to_owned(),
             }],
+            help: HelpConfig {
+                phone: "02-0000-0000".to_owned(),
+                text: "010-0000-0000".to_owned(),
+                hours: "평일 09:00–18:00 (데모)".to_owned(),
+                hours_en: "Weekdays 9:00–18:00 (demo)".to_owned(),
+            },
         }
     }
 }

@@ -61,6 +61,26 @@ pub struct Config {
     /// nobody can restock at the kiosk, which is legal but rarely wanted.
     #[serde(default)]
     pub staff: Vec<StaffMember>,
+    /// How a patron reaches a person: the kiosk is unmanned, so "ask at the
+    /// desk" is no answer.
+    #[serde(default)]
+    pub help: HelpConfig,
+}
+
+/// `[help]`: the library's contact, shown by the help control on every
+/// screen and on refusals. Every key may be omitted (then the screen says
+/// only that staff were told).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelpConfig {
+    /// The library's phone number, as printed (`02-3153-5800`).
+    pub phone: String,
+    /// A number that takes text messages, when there is one.
+    pub text: String,
+    /// When the phone is answered, in Korean (`평일 09:00–18:00`).
+    pub hours: String,
+    /// The same in English; the Korean is shown when empty.
+    pub hours_en: String,
 }
 
 /// `[kiosk]`: identity, language and where state lives.
@@ -72,6 +92,9 @@ pub struct KioskConfig {
     pub id: String,
     /// The name shown on the attract screen and the receipt.
     pub name: String,
+    /// The name in English, for patrons who chose English; `name` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     /// The language a session starts in and returns to when it ends, so the
     /// next patron never inherits the previous patron's choice.
     #[serde(default)]
@@ -83,6 +106,11 @@ pub struct KioskConfig {
     /// off only where the district authenticates by card alone.
     #[serde(default = "default_true")]
     pub require_patron_pin: bool,
+    /// Every patron PIN of this library has this many digits (4 to 8): the
+    /// PIN pad takes the PIN at its last digit, with no OK to press. Absent
+    /// where PINs differ in length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patron_pin_length: Option<u8>,
     /// The text before the member number in a mobile membership card's QR
     /// code; each district prints its own.
     #[serde(default = "default_qr_prefix")]

@@ -44,6 +44,11 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
         Some("") => return fail("kiosk.state_dir", "must not be empty".into()),
         Some(_) => {}
     }
+    if let Some(n) = c.kiosk.patron_pin_length
+        && !(4..=8).contains(&n)
+    {
+        return fail("kiosk.patron_pin_length", format!("must be 4 to 8 digits (got {n})"));
+    }
     let prefix = &c.kiosk.qr_prefix;
     if prefix.is_empty() || prefix.trim() != prefix {
         // The scanner's text is trimmed before matching, so edge spaces never match.

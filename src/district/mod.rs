@@ -271,8 +271,7 @@ mod tests {
                 overdue_items: 0,
                 loans_total: 0,
                 loans_here: 0,
-                loan_item_ids: vec![],
-                overdue_item_ids: vec![],
+                loans: vec![],
                 ready_holds: vec![],
             },
         };

@@ -85,6 +85,9 @@ pub struct SeedLoan {
     pub kiosk_id: Option<String>,
     /// `YYYY-MM-DD`; overdue once the sim's `today` is past it.
     pub due_date: String,
+    /// The title, for a copy of another library's (the catalogue names this kiosk's own).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
 }
 
 /// A hold placed on one of the served kiosk's copies.
@@ -98,6 +101,9 @@ pub struct SeedHold {
     pub patron_id: PatronId,
     /// The copy is in a locker waiting, as opposed to still on its way.
     pub ready: bool,
+    /// The last day it waits before it goes back (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_until: Option<String>,
 }
 
 /// Titles, authors and shelf categories of MP0001.. in order, alternating
@@ -156,6 +162,9 @@ const SCIENCE: &str = "과학 Science";
 const HISTORY: &str = "역사 History";
 const POETRY: &str = "시 Poetry";
 
+/// The central library's copies the quota patron has out.
+const OTHER_TITLES: [(&str, &str); 3] = [("MC1001", "코스모스"), ("MC1002", "Sapiens"), ("MC1003", "82년생 김지영")];
+
 /// Books up to this number sit in the locker of the same number; the rest are on loan.
 const LOCKERS: usize = 40;
 /// Only a few books have cover art, so the UI's placeholder art gets shown too.
@@ -196,6 +205,7 @@ pub fn demo() -> SimSeed {
         patron_id: PatronId::new(patron),
         kiosk_id: kiosk.map(str::to_owned),
         due_date: due.to_owned(),
+        title: OTHER_TITLES.iter().find(|(id, _)| *id == item).map(|(_, t)| (*t).to_owned()).unwrap_or_default(),
     };
 
     SimSeed {
@@ -222,6 +232,7 @@ pub fn demo() -> SimSeed {
             item_id: ItemId::new("MP0040"),
             patron_id: PatronId::new("1000004"),
             ready: true,
+            keep_until: Some("2026-12-05".to_owned()),
         }],
     }
 }
@@ -283,7 +294,14 @@ mod tests {
     #[tokio::test]
     async fn hold_patron_has_h0001_ready() {
         let s = status(card("04000000000004")).await;
-        assert_eq!(s.ready_holds, vec![Hold { hold_id: "H-0001".into(), item_id: ItemId::new("MP0040") }]);
+        assert_eq!(
+            s.ready_holds,
+            vec![Hold {
+                hold_id: "H-0001".into(),
+                item_id: ItemId::new("MP0040"),
+                keep_until: Some("2026-12-05".into())
+            }]
+        );
         let inventory = SimDistrict::demo(DEMO_KIOSK_ID).inventory().await.unwrap();
         let mp0040 = inventory.items.iter().find(|i| i.id.as_str() == "MP0040").unwrap();
         assert_eq!(mp0040.hold_for, Some(PatronId::new("1000004")));

@@ -14,7 +14,7 @@ use super::seed::{self, SeedPatron, SimSeed};
 use super::{
     AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, InventoryHold, SubmittedEvent,
 };
-use crate::domain::{Credential, EventBody, Hold, Item, ItemId, PatronId, PatronStatus, Standing};
+use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +39,9 @@ pub struct SimLoan {
     pub due_date: String,
     /// Lent while the kiosk was offline, without the district's say.
     pub offline: bool,
+    /// The title of another library's copy (the catalogue has this kiosk's).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
 }
 
 /// A hold on one copy.
@@ -54,6 +57,9 @@ pub struct SimHold {
     pub kiosk_id: String,
     /// The copy waits in a locker; only ready holds reach the kiosk.
     pub ready: bool,
+    /// The last day it waits (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_until: Option<String>,
 }
 
 /// One event as the sim received it, for tests and `GET /sim/state`.
@@ -201,6 +207,7 @@ impl SimState {
                 kiosk_id: l.kiosk_id.unwrap_or_else(|| kiosk_id.to_owned()),
                 due_date: l.due_date,
                 offline: false,
+                title: l.title,
             })
             .collect();
         let holds = seed
@@ -212,6 +219,7 @@ impl SimState {
                 patron_id: h.patron_id,
                 kiosk_id: kiosk_id.to_owned(),
                 ready: h.ready,
+                keep_until: h.keep_until,
             })
             .collect();
         Self {
@@ -265,17 +273,31 @@ impl SimState {
             overdue_items: patron.extra_overdue.saturating_add(count(overdue)),
             loans_total: count(loans.len()),
             loans_here: count(loans.iter().filter(|l| l.kiosk_id == self.kiosk_id).count()),
-            loan_item_ids: loans.iter().map(|l| l.item_id.clone()).collect(),
-            overdue_item_ids: loans
+            loans: loans
                 .iter()
-                .filter(|l| is_before(&l.due_date, &self.today))
-                .map(|l| l.item_id.clone())
+                .map(|l| Loan {
+                    item_id: l.item_id.clone(),
+                    title: self.title_of(l),
+                    due_date: Some(l.due_date.clone()),
+                    overdue: is_before(&l.due_date, &self.today),
+                })
                 .collect(),
             ready_holds: self
                 .ready_holds_here()
                 .filter(|h| h.patron_id == patron.patron_id)
-                .map(|h| Hold { hold_id: h.hold_id.clone(), item_id: h.item_id.clone() })
+                .map(|h| Hold {
+                    hold_id: h.hold_id.clone(),
+                    item_id: h.item_id.clone(),
+                    keep_until: h.keep_until.clone(),
+                })
                 .collect(),
+        }
+    }
+
+    fn title_of(&self, loan: &SimLoan) -> String {
+        match self.catalogue.values().flatten().find(|i| i.id == loan.item_id) {
+            Some(item) => item.title.clone(),
+            None => loan.title.clone(),
         }
     }
 
@@ -422,7 +444,8 @@ impl SimState {
             | EventBody::BinUnloaded { .. }
             | EventBody::Alarm { .. }
             | EventBody::StaffDoorOpened { .. }
-            | EventBody::OutOfService { .. } => Vec::new(),
+            | EventBody::OutOfService { .. }
+            | EventBody::HelpRequested { .. } => Vec::new(),
         }
     }
 
@@ -510,6 +533,7 @@ impl SimState {
             kiosk_id: event.kiosk_id.clone(),
             due_date: due_date.to_owned(),
             offline: event.offline,
+            title: String::new(),
         });
         flags
     }

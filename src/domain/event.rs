@@ -67,6 +67,12 @@ pub enum EventBody {
         out_of_service: bool,
         staff_id: String,
     },
+    /// A patron pressed "Help": someone should call the kiosk's phone or
+    /// look at it. Names the screen, never the patron.
+    HelpRequested {
+        /// The screen it was pressed on (`home`, `dispensing`, …).
+        screen: String,
+    },
 }
 
 impl EventBody {
@@ -97,6 +103,7 @@ impl EventBody {
             Self::Alarm { .. } => "alarm",
             Self::StaffDoorOpened { .. } => "staff_door_opened",
             Self::OutOfService { .. } => "out_of_service",
+            Self::HelpRequested { .. } => "help_requested",
         }
     }
 

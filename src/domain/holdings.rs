@@ -4,8 +4,7 @@
 //! limits must follow the books, not the sync: two books lent and both
 //! returned during an outage leave the patron holding nothing.
 
-use super::{ItemId, PatronStatus};
-use std::collections::BTreeSet;
+use super::{ItemId, Loan, PatronStatus};
 
 /// One event of this kiosk's that the district's counts do not include yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,25 +29,32 @@ pub struct KioskRecord {
 /// The status the district will give once it has every event in `record`:
 /// each unsynced loan adds a book, each unsynced return of a book the patron
 /// holds takes one away (and an overdue one off the overdue count). A return
-/// of a book the patron does not hold changes nothing.
+/// of a book the patron does not hold changes nothing. The settled `loans`
+/// list what the patron holds, the district's first, in its order.
 pub fn settled_status(status: &PatronStatus, record: &KioskRecord) -> PatronStatus {
-    let mut held: BTreeSet<&ItemId> = status.loan_item_ids.iter().chain(&record.held).collect();
-    let mut overdue: BTreeSet<&ItemId> = status.overdue_item_ids.iter().collect();
     let mut s = status.clone();
+    let known = |loans: &[Loan], item: &ItemId| loans.iter().any(|l| l.item_id == *item);
+    for item in &record.held {
+        if !known(&s.loans, item) {
+            s.loans.push(Loan::of(item.clone()));
+        }
+    }
     for event in &record.unsynced {
         match event {
             Unsynced::Lent(item) => {
-                held.insert(item);
+                if !known(&s.loans, item) {
+                    s.loans.push(Loan::of(item.clone()));
+                }
                 s.loans_total = s.loans_total.saturating_add(1);
                 s.loans_here = s.loans_here.saturating_add(1);
             }
             Unsynced::Returned(item) => {
-                if held.remove(item) {
-                    s.loans_total = s.loans_total.saturating_sub(1);
-                    s.loans_here = s.loans_here.saturating_sub(1);
-                    if overdue.remove(item) {
-                        s.overdue_items = s.overdue_items.saturating_sub(1);
-                    }
+                let Some(at) = s.loans.iter().position(|l| l.item_id == *item) else { continue };
+                let loan = s.loans.remove(at);
+                s.loans_total = s.loans_total.saturating_sub(1);
+                s.loans_here = s.loans_here.saturating_sub(1);
+                if loan.overdue {
+                    s.overdue_items = s.overdue_items.saturating_sub(1);
                 }
             }
         }
@@ -68,8 +74,7 @@ mod tests {
             overdue_items: u32::try_from(overdue.len()).unwrap(),
             loans_total: u32::try_from(loans.len()).unwrap(),
             loans_here: u32::try_from(loans.len()).unwrap(),
-            loan_item_ids: loans.iter().map(|i| ItemId::new(*i)).collect(),
-            overdue_item_ids: overdue.iter().map(|i| ItemId::new(*i)).collect(),
+            loans: loans.iter().map(|i| Loan { overdue: overdue.contains(i), ..Loan::of(ItemId::new(*i)) }).collect(),
             ready_holds: vec![],
         }
     }
@@ -110,5 +115,17 @@ mod tests {
         let record = KioskRecord { held: vec![], unsynced: vec![returned("X"), returned("A"), returned("A")] };
         let s = settled_status(&status(&["A"], &[]), &record);
         assert_eq!(s.loans_total, 0, "A once, X never held, A's second return held nothing");
+    }
+
+    #[test]
+    fn the_settled_loans_list_what_the_patron_holds_with_the_districts_titles() {
+        let mut district = status(&["A", "B"], &[]);
+        district.loans[0].title = "채식주의자".into();
+        district.loans[0].due_date = Some("2026-12-17".into());
+        let record = KioskRecord { held: vec![], unsynced: vec![returned("B"), lent("C")] };
+        let s = settled_status(&district, &record);
+        let listed: Vec<(&str, &str)> = s.loans.iter().map(|l| (l.item_id.as_str(), l.title.as_str())).collect();
+        assert_eq!(listed, [("A", "채식주의자"), ("C", "")]);
+        assert_eq!(s.loans[0].due_date.as_deref(), Some("2026-12-17"));
     }
 }

@@ -5,6 +5,7 @@
 //! [`Refusal`] into a screen; the tests of every rule live beside the rule.
 
 mod credential;
+pub mod dates;
 mod event;
 pub mod hangul;
 pub mod health;
@@ -31,7 +32,7 @@ pub use ids::{CardHash, ItemId, PatronId, SlotNo};
 pub use intent::{IntentId, IntentSpec};
 pub use item::Item;
 pub use language::{Language, UnknownLanguage};
-pub use patron::{CachedPatron, Hold, PatronStatus, Standing};
+pub use patron::{CachedPatron, Hold, Loan, PatronStatus, Standing};
 pub use policy::{LoanPolicy, OfflinePolicy};
 pub use recovery::{IntentKind, Outcome};
 pub use rules::{Allowance, Refusal, RefusalReason};

@@ -65,6 +65,10 @@ pub enum Action {
     /// "More time" while a locker waits: its full time again.
     #[serde(deserialize_with = "no_fields")]
     MoreTime,
+    /// "Help" (on every screen): staff are told, the screen says how to
+    /// reach a person.
+    #[serde(deserialize_with = "no_fields")]
+    Help,
     #[serde(deserialize_with = "no_fields")]
     Back,
     /// End the session ("finish").

@@ -3,14 +3,21 @@
 
 use crate::config::Config;
 use crate::domain::{Language, LoanPolicy, OfflinePolicy, QrPattern, SlotNo, StaffMember};
+use crate::engine::view::HelpContact;
 
 /// What the engine needs from the config, in the units it works in.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     pub kiosk_id: String,
     pub kiosk_name: String,
+    /// Shown to patrons who chose English.
+    pub kiosk_name_en: Option<String>,
     pub default_language: Language,
     pub require_pin: bool,
+    /// The PIN pad takes the PIN at this many digits.
+    pub pin_length: Option<u8>,
+    /// How a patron reaches a person.
+    pub help: HelpContact,
     pub qr: QrPattern,
     pub loan: LoanPolicy,
     pub offline: OfflinePolicy,
@@ -33,8 +40,16 @@ impl EngineSettings {
         Self {
             kiosk_id: config.kiosk.id.clone(),
             kiosk_name: config.kiosk.name.clone(),
+            kiosk_name_en: config.kiosk.name_en.clone(),
             default_language: config.kiosk.default_language,
             require_pin: config.kiosk.require_patron_pin,
+            pin_length: config.kiosk.patron_pin_length,
+            help: HelpContact {
+                phone: config.help.phone.clone(),
+                text: config.help.text.clone(),
+                hours: config.help.hours.clone(),
+                hours_en: config.help.hours_en.clone(),
+            },
             qr: QrPattern::new(config.kiosk.qr_prefix.clone()),
             loan: p.loan_policy(),
             offline: config.offline,

@@ -215,6 +215,19 @@ impl Serialize for NoticeKey {
     }
 }
 
+/// How a patron reaches a person (`[help]` in the config); empty strings
+/// where the library gave none. `hours` is in the screen's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HelpContact {
+    pub phone: String,
+    /// A number that takes text messages.
+    pub text: String,
+    pub hours: String,
+    /// The English hours, chosen by the renderer; not sent.
+    #[serde(skip)]
+    pub hours_en: String,
+}
+
 /// The signed-in patron, as numbers only (the kiosk never shows a name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PatronView {
@@ -228,8 +241,23 @@ pub struct PatronView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_reason: Option<RefusalReason>,
     pub ready_holds: Vec<ItemView>,
+    /// What the patron has out, with titles and due dates where known.
+    pub loans: Vec<LoanView>,
+    /// The due date of a book lent now (`YYYY-MM-DD`, Seoul), for the
+    /// confirm step.
+    pub due_date: String,
     /// Signed in from the offline cache.
     pub offline: bool,
+}
+
+/// One of the patron's loans on the home screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoanView {
+    pub title: String,
+    /// `YYYY-MM-DD`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -245,6 +273,9 @@ pub struct ItemView {
     /// In a working locker and not held for anyone.
     pub available: bool,
     pub selected: bool,
+    /// A hold's copy: the last day it waits here (`YYYY-MM-DD`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_until: Option<String>,
 }
 
 /// "Take your book from locker N".
@@ -472,6 +503,13 @@ pub struct ViewState {
     pub screen: Screen,
     pub language: Language,
     pub kiosk_name: String,
+    /// The PIN pad takes the PIN at this many digits (no OK to press).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_length: Option<u8>,
+    /// How to reach a person, for the help control and refusals.
+    pub help: HelpContact,
+    /// The patron asked for help on this screen: staff were told.
+    pub help_requested: bool,
     /// What the patron chose for the screen; back to plain when their
     /// session ends.
     pub display: DisplayModes,

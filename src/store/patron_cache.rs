@@ -19,12 +19,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         // Which books a patron has is reading history: not kept.
-        let status = PatronStatus {
-            ready_holds: Vec::new(),
-            loan_item_ids: Vec::new(),
-            overdue_item_ids: Vec::new(),
-            ..status.clone()
-        };
+        let status = PatronStatus { ready_holds: Vec::new(), loans: Vec::new(), ..status.clone() };
         let json = serde_json::to_string(&status)?;
         let tx = self.write()?;
         // The district's counts include the events it had acknowledged by
@@ -91,9 +86,8 @@ mod tests {
             overdue_items: 0,
             loans_total: 1,
             loans_here: 1,
-            loan_item_ids: vec![],
-            overdue_item_ids: vec![],
-            ready_holds: vec![Hold { hold_id: "H-1".into(), item_id: ItemId::new("MP0001") }],
+            loans: vec![],
+            ready_holds: vec![Hold { hold_id: "H-1".into(), item_id: ItemId::new("MP0001"), keep_until: None }],
         }
     }
 

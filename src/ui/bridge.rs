@@ -1,8 +1,11 @@
 //! View state → `Api` properties, and `Api` callbacks → engine actions.
 //! Holds no business rule: it copies, converts and forwards.
 
-use super::generated::{self as ui, Api, AppWindow, Book, OutboxRow, Page, ReceiptRow, SlotCell, Theme};
+use super::generated::{
+    self as ui, Api, AppWindow, Book, HoldRow, LoanRow, OutboxRow, Page, ReceiptRow, SlotCell, Theme,
+};
 use super::hangul::Composer;
+use crate::domain::dates::display_date;
 use crate::domain::{Language, RefusalReason, SlotNo};
 use crate::engine::Action;
 use crate::engine::view::{
@@ -242,6 +245,7 @@ impl Bridge {
         api.on_browse(send(|| Action::Browse));
         api.on_confirm(send(|| Action::Confirm));
         api.on_more_time(send(|| Action::MoreTime));
+        api.on_help(send(|| Action::Help));
         api.on_back(send(|| Action::Back));
         api.on_logout(send(|| Action::Logout));
         api.on_start_return(send(|| Action::StartReturn));
@@ -367,7 +371,28 @@ impl Bridge {
             api.set_can_borrow(count(p.can_borrow));
             api.set_limit_reason(p.limit_reason.map_or(ui::Refusal::None, refusal));
             api.set_patron_offline(p.offline);
+            api.set_due_date(display_date(&p.due_date, view.language).into());
         }
+        let date = |d: Option<&str>| SharedString::from(d.map(|d| display_date(d, view.language)).unwrap_or_default());
+        let loans = patron.map_or(&[][..], |p| &p.loans[..]);
+        let loans = loans.iter().map(|l| LoanRow {
+            title: words(&l.title),
+            due: date(l.due_date.as_deref()),
+            overdue: l.overdue,
+        });
+        set_rows(api.get_loans(), loans.collect(), |m| api.set_loans(m));
+        let holds = patron.map_or(&[][..], |p| &p.ready_holds[..]);
+        let holds = holds.iter().map(|h| HoldRow {
+            title: words(&h.title),
+            slot: slot_int(h.slot),
+            keep_until: date(h.keep_until.as_deref()),
+        });
+        set_rows(api.get_hold_rows(), holds.collect(), |m| api.set_hold_rows(m));
+        api.set_pin_length(view.pin_length.map_or(0, i32::from));
+        api.set_help_phone(view.help.phone.as_str().into());
+        api.set_help_text(view.help.text.as_str().into());
+        api.set_help_hours(words(&view.help.hours));
+        api.set_help_requested(view.help_requested);
         set_rows(api.get_holds(), self.books(patron.map_or(&[][..], |p| &p.ready_holds)), |m| api.set_holds(m));
 
         api.set_query(view.query.as_deref().unwrap_or("").into());
@@ -394,7 +419,7 @@ impl Bridge {
             .map(|r| ReceiptRow {
                 title: words(&r.title),
                 slot: i32::from(r.slot.0),
-                due_date: r.due_date.as_deref().unwrap_or("").into(),
+                due_date: date(r.due_date.as_deref()),
                 problem: r.problem.map_or(ui::Problem::None, problem),
             })
             .collect();

@@ -16,6 +16,8 @@ pub struct UiKiosk {
     pub window: AppWindow,
     bridge: Rc<Bridge>,
     actions: Rc<RefCell<Vec<Action>>>,
+    /// Controls pressed so far (set to 0 to count a stretch of a flow).
+    pub touches: usize,
 }
 
 impl UiKiosk {
@@ -27,7 +29,7 @@ impl UiKiosk {
         let actions = Rc::new(RefCell::new(Vec::new()));
         let queue = actions.clone();
         let bridge = Bridge::new(&window, Rc::new(move |a| queue.borrow_mut().push(a)), None);
-        let ui = Self { k, rt, window, bridge, actions };
+        let ui = Self { k, rt, window, bridge, actions, touches: 0 };
         ui.refresh();
         ui
     }
@@ -53,8 +55,12 @@ impl UiKiosk {
 
     pub fn find(&self, label: &str) -> Option<ElementHandle> {
         // Korean on the screen has its words joined (keep-all); so is the label asked for.
-        let label = bookstation::domain::line_break::keep_all(label);
-        ElementHandle::find_by_accessible_label(&self.window, &label).find(|e| e.size().width > 0.0)
+        // A label made of parts (a title, then words of the UI's) is asked
+        // for with its parts joined already.
+        let joined = bookstation::domain::line_break::keep_all(label);
+        [joined.as_str(), label].into_iter().find_map(|label| {
+            ElementHandle::find_by_accessible_label(&self.window, label).find(|e| e.size().width > 0.0)
+        })
     }
 
     /// Where each control labelled in `labels` stands on the window and how
@@ -83,6 +89,7 @@ impl UiKiosk {
             panic!("no control labelled {label:?} on {:?}; view {:.600}", self.page(), format!("{:?}", self.k.view()));
         };
         element.invoke_accessible_default_action();
+        self.touches += 1;
         self.pump();
     }
 

@@ -177,6 +177,14 @@ pub struct Engine {
     auth_attempt: u64,
     /// What the patron chose for the screen, for their session only.
     display: DisplayModes,
+    /// The shelf the patron chose from: home (which shows it) or the
+    /// browse screen; "back" from a book or the confirm step returns there.
+    shelf_is_home: bool,
+    /// When help was last asked for: staff hear of it once a minute at most,
+    /// however often the button is pressed.
+    help_asked_at: Option<Timestamp>,
+    /// Shown until the session (or the idle screen's visit) ends.
+    help_requested: bool,
 }
 
 impl Engine {
@@ -207,6 +215,9 @@ impl Engine {
             staff_throttles: snapshot.staff_throttles,
             auth_attempt: 0,
             display: DisplayModes::default(),
+            shelf_is_home: true,
+            help_asked_at: None,
+            help_requested: false,
         }
     }
 
@@ -292,6 +303,20 @@ impl Engine {
     }
 
     /// A standalone event, marked offline when the district is not answering.
+    fn ask_for_help(&mut self, fx: &mut Vec<Effect>) {
+        const HELP_EVENT_EVERY_MS: i64 = 60_000;
+        self.help_requested = true;
+        if self.help_asked_at.is_some_and(|at| self.now.since(at) < HELP_EVENT_EVERY_MS) {
+            return;
+        }
+        self.help_asked_at = Some(self.now);
+        let screen = serde_json::to_value(self.render().screen)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        fx.push(self.event(EventBody::HelpRequested { screen }));
+    }
+
     fn event(&self, event: EventBody) -> Effect {
         Effect::AppendEvent { event, offline: !self.is_online() }
     }
@@ -365,6 +390,7 @@ impl Engine {
         self.language = self.settings.default_language;
         self.display = DisplayModes::default();
         self.notice = None;
+        self.help_requested = false;
     }
 
     /// A new session from the idle screen: whatever was left is cleared, but
@@ -393,6 +419,7 @@ impl Engine {
             Action::SyncNow => self.sync_now(fx),
             Action::StartReturn => self.start_return(),
             Action::MoreTime => self.dispense_more_time(),
+            Action::Help => self.ask_for_help(fx),
             other => self.on_patron_action(other, fx),
         }
     }
@@ -411,6 +438,7 @@ impl Engine {
         let has_patron = self.patron.is_some();
         match &self.state {
             State::Browse | State::Holds | State::Receipt { .. } if has_patron => self.go_home(),
+            State::Detail { .. } | State::Confirm if self.shelf_is_home => self.go_home(),
             State::Detail { .. } | State::Confirm => self.state = State::Browse,
             State::Refusal { .. } if self.patron.as_ref().is_some_and(|p| p.allowance.is_ok()) => self.go_home(),
             State::Return(r) if r.is_idle() && has_patron => self.go_home(),

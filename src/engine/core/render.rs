@@ -3,10 +3,10 @@
 use super::dispense::Phase;
 use super::returns::ReturnPhase;
 use super::{Engine, StaffTask, State};
-use crate::domain::{Item, ItemId, Timestamp};
+use crate::domain::{Item, ItemId, Language, Timestamp};
 use crate::engine::view::{
-    DispenseStep, DispenseView, ItemView, PatronView, RefusalView, ReturnStep, ReturnView, Screen, SlotView, StaffView,
-    ViewState,
+    DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView, ReturnStep, ReturnView,
+    Screen, SlotView, StaffView, ViewState,
 };
 
 impl Engine {
@@ -14,7 +14,13 @@ impl Engine {
         let mut v = ViewState {
             screen: Screen::Attract,
             language: self.language,
-            kiosk_name: self.settings.kiosk_name.clone(),
+            kiosk_name: match (&self.language, &self.settings.kiosk_name_en) {
+                (Language::En, Some(en)) => en.clone(),
+                _ => self.settings.kiosk_name.clone(),
+            },
+            pin_length: self.settings.pin_length,
+            help: self.help_contact(),
+            help_requested: self.help_requested,
             display: self.display,
             online: self.is_online(),
             doors_left_open: self.kiosk.left_open.iter().copied().collect(),
@@ -40,7 +46,13 @@ impl Engine {
                 v.pin_failures = Some(*failures);
                 Screen::Pin
             }
-            State::Home => Screen::Home,
+            State::Home => {
+                // Home is the shelf too: one touch fewer to a book.
+                v.query = Some(self.query.clone());
+                v.items = self.browse_items().into_iter().map(|i| self.item_view(i)).collect();
+                v.selected = self.selected_views();
+                Screen::Home
+            }
             State::Browse => {
                 v.query = Some(self.query.clone());
                 v.items = self.browse_items().into_iter().map(|i| self.item_view(i)).collect();
@@ -131,6 +143,12 @@ impl Engine {
         v
     }
 
+    fn help_contact(&self) -> HelpContact {
+        let h = &self.settings.help;
+        let hours = if self.language == Language::En && !h.hours_en.is_empty() { &h.hours_en } else { &h.hours };
+        HelpContact { hours: hours.clone(), hours_en: String::new(), ..h.clone() }
+    }
+
     fn patron_view(&self) -> Option<PatronView> {
         let p = self.patron.as_ref()?;
         let (can_borrow, limit_reason) = match p.allowance {
@@ -149,8 +167,28 @@ impl Engine {
                 .holds_here(&p.settled)
                 .iter()
                 .filter_map(|pick| self.kiosk.items.get(&pick.item))
-                .map(|i| self.item_view(i))
+                .map(|i| ItemView {
+                    keep_until: p
+                        .settled
+                        .ready_holds
+                        .iter()
+                        .find(|h| h.item_id == i.id)
+                        .and_then(|h| h.keep_until.clone()),
+                    ..self.item_view(i)
+                })
                 .collect(),
+            loans: p
+                .settled
+                .loans
+                .iter()
+                .map(|l| LoanView {
+                    // A copy of this kiosk's that the district did not name.
+                    title: if l.title.is_empty() { self.kiosk.title(&l.item_id) } else { l.title.clone() },
+                    due_date: l.due_date.clone(),
+                    overdue: l.overdue,
+                })
+                .collect(),
+            due_date: self.now.seoul_date_plus_days(self.settings.loan.loan_days).to_string(),
             offline: p.offline(),
         })
     }
@@ -166,6 +204,7 @@ impl Engine {
             slot: slot.map(|s| s.no),
             available: item.hold_for.is_none() && self.kiosk.offering(&item.id).is_some(),
             selected: self.selected.contains(&item.id),
+            keep_until: None,
         }
     }
 

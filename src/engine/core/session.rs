@@ -144,6 +144,7 @@ impl Engine {
             self.state = State::Attract;
             return;
         };
+        self.shelf_is_home = true;
         self.state = match patron.allowance {
             Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => State::Refusal { reason },
             _ => State::Home,
@@ -180,10 +181,14 @@ impl Engine {
                     self.authenticate(credential, Some(pin), fx);
                 }
             }
-            Action::Browse if self.can_browse() => self.state = State::Browse,
+            Action::Browse if self.can_browse() => {
+                self.shelf_is_home = false;
+                self.state = State::Browse;
+            }
+            // Home shows the shelf, so a search there stays there.
             Action::Search { query } if self.can_browse() => {
                 self.query = query;
-                self.state = State::Browse;
+                self.state = if self.shelf_is_home { State::Home } else { State::Browse };
             }
             Action::Detail { item_id } if self.can_browse() && self.kiosk.items.contains_key(&item_id) => {
                 self.state = State::Detail { item: item_id }
@@ -236,8 +241,12 @@ impl Engine {
 
     fn confirm(&mut self, fx: &mut Vec<Effect>) {
         match &self.state {
-            State::Browse | State::Detail { .. } if !self.selected.is_empty() => self.state = State::Confirm,
-            State::Browse | State::Detail { .. } => self.notice = Some(Notice::new(NoticeKey::SelectFirst)),
+            State::Home | State::Browse | State::Detail { .. } if !self.selected.is_empty() => {
+                self.state = State::Confirm
+            }
+            State::Home | State::Browse | State::Detail { .. } => {
+                self.notice = Some(Notice::new(NoticeKey::SelectFirst))
+            }
             State::Confirm => {
                 let picks: Vec<Pick> = self
                     .selected

@@ -67,8 +67,7 @@ fn patron() -> PatronStatus {
         overdue_items: 0,
         loans_total: 0,
         loans_here: 0,
-        loan_item_ids: vec![],
-        overdue_item_ids: vec![],
+        loans: vec![],
         ready_holds: vec![],
     }
 }
@@ -389,6 +388,8 @@ fn sign_in_the_district_s_yes_is_the_home_screen() {
             can_borrow: 2,
             limit_reason: None,
             ready_holds: vec![],
+            loans: vec![],
+            due_date: "2026-12-14".into(),
             offline: false,
         })
     );
@@ -658,7 +659,7 @@ fn signed_in_with_a_hold() -> Engine {
     }
     let _ = e.handle(Input::CardTapped(CARD.into()), T0);
     let status = PatronStatus {
-        ready_holds: vec![Hold { hold_id: "H-0001".into(), item_id: ItemId::new("MP0001") }],
+        ready_holds: vec![Hold { hold_id: "H-0001".into(), item_id: ItemId::new("MP0001"), keep_until: None }],
         ..patron()
     };
     let _ = e.handle(online(1, status), T0);
