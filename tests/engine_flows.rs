@@ -627,3 +627,44 @@ async fn the_view_in_json_keeps_the_names_the_socket_clients_read() {
     assert_eq!(v["screen"], "staff", "{v}");
     assert_eq!(v["staff"]["task"], "menu");
 }
+
+/// Issue 14: a hold picked up with the code from the text message, without
+/// the card: that hold's locker and nothing else (no shelf, no home).
+#[tokio::test]
+async fn a_pickup_code_opens_its_holds_locker_without_the_card() {
+    let mut k = Kiosk::new().await;
+    k.act(json!({"action": "pickup_code", "code": "246810"})).await;
+    assert_eq!(k.screen(), Screen::Holds, "{:?}", k.view());
+    assert_eq!(k.patron().ready_holds.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["MP0040"]);
+    assert!(k.patron().loans.is_empty(), "a code shows nothing else of the patron's");
+    k.act(json!({"action": "browse"})).await;
+    assert_eq!(k.notice(), Some(NoticeKey::NotNow), "a code borrows nothing");
+    k.act(json!({"action": "confirm"})).await;
+    assert_eq!(k.dispensing().slot, SlotNo(40));
+    k.take(40).await;
+    k.close(40).await;
+    let events = k.events().await;
+    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["hold_pickup"]);
+    let body = serde_json::to_value(&events[0].body).unwrap();
+    assert_eq!((body["hold_id"].as_str(), body["patron_id"].as_str()), (Some("H-0001"), Some("1000004")));
+    k.act(json!({"action": "back"})).await;
+    assert_eq!(k.screen(), Screen::Attract, "the pickup ends with its hold");
+}
+
+/// Wrong pickup codes count kiosk-wide (each guess is another code), in the
+/// store: three lock code entry, and a restart changes nothing.
+#[tokio::test]
+async fn wrong_pickup_codes_lock_code_entry_across_a_restart() {
+    let mut k = Kiosk::new().await;
+    for code in ["111111", "222222"] {
+        k.act(json!({"action": "pickup_code", "code": code})).await;
+        assert_eq!((k.screen(), k.notice()), (Screen::Attract, Some(NoticeKey::PickupCodeUnknown)));
+    }
+    k.act(json!({"action": "pickup_code", "code": "333333"})).await;
+    assert_eq!(k.refusal(), Some(RefusalReason::PinLocked));
+    let mut k = k.restart().await;
+    k.act(json!({"action": "pickup_code", "code": "246810"})).await;
+    assert_eq!(k.refusal(), Some(RefusalReason::PinLocked), "even the right code waits out the lock");
+    k.login(GOOD).await;
+    assert_eq!(k.screen(), Screen::Home, "cards are not locked by codes");
+}

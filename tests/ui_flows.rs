@@ -362,3 +362,16 @@ fn help_on_any_screen_tells_staff_and_shows_the_phone() {
     let kinds = ui.rt.block_on(ui.k.event_kinds());
     assert_eq!(kinds.iter().filter(|k| *k == "help_requested").count(), 2);
 }
+
+/// Issue 14: a reservation picked up with its code, on the start screen.
+#[test]
+fn a_reservation_picked_up_with_its_code() {
+    let mut ui = kiosk();
+    ui.press("English");
+    ui.press("Pick up a reservation with its code");
+    ui.type_digits("246810");
+    ui.press("Open");
+    assert_eq!(ui.page(), Page::Holds);
+    ui.press("Pick up");
+    assert_eq!(ui.window.global::<Api>().get_dispense_slot(), 40);
+}

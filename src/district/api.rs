@@ -38,6 +38,8 @@ pub enum WireCredential {
     Card { uid: Secret },
     /// A member number, typed or read from the mobile card's QR code.
     MemberNumber { number: Secret },
+    /// A hold's pickup code: the answer is the hold's patron with that one hold.
+    PickupCode { code: Secret },
 }
 
 impl From<&Credential> for WireCredential {
@@ -45,6 +47,7 @@ impl From<&Credential> for WireCredential {
         match c {
             Credential::Card(uid) => Self::Card { uid: uid.clone() },
             Credential::MemberNumber(number) => Self::MemberNumber { number: number.clone() },
+            Credential::PickupCode(code) => Self::PickupCode { code: code.clone() },
         }
     }
 }
@@ -56,6 +59,7 @@ impl WireCredential {
         match self {
             Self::Card { uid } => Credential::card(uid),
             Self::MemberNumber { number } => Credential::member_number(number),
+            Self::PickupCode { code } => Credential::pickup_code(code),
         }
     }
 }

@@ -13,6 +13,8 @@ use std::fmt;
 pub const DEMO_KIOSK_ID: &str = "MAPO-HAPJEONG-01";
 /// Every demo patron's PIN.
 pub const DEMO_PATRON_PIN: &str = "1234";
+/// The demo hold's pickup code (H-0001, The Hobbit in locker 40).
+pub const DEMO_PICKUP_CODE: &str = "246810";
 /// The library the quota patron's other loans come from.
 const OTHER_KIOSK_ID: &str = "MAPO-CENTRAL";
 
@@ -104,6 +106,9 @@ pub struct SeedHold {
     /// The last day it waits before it goes back (`YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_until: Option<String>,
+    /// The code texted to the patron: it opens this hold's locker without the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_code: Option<String>,
 }
 
 /// Titles, authors and shelf categories of MP0001.. in order, alternating
@@ -233,6 +238,7 @@ pub fn demo() -> SimSeed {
             patron_id: PatronId::new("1000004"),
             ready: true,
             keep_until: Some("2026-12-05".to_owned()),
+            pickup_code: Some(DEMO_PICKUP_CODE.to_owned()),
         }],
     }
 }

@@ -60,6 +60,9 @@ pub struct SimHold {
     /// The last day it waits (`YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_until: Option<String>,
+    /// The code sent to the patron's phone, which opens it without the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_code: Option<String>,
 }
 
 /// One event as the sim received it, for tests and `GET /sim/state`.
@@ -220,6 +223,7 @@ impl SimState {
                 kiosk_id: kiosk_id.to_owned(),
                 ready: h.ready,
                 keep_until: h.keep_until,
+                pickup_code: h.pickup_code,
             })
             .collect();
         Self {
@@ -251,9 +255,13 @@ impl SimState {
     }
 
     fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> AuthAnswer {
+        if let Credential::PickupCode(code) = credential {
+            return self.pickup_code(code);
+        }
         let found = self.patrons.iter().find(|p| match credential {
             Credential::Card(uid) => p.card_uid.eq_ignore_ascii_case(uid),
             Credential::MemberNumber(number) => p.member_number == **number,
+            Credential::PickupCode(_) => false,
         });
         match found {
             None => AuthAnswer::UnknownCredential,
@@ -261,6 +269,22 @@ impl SimState {
                 AuthAnswer::WrongPin { patron_id: Some(p.patron_id.clone()) }
             }
             Some(p) => AuthAnswer::Patron { status: self.status(p) },
+        }
+    }
+
+    /// A ready hold's code: its patron, with that hold only and no loans
+    /// (a code shows nothing else of the patron's).
+    fn pickup_code(&self, code: &str) -> AuthAnswer {
+        let hold = self.ready_holds_here().find(|h| h.pickup_code.as_deref() == Some(code));
+        let patron = hold.and_then(|h| self.patrons.iter().find(|p| p.patron_id == h.patron_id));
+        match (hold, patron) {
+            (Some(hold), Some(patron)) => {
+                let mut status = self.status(patron);
+                status.ready_holds.retain(|h| h.hold_id == hold.hold_id);
+                status.loans.clear();
+                AuthAnswer::Patron { status }
+            }
+            _ => AuthAnswer::UnknownCredential,
         }
     }
 

@@ -13,6 +13,9 @@ pub enum Credential {
     Card(Secret),
     /// The library's member number, digits only.
     MemberNumber(Secret),
+    /// A hold's pickup code (sent to the patron by text message): it opens
+    /// that hold's locker and nothing else, without the card.
+    PickupCode(Secret),
 }
 
 impl Credential {
@@ -30,12 +33,25 @@ impl Credential {
         ok.then(|| Self::MemberNumber(number.into()))
     }
 
+    /// A typed pickup code: 6 to 8 digits.
+    pub fn pickup_code(code: &str) -> Option<Self> {
+        let code = code.trim();
+        let ok = (6..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit());
+        ok.then(|| Self::PickupCode(code.into()))
+    }
+
+    /// A pickup code: good for one hold, never for borrowing.
+    pub fn is_pickup_code(&self) -> bool {
+        matches!(self, Self::PickupCode(_))
+    }
+
     /// The bytes the keyed card hash is computed over; the prefix keeps a card
     /// UID and a member number that happen to share digits apart.
     pub fn hash_input(&self) -> String {
         match self {
             Self::Card(uid) => format!("card:{}", &**uid),
             Self::MemberNumber(n) => format!("member:{}", &**n),
+            Self::PickupCode(c) => format!("pickup:{}", &**c),
         }
     }
 }

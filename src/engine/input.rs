@@ -74,6 +74,10 @@ pub enum Action {
     /// End the session ("finish").
     #[serde(deserialize_with = "no_fields")]
     Logout,
+    /// A hold's pickup code typed on the start screen (no card).
+    PickupCode {
+        code: Secret,
+    },
     /// A member number typed on the attract screen.
     MemberNumber {
         number: Secret,

@@ -81,6 +81,19 @@ pub(super) fn online(
     now: Timestamp,
 ) -> Result<AuthResult> {
     match answer {
+        // A pickup code names one hold: never cached (it is spent at the
+        // pickup), and a wrong one counts like a wrong PIN, kiosk-wide.
+        AuthAnswer::Patron { status } if credential.is_pickup_code() => {
+            let guard = Guard::new(hasher, credential, None);
+            if guard.throttle(s)?.is_locked(now) {
+                return Ok(AuthResult::Locked);
+            }
+            guard.forgive(s)?;
+            Ok(AuthResult::Online { record: s.kiosk_record(&status.patron_id)?, status })
+        }
+        AuthAnswer::UnknownCredential if credential.is_pickup_code() => {
+            Guard::new(hasher, credential, None).fail(s, now)
+        }
         AuthAnswer::Patron { status } => {
             let verifier = match pin {
                 Some(pin) => {

@@ -111,13 +111,15 @@ pub enum NoticeKey {
     NoSuchSlot,
     /// A member's card or QR code on the return screen: returns need none.
     ReturnsNeedNoCard,
+    /// No ready hold here has the pickup code typed.
+    PickupCodeUnknown,
     /// A "no" shown as a notice rather than on the refusal screen.
     Refusal(RefusalReason),
 }
 
 impl NoticeKey {
     /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
-    pub const ALL: [NoticeKey; 25] = [
+    pub const ALL: [NoticeKey; 26] = [
         Self::WaitForLocker,
         Self::TechnicalProblem,
         Self::CardUnreadable,
@@ -143,6 +145,7 @@ impl NoticeKey {
         Self::BinUnloaded,
         Self::NoSuchSlot,
         Self::ReturnsNeedNoCard,
+        Self::PickupCodeUnknown,
     ];
 
     /// What kind of news it is.
@@ -171,6 +174,7 @@ impl NoticeKey {
             | Self::ReturnBinBroken
             | Self::DoorDidNotOpen
             | Self::NoSuchSlot
+            | Self::PickupCodeUnknown
             | Self::Refusal(_) => Error,
         }
     }
@@ -204,6 +208,7 @@ impl NoticeKey {
             Self::BinUnloaded => "bin_unloaded",
             Self::NoSuchSlot => "no_such_slot",
             Self::ReturnsNeedNoCard => "returns_need_no_card",
+            Self::PickupCodeUnknown => "pickup_code_unknown",
         };
         format!("notice.{name}")
     }

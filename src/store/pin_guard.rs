@@ -38,7 +38,12 @@ impl CardHasher {
 
     /// The wrong-PIN counter of a credential.
     pub fn credential_throttle_key(&self, credential: &Credential) -> CardHash {
-        self.keyed(&format!("pin-throttle:{}", credential.hash_input()))
+        match credential {
+            // Each guess is another code: all of them share the kiosk's one
+            // counter, or guessing would never be throttled.
+            Credential::PickupCode(_) => self.keyed("pin-throttle:pickup-codes"),
+            _ => self.keyed(&format!("pin-throttle:{}", credential.hash_input())),
+        }
     }
 
     /// The wrong-PIN counter of a patron, whatever credential they use.

@@ -125,6 +125,7 @@ fn notice(key: NoticeKey) -> (ui::Notice, ui::Refusal) {
         NoticeKey::BinUnloaded => plain(ui::Notice::BinUnloaded),
         NoticeKey::NoSuchSlot => plain(ui::Notice::NoSuchSlot),
         NoticeKey::ReturnsNeedNoCard => plain(ui::Notice::ReturnsNeedNoCard),
+        NoticeKey::PickupCodeUnknown => plain(ui::Notice::PickupCodeUnknown),
     }
 }
 
@@ -265,6 +266,7 @@ impl Bridge {
             move |s: SharedString| sink(f(s.to_string()))
         };
         api.on_member_number(text(|number| Action::MemberNumber { number: number.into() }));
+        api.on_pickup_code(text(|code| Action::PickupCode { code: code.into() }));
         api.on_pin(text(|pin| Action::Pin { pin: pin.into() }));
         api.on_staff_pin(text(|pin| Action::StaffPin { pin: pin.into() }));
         let slot = |f: fn(SlotNo) -> Action| {

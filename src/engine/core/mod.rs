@@ -276,7 +276,7 @@ impl Engine {
                 self.on_inventory(inventory);
             }
             Input::Authenticated { attempt, result } => self.on_authenticated(attempt, result),
-            Input::PinLock { attempt, failures, locked } => self.on_pin_lock(attempt, failures, locked),
+            Input::PinLock { attempt, failures, locked } => self.on_pin_lock(attempt, failures, locked, &mut fx),
             Input::StaffPinChecked { staff_id, right } => self.on_staff_pin_checked(&staff_id, right, &mut fx),
             Input::IntentBegun(id) => self.on_intent_begun(id, &mut fx),
             Input::IntentClosed(id) => self.on_intent_closed(id, &mut fx),

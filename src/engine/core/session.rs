@@ -62,7 +62,7 @@ impl Engine {
             self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
             return;
         }
-        if self.settings.require_pin {
+        if self.settings.require_pin || credential.is_pickup_code() {
             // The lock-out lives in the store (it outlasts a restart); the
             // PIN pad shows only once the store says entry is open.
             self.auth_attempt += 1;
@@ -74,16 +74,20 @@ impl Engine {
         }
     }
 
-    pub(super) fn on_pin_lock(&mut self, attempt: u64, failures: u32, locked: bool) {
+    pub(super) fn on_pin_lock(&mut self, attempt: u64, failures: u32, locked: bool, fx: &mut Vec<Effect>) {
         let State::CheckingPinLock { attempt: current, credential } = &self.state else { return };
         if *current != attempt {
             return;
         }
-        self.state = if locked {
-            State::Refusal { reason: RefusalReason::PinLocked }
+        if locked {
+            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+        } else if credential.is_pickup_code() {
+            // The code is the secret: no PIN after it.
+            let credential = credential.clone();
+            self.authenticate(credential, None, fx);
         } else {
-            State::Pin { credential: credential.clone(), failures }
-        };
+            self.state = State::Pin { credential: credential.clone(), failures };
+        }
     }
 
     fn authenticate(&mut self, credential: Credential, pin: Option<Secret>, fx: &mut Vec<Effect>) {
@@ -98,13 +102,14 @@ impl Engine {
             State::Authenticating { attempt: current, credential, .. } if *current == attempt => credential.clone(),
             _ => return, // a late answer for a session that already ended
         };
+        let by_code = credential.is_pickup_code();
         let session = match result {
             AuthResult::Online { status, record } => {
-                PatronSession::new(credential, status, record, Basis::Online, &self.settings, self.now)
+                PatronSession::new(credential.clone(), status, record, Basis::Online, &self.settings, self.now)
             }
             AuthResult::Offline { cached: Some(cached), record, counts, outage_started } => {
                 let basis = Basis::Offline { seen_online_at: cached.seen_online_at, outage_started, counts };
-                PatronSession::new(credential, cached.status, record, basis, &self.settings, self.now)
+                PatronSession::new(credential.clone(), cached.status, record, basis, &self.settings, self.now)
             }
             AuthResult::Offline { cached: None, .. } => return self.refuse(RefusalReason::OfflineNotEligible),
             AuthResult::UnknownCredential => return self.refuse(RefusalReason::UnknownCard),
@@ -112,12 +117,29 @@ impl Engine {
             AuthResult::Locked | AuthResult::WrongPin { locked: true, .. } => {
                 return self.refuse(RefusalReason::PinLocked);
             }
+            AuthResult::WrongPin { locked: false, .. } if credential.is_pickup_code() => {
+                self.start_fresh();
+                self.notice = Some(Notice::new(NoticeKey::PickupCodeUnknown));
+                return;
+            }
             AuthResult::WrongPin { failures, locked: false } => {
                 self.notice = Some(Notice::new(NoticeKey::WrongPin));
                 self.state = State::Pin { credential, failures };
                 return;
             }
         };
+        if by_code {
+            // A code opens its hold's locker and nothing else.
+            let holds = self.holds_here(&session.settled);
+            self.patron = Some(session);
+            if holds.is_empty() {
+                self.start_fresh();
+                self.notice = Some(Notice::new(NoticeKey::NoHoldsHere));
+            } else {
+                self.state = State::Holds;
+            }
+            return;
+        }
         // Signed in: a "no" of any kind is said at once, unless holds wait.
         let refused = match session.allowance {
             Err(reason) if self.holds_here(&session.settled).is_empty() => Some(reason),
@@ -144,6 +166,10 @@ impl Engine {
             self.state = State::Attract;
             return;
         };
+        if patron.credential.is_pickup_code() {
+            // A pickup by code has no home: it ends with its hold.
+            return self.end_session();
+        }
         self.shelf_is_home = true;
         self.state = match patron.allowance {
             Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => State::Refusal { reason },
@@ -174,6 +200,10 @@ impl Engine {
             Action::MemberNumber { number } => match Credential::member_number(&number) {
                 Some(c) => self.start_patron(c, fx),
                 None => self.notice = Some(Notice::new(NoticeKey::MemberNumberInvalid)),
+            },
+            Action::PickupCode { code } => match Credential::pickup_code(&code) {
+                Some(c) => self.start_patron(c, fx),
+                None => self.notice = Some(Notice::new(NoticeKey::PickupCodeUnknown)),
             },
             Action::Pin { pin } => {
                 if let State::Pin { credential, .. } = &self.state {
@@ -210,7 +240,7 @@ impl Engine {
 
     fn can_browse(&self) -> bool {
         matches!(self.state, State::Home | State::Browse | State::Detail { .. } | State::Confirm)
-            && self.patron.is_some()
+            && self.patron.as_ref().is_some_and(|p| !p.credential.is_pickup_code())
     }
 
     fn select(&mut self, item_id: ItemId) {
