@@ -17,6 +17,8 @@ answer instead of sleeping):
                         connection without answering (a lost answer)
   exit_after 11 [N]  -> apply the next (Nth) checkout, save, and exit at
                         once (a server that dies mid-replay)
+  wait OP ITEM       -> answered once the log has OP (checkout, checkin)
+                        of ITEM, or after 60 s with `timeout`
   quit               -> exit
 """
 
@@ -76,8 +78,12 @@ class Library:
         self.log: list[dict] = state["log"]
         # Faults steered from stdin: command id -> [what to do, on which answer].
         self.faults: dict[str, list] = {}
+        self.changed = anyio.Event()
 
     def save(self) -> None:
+        # Whoever waits for a change (`wait` on stdin) looks again.
+        self.changed.set()
+        self.changed = anyio.Event()
         if not self.state_path:
             return
         tmp = self.state_path + ".tmp"
@@ -331,6 +337,13 @@ async def control(library: Library) -> None:
             nth = int(words[2]) if len(words) == 3 else 1
             library.faults[words[1]] = [words[0], nth]
             print(f"ok {words[0]} {words[1]} {nth}", flush=True)
+        elif words[0] == "wait" and len(words) == 3:
+            op, item = words[1], words[2]
+            with anyio.move_on_after(60):
+                while not any(e["op"] == op and e["item"] == item for e in library.log):
+                    await library.changed.wait()
+            done = any(e["op"] == op and e["item"] == item for e in library.log)
+            print(f"{'ok' if done else 'timeout'} {op} {item}", flush=True)
         elif words[0] == "quit":
             os._exit(0)
         else:
