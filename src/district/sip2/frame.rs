@@ -454,6 +454,27 @@ mod tests {
         assert_eq!(framer.next_frame(), Some(Err(DecodeError::TooLong)));
     }
 
+    proptest::proptest! {
+        /// What `fuzz/fuzz_targets/sip2.rs` checks at length, briefly on
+        /// every test run: bytes that decode re-encode to the same message.
+        #[test]
+        fn whatever_decodes_round_trips(
+            command in proptest::sample::select(vec!["18", "64", "98", "12", "10", "94", "36", "24", "42"]),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+            tail in proptest::collection::vec(proptest::sample::select(b"AZY|0123456789ABCDEF".to_vec()), 0..12),
+        ) {
+            let frame = [command.as_bytes(), &body, &tail].concat();
+            for charset in [Charset::Utf8, Charset::EucKr, Charset::Windows1252] {
+                let Ok(decoded) = decode(&frame, charset) else { continue };
+                let seq = decoded.checksummed.then(|| decoded.sequence.unwrap_or(0));
+                if let Ok(bytes) = encode(&decoded.message, seq, charset, Terminator::Cr) {
+                    let again = decode(&bytes[..bytes.len() - 1], charset).expect("own output decodes");
+                    proptest::prop_assert_eq!(&again.message, &decoded.message);
+                }
+            }
+        }
+    }
+
     #[test]
     fn debug_never_shows_a_value() {
         let m = Message::new("63", "").field("AA", "1000001").field("AD", "1234");
