@@ -92,7 +92,7 @@ pub fn sip2_district(config: &Config, known: Vec<Item>) -> anyhow::Result<Sip2Di
         None => dialect,
     };
     let login = match (&d.login_user, &d.password_file) {
-        (Some(user), Some(file)) => Some(Login {
+        (Some(user), Some(file)) if dialect.login => Some(Login {
             user: user.clone(),
             password: read_token_file(file).context("district.password_file")?,
             location: location.clone(),
