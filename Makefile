@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
 DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev xvfb x11-apps libpcsclite-dev pcscd vsmartcard-vpcd \
-  systemd dpkg-dev gettext
+  systemd dpkg-dev gettext python3-venv openssl
 STATE_DIR ?= demo-state
 CARGO ?= cargo
 # cargo-deb, pinned (MSRV 1.85; builds with our rustc 1.95): `make deb` installs it into ~/.cargo/bin.
@@ -28,11 +28,11 @@ TR_EXTRACT = slint-tr-extractor --no-default-translation-context -d bookstation 
 
 # `make fuzz`: each cargo-fuzz target (fuzz/fuzz_targets/) runs this many seconds.
 FUZZ_SECS ?= 60
-FUZZ_TARGETS := kerong_cu modbus_rtu control_request district_answer config qr_pattern hangul
+FUZZ_TARGETS := kerong_cu modbus_rtu control_request district_answer config qr_pattern hangul sip2
 # Extra `cargo fuzz run` flags, e.g. FUZZ_FLAGS="-s none" for a build without AddressSanitizer.
 FUZZ_FLAGS ?=
 
-.PHONY: deps build demo test lint soak bench bench-ui fuzz clean cargo-deb deb check-units check-deb \
+.PHONY: deps build demo test lint sip2-peer soak bench bench-ui fuzz clean cargo-deb deb check-units check-deb \
   slint-tr-extractor translations check-translations
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
@@ -55,8 +55,21 @@ build: deps
 demo: build
 	./target/release/bookstation demo --state-dir $(STATE_DIR)
 
-## test: the whole suite (format and lint checks, the translations, unit, flow, store, process tests; the units and the package)
-test: deps lint check-translations
+# The SIP2 tests' peer (tests/sip2_peer/): pysip2 from PyPI, pinned with its
+# dependencies, in a venv under the target dir (rebuilt when the pins change).
+SIP2_VENV := $(TARGET_DIR)/sip2-venv
+SIP2_REQUIREMENTS := tests/sip2_peer/requirements.txt
+
+## sip2-peer: the venv with the pinned pysip2 the SIP2 tests run their toy library on
+sip2-peer: deps $(SIP2_VENV)/.installed
+$(SIP2_VENV)/.installed: $(SIP2_REQUIREMENTS)
+	rm -rf $(SIP2_VENV)
+	python3 -m venv $(SIP2_VENV)
+	$(SIP2_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r $(SIP2_REQUIREMENTS)
+	touch $@
+
+## test: the whole suite (format and lint checks, the translations, unit, flow, store, process and SIP2 tests; the units and the package)
+test: deps lint check-translations sip2-peer
 	$(CARGO) test --workspace --locked
 	$(MAKE) check-units check-deb DEB_PROFILE=dev
 

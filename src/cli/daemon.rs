@@ -118,7 +118,9 @@ async fn start(
     if demo {
         seed_demo(&mut store, &world, bookstation::engine::Clock::now(&SystemClock))?;
     }
-    let district = super::district::connect(&config, &world).await?;
+    // SIP2 cannot list a kiosk's items: its catalogue starts from the store's.
+    let known = store.items()?;
+    let district = super::district::connect(&config, &world, known).await?;
     let super::hardware::Hardware { board, devices, sim } = super::hardware::build(&config, &world)?;
     let deps = Deps {
         store: AsyncStore::new(store)?,

@@ -8,7 +8,10 @@ use bookstation::district::covers::CoverCache;
 use bookstation::district::http::{read_ca_file, read_token_file};
 use bookstation::district::seed::DEMO_KIOSK_ID;
 use bookstation::district::server::{ServerOptions, load_sim};
-use bookstation::district::{District, HttpDistrict, HttpSettings, SimServer, SyncSettings, SyncWorker};
+use bookstation::district::{
+    District, HttpDistrict, HttpSettings, SimServer, Sip2District, Sip2Settings, SyncSettings, SyncWorker,
+};
+use bookstation::domain::{Item, ItemId};
 use bookstation::engine::actor::EngineHandle;
 use bookstation::engine::{Clock, Input, SystemClock};
 use bookstation::store::AsyncStore;
@@ -29,7 +32,9 @@ pub const SIM_DB: &str = "district-sim.json";
 /// loopback port, saved in `state_dir/district-sim.json`, and talks HTTP
 /// to it like to a real server. `kind = "http"` reads the token file (which
 /// must be private) and the optional CA file, and checks the URL.
-pub async fn connect(config: &Config, world: &SimWorld) -> anyhow::Result<Arc<dyn District>> {
+/// `kind = "sip2"` reads the password files and starts from `known`, the
+/// items the kiosk's store holds (SIP2 cannot list them).
+pub async fn connect(config: &Config, world: &SimWorld, known: Vec<Item>) -> anyhow::Result<Arc<dyn District>> {
     let d = &config.district;
     let settings = match d.kind {
         DistrictKind::Sim => {
@@ -54,12 +59,106 @@ pub async fn connect(config: &Config, world: &SimWorld) -> anyhow::Result<Arc<dy
             let ca_pem = d.ca_file.as_deref().map(read_ca_file).transpose()?;
             HttpSettings { url, token, ca_pem, timeout: d.timeout(), kiosk_id: config.kiosk.id.clone() }
         }
+        DistrictKind::Sip2 => {
+            let sip2 = Arc::new(sip2_district(config, known)?);
+            // Lives as long as the backend: it stops when the last Arc goes.
+            drop(sip2.spawn_keepalive());
+            return Ok(Arc::new(SimNetwork::new(sip2, world.clone())));
+        }
     };
     let http = Arc::new(HttpDistrict::new(settings)?);
     let covers = CoverCache::new(config.kiosk.state_dir.join("covers"), d.cover_cache_mib.saturating_mul(1 << 20));
     // Fetches on its own, so a slow cover never holds up the engine.
     tokio::spawn(covers.run(http.clone(), Duration::from_secs(d.inventory_refresh_secs)));
     Ok(Arc::new(SimNetwork::new(http, world.clone())))
+}
+
+/// The SIP2 backend from `[district]` (kind `sip2`): its password files
+/// read (private, one line), its TLS set up, its catalogue from `known`
+/// and `district.catalogue_file`.
+pub fn sip2_district(config: &Config, known: Vec<Item>) -> anyhow::Result<Sip2District> {
+    use bookstation::district::sip2::client::{ClientSettings, Login};
+    use bookstation::district::sip2::conn::ConnSettings;
+    use bookstation::district::sip2::messages::Site;
+    use bookstation::district::sip2::{Dialect, tls_config};
+    let d = &config.district;
+    let host = d.host.clone().context("district.host is not set")?;
+    let port = d.port.context("district.port is not set")?;
+    let institution = d.institution_id.clone().context("district.institution_id is not set")?;
+    let location = d.location_code.clone().unwrap_or_else(|| config.kiosk.id.clone());
+    let dialect = Dialect::of(d.dialect.unwrap_or_default());
+    let dialect = match &d.sip2 {
+        Some(overrides) => overrides.apply(dialect),
+        None => dialect,
+    };
+    let login = match (&d.login_user, &d.password_file) {
+        (Some(user), Some(file)) if dialect.login => Some(Login {
+            user: user.clone(),
+            password: read_token_file(file).context("district.password_file")?,
+            location: location.clone(),
+        }),
+        _ => None,
+    };
+    let terminal_password = d
+        .terminal_password_file
+        .as_deref()
+        .map(read_token_file)
+        .transpose()
+        .context("district.terminal_password_file")?
+        .unwrap_or_default();
+    let tls = if d.tls {
+        let pem = match d.ca_file.as_deref() {
+            Some(path) => Some((path, std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)),
+            None => None,
+        };
+        Some(tls_config(pem.as_ref().map(|(p, b)| (*p, b.as_slice())))?)
+    } else {
+        None
+    };
+    let mut catalogue = known;
+    if let Some(path) = &d.catalogue_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("district.catalogue_file: reading {}", path.display()))?;
+        for barcode in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if !catalogue.iter().any(|i| i.id.as_str() == barcode) {
+                catalogue.push(Item {
+                    id: ItemId::new(barcode),
+                    title: barcode.to_owned(),
+                    author: String::new(),
+                    category: String::new(),
+                    cover_url: None,
+                    hold_for: None,
+                });
+            }
+        }
+    }
+    let timeout = d.timeout();
+    Ok(Sip2District::new(Sip2Settings {
+        client: ClientSettings {
+            conn: ConnSettings {
+                host,
+                port,
+                tls,
+                connect_timeout: timeout,
+                read_timeout: timeout,
+                charset: dialect.charset,
+                terminator: dialect.terminator,
+                error_detection: dialect.error_detection,
+                retries: 3,
+            },
+            login,
+            reconnect_min: Duration::from_secs(d.retry_min_secs),
+            reconnect_max: Duration::from_secs(d.retry_max_secs.min(60)),
+            keepalive: Duration::from_secs(d.keepalive_secs),
+        },
+        site: Site { institution, terminal_password, location },
+        dialect,
+        district_quota: config.policy.district_quota,
+        // Half the call timeout: a batch stops between requests, never
+        // inside one cut off by the sync worker's or the engine's timeout.
+        budget: timeout / 2,
+        catalogue,
+    }))
 }
 
 /// The sync worker's settings from `[district]` and `[policy]`.

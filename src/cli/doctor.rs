@@ -174,5 +174,58 @@ fn check_district(config: &Config, report: &mut Report) {
                 None => report.note("district server certificate checked against the system's CA roots"),
             }
         }
+        DistrictKind::Sip2 => check_sip2(config, report),
+    }
+}
+
+/// Log in to the SIP2 server and say what it says of itself (its 98).
+fn check_sip2(config: &Config, report: &mut Report) {
+    use bookstation::district::sip2::messages::SUPPORTED;
+    let d = &config.district;
+    let at = format!("{}:{}", d.host.as_deref().unwrap_or("?"), d.port.unwrap_or(0));
+    let district = match super::district::sip2_district(config, Vec::new()) {
+        Ok(district) => district,
+        Err(e) => return report.fail(&format!("{e:#}")),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return report.fail(&format!("cannot start tokio: {e}")),
+    };
+    match runtime.block_on(district.probe()) {
+        Ok(status) => {
+            let login = if d.login_user.is_some() { "logged in (93), " } else { "" };
+            report.ok(&format!(
+                "SIP2 server {at}: {login}online, protocol {}, institution {:?}{}",
+                status.protocol_version,
+                status.institution,
+                status.library_name.as_deref().map(|n| format!(", library {n:?}")).unwrap_or_default()
+            ));
+            let yes = |b: bool| if b { "Y" } else { "N" };
+            report.note(&format!(
+                "SIP2 98 flags: checkin {} checkout {} renewal {} status update {} offline {}, timeout {} retries {}",
+                yes(status.checkin_ok),
+                yes(status.checkout_ok),
+                yes(status.renewal_policy),
+                yes(status.status_update_ok),
+                yes(status.offline_ok),
+                status.timeout_period,
+                status.retries_allowed
+            ));
+            let supported: Vec<&str> =
+                SUPPORTED.iter().enumerate().filter(|(i, _)| status.supports(*i)).map(|(_, m)| *m).collect();
+            report.note(&format!("SIP2 supported messages (BX): {}", supported.join(", ")));
+            for (position, needed) in [(1, "11 checkout"), (2, "09 checkin"), (10, "17 item information")] {
+                if !status.supports(position) {
+                    report.fail(&format!("the SIP2 server does not support {needed}, which the kiosk needs"));
+                }
+            }
+            if !status.supports(7) {
+                report.note("no 63 patron information: sign-in uses 23, without loans or holds");
+            }
+            for message in &status.screen_messages {
+                report.note(&format!("SIP2 server says: {message}"));
+            }
+        }
+        Err(e) => report.fail(&format!("SIP2 server {at}: {e}")),
     }
 }

@@ -27,6 +27,8 @@ const MAX_PIN_LINE: usize = 256;
 
 /// Where the demo keeps its state unless told otherwise.
 const DEMO_STATE_DIR: &str = "demo-state";
+/// The institution id (`AO`) `demo --district sip2://…` sends: the toy library's.
+const DEMO_SIP2_INSTITUTION: &str = "MAPO";
 
 #[derive(Debug, Parser)]
 #[command(name = "bookstation", version, about = "Unmanned 24-hour book-locker library kiosk")]
@@ -56,7 +58,7 @@ enum Command {
         /// State directory (database, simulated world, control socket); created if missing.
         #[arg(long, default_value = DEMO_STATE_DIR)]
         state_dir: PathBuf,
-        /// A district server already running (e.g. `bookstation district-sim`), instead of the simulated district started inside the demo.
+        /// A district server already running, instead of the simulated district started inside the demo: http://HOST:PORT (e.g. `bookstation district-sim`) or sip2://HOST:PORT (a SIP2 library system; institution id MAPO, no login, the generic dialect; docs/sip2.md).
         #[arg(long, value_name = "URL")]
         district: Option<String>,
         /// `pty`: the locker board is a simulated Kerong CU bus on a pseudo-terminal, driven by the real serial driver.
@@ -217,8 +219,20 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
             }
             if let Some(url) = url {
-                let token_file = district::demo_token_file(&config.kiosk.state_dir)?;
-                config.district = bookstation::config::DistrictConfig::http(url, token_file);
+                config.district = match url.strip_prefix("sip2://") {
+                    Some(address) => {
+                        let (host, port) = address
+                            .trim_end_matches('/')
+                            .rsplit_once(':')
+                            .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+                            .with_context(|| format!("--district {url}: expected sip2://HOST:PORT"))?;
+                        bookstation::config::DistrictConfig::sip2(host, port, DEMO_SIP2_INSTITUTION)
+                    }
+                    None => {
+                        let token_file = district::demo_token_file(&config.kiosk.state_dir)?;
+                        bookstation::config::DistrictConfig::http(url, token_file)
+                    }
+                };
                 let path = config.kiosk.state_dir.join("bookstation.toml");
                 config.validate(&path)?;
                 std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;

@@ -255,6 +255,9 @@ pub enum DistrictKind {
     /// A district server speaking the HTTP JSON API of `docs/district-api.md`
     /// (or `bookstation district-sim`), at `url`.
     Http,
+    /// A standard library system over SIP2 at `host`:`port`
+    /// (`docs/sip2.md`).
+    Sip2,
 }
 
 /// `[district]`: the library server the kiosk reports to.
@@ -303,6 +306,48 @@ pub struct DistrictConfig {
     /// `state_dir/covers` up to this many MiB; the oldest go first.
     #[serde(default = "default_cover_cache_mib")]
     pub cover_cache_mib: u64,
+    /// `sip2`: the SIP2 server's host name or address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `sip2`: its TCP port (6001 is common).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `sip2`: wrap the connection in TLS (SIP2 carries PINs in clear);
+    /// the certificate is checked against `ca_file` or the system's roots.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
+    /// `sip2`: the login 93 user (`CN`); no login when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_user: Option<String>,
+    /// `sip2`: the file holding the login password (`CO`), one line,
+    /// readable by the daemon's user only, like the token file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// `sip2`: the institution id (`AO`) every request carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution_id: Option<String>,
+    /// `sip2`: this kiosk's location code (`CP` at login, `AP` at checkin);
+    /// the kiosk id when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_code: Option<String>,
+    /// `sip2`, optional: a file with the terminal password (`AC`), private
+    /// like the password file; `AC` is sent empty when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_password_file: Option<PathBuf>,
+    /// `sip2`: the library system (`generic`, `koha`, `evergreen`, `folio`),
+    /// whose known settings `[district.sip2]` may override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<crate::district::sip2::DialectName>,
+    /// `sip2`, optional: item barcodes (one a line) that belong to this
+    /// kiosk, for a first start: SIP2 cannot list a kiosk's items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue_file: Option<PathBuf>,
+    /// `sip2`: a 99 goes out when the session has been idle this long.
+    #[serde(default = "default_keepalive", skip_serializing_if = "is_default_keepalive")]
+    pub keepalive_secs: u64,
+    /// `[district.sip2]`: overrides of the dialect's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip2: Option<crate::district::sip2::DialectOverrides>,
 }
 
 impl DistrictConfig {
@@ -325,6 +370,30 @@ impl DistrictConfig {
             retry_max_secs: default_retry_max(),
             inventory_refresh_secs: default_inventory_refresh(),
             cover_cache_mib: default_cover_cache_mib(),
+            host: None,
+            port: None,
+            tls: false,
+            login_user: None,
+            password_file: None,
+            institution_id: None,
+            location_code: None,
+            terminal_password_file: None,
+            dialect: None,
+            catalogue_file: None,
+            keepalive_secs: default_keepalive(),
+            sip2: None,
+        }
+    }
+
+    /// A library system over SIP2 at `host:port`, no login, institution
+    /// `institution_id`, the generic dialect.
+    pub fn sip2(host: impl Into<String>, port: u16, institution_id: impl Into<String>) -> Self {
+        Self {
+            kind: DistrictKind::Sip2,
+            host: Some(host.into()),
+            port: Some(port),
+            institution_id: Some(institution_id.into()),
+            ..Self::sim()
         }
     }
 
@@ -334,6 +403,12 @@ impl DistrictConfig {
     }
 }
 
+fn default_keepalive() -> u64 {
+    120
+}
+fn is_default_keepalive(secs: &u64) -> bool {
+    *secs == default_keepalive()
+}
 fn default_district_timeout() -> u64 {
     5
 }

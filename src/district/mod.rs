@@ -13,6 +13,7 @@
 //! - [`covers`]: cover images fetched into a size-capped directory for the UI.
 //! - [`sim`]: [`SimDistrict`], an in-memory district for the demo and tests.
 //! - [`seed`]: the demo's patrons, books, loans and holds.
+//! - [`sip2`]: [`Sip2District`], a standard library system over SIP2.
 //!
 //! **Architecture invariant:** a district answer is converted to domain types
 //! here ([`PatronStatus`], [`Item`]); the engine never sees a protocol detail.
@@ -27,11 +28,13 @@ pub mod http;
 pub mod seed;
 pub mod server;
 pub mod sim;
+pub mod sip2;
 pub mod sync;
 
 pub use http::{HttpDistrict, HttpSettings};
 pub use server::{Faults, SimServer};
 pub use sim::SimDistrict;
+pub use sip2::{Sip2District, Sip2Settings};
 pub use sync::{SyncReport, SyncSettings, SyncWorker};
 
 /// A district backend. Every call may fail; [`DistrictError::is_offline`]

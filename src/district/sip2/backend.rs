@@ -1,0 +1,411 @@
+//! [`Sip2District`]: the [`District`] trait over SIP2.
+//!
+//! - `authenticate`: 63 (or 23 where the server has no 63) with the PIN in
+//!   `AD`; `BL`, `CQ` and the 14 patron-status flags become the kiosk's
+//!   answer; the session ends with 35.
+//! - `inventory`: the [`Catalogue`], titles and states from 17.
+//! - `submit`: loans and hold pickups are checkouts (11), returns checkins
+//!   (09); before each, a 17 tells whether it was applied already (the
+//!   exactly-once rule, `docs/sip2.md`). Offline events go with
+//!   `no block = Y`, their own date and, for checkouts, the kiosk's due
+//!   date. Events SIP2 has no message for are delivered locally.
+//! - `heartbeat`: a 99 (SIP2 has no health message; health stays local).
+
+use super::catalogue::Catalogue;
+use super::client::{Client, ClientError, ClientSettings};
+use super::dialect::{Dialect, HoldsReport};
+use super::messages::{self, AcsStatus, PatronFlags, PatronInfo, Replay, Site, Summary};
+use crate::district::{
+    AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, SubmittedEvent,
+};
+use crate::domain::{Credential, EventBody, Hold, Item, ItemId, PatronId, PatronStatus, Standing, Timestamp};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What the backend needs; built from `[district]` by the daemon.
+#[derive(Debug, Clone)]
+pub struct Sip2Settings {
+    pub client: ClientSettings,
+    pub site: Site,
+    pub dialect: Dialect,
+    /// The district-wide quota from `[policy]`: a patron the server flags
+    /// "too many items charged" is at it, whatever their count.
+    pub district_quota: u32,
+    /// How long one `submit` or `inventory` may spend in all; what is not
+    /// done by then is left for the next call (a partial answer), so the
+    /// sync worker's own timeout never cuts a request in half.
+    pub budget: Duration,
+    /// The items the kiosk knows at start-up (its store and
+    /// `district.catalogue_file`).
+    pub catalogue: Vec<Item>,
+}
+
+/// The district over SIP2. See the module documentation.
+pub struct Sip2District {
+    client: Client,
+    site: Site,
+    dialect: Dialect,
+    district_quota: u32,
+    budget: Duration,
+    catalogue: Mutex<Catalogue>,
+    /// Checkouts and checkins sent whose answer never came: applied or
+    /// not, nobody knows until a 17 says.
+    in_doubt: Mutex<HashSet<uuid::Uuid>>,
+}
+
+impl std::fmt::Debug for Sip2District {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sip2District").field("site", &self.site).finish_non_exhaustive()
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp_millis())
+}
+
+fn district_error(e: ClientError) -> DistrictError {
+    match e {
+        ClientError::Conn(super::conn::ConnError::Timeout(_)) => DistrictError::Timeout,
+        ClientError::ServerOffline => DistrictError::Unreachable(e.to_string()),
+        e if e.is_offline() => DistrictError::Unreachable(e.to_string()),
+        ClientError::LoginRefused => DistrictError::Server(e.to_string()),
+        e => DistrictError::BadAnswer(e.to_string()),
+    }
+}
+
+fn answer_error(e: messages::AnswerError) -> DistrictError {
+    DistrictError::BadAnswer(e.to_string())
+}
+
+impl Sip2District {
+    pub fn new(settings: Sip2Settings) -> Self {
+        Self {
+            client: Client::new(settings.client),
+            site: settings.site,
+            dialect: settings.dialect,
+            district_quota: settings.district_quota,
+            budget: settings.budget,
+            catalogue: Mutex::new(Catalogue::new(settings.catalogue)),
+            in_doubt: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Send a 99 whenever the session has been idle for the keep-alive
+    /// interval, for as long as the backend lives.
+    pub fn spawn_keepalive(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Self> = Arc::downgrade(self);
+        let every = self.client.settings().keepalive.max(Duration::from_secs(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(district) = weak.upgrade() else { return };
+                district.client.keepalive().await;
+            }
+        })
+    }
+
+    /// Connect (and log in) if needed and ask the server how it is: what
+    /// `bookstation doctor` reports.
+    pub async fn probe(&self) -> Result<AcsStatus, DistrictError> {
+        self.client.sc_status().await.map_err(district_error)
+    }
+
+    fn catalogue(&self) -> std::sync::MutexGuard<'_, Catalogue> {
+        self.catalogue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn doubt(&self) -> std::sync::MutexGuard<'_, HashSet<uuid::Uuid>> {
+        self.in_doubt.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn item_info(&self, item: &ItemId) -> Result<messages::ItemInfo, DistrictError> {
+        let answer = self
+            .client
+            .call(&messages::item_information(&self.site, item.as_str(), now()), true)
+            .await
+            .map_err(district_error)?;
+        let info = messages::item_info(&answer).map_err(answer_error)?;
+        self.catalogue().record(item, &info);
+        Ok(info)
+    }
+
+    async fn patron_info(&self, patron: &str, pin: &str, summary: Summary) -> Result<PatronInfo, DistrictError> {
+        let request = messages::patron_information(&self.site, patron, pin, summary, now());
+        let answer = self.client.call(&request, true).await.map_err(district_error)?;
+        messages::patron_info(&answer).map_err(answer_error)
+    }
+
+    /// 63 once, or once per summary position, merged; 23 for servers
+    /// without 63. `None` once the first answer already settles it.
+    async fn look_up(&self, patron: &str, pin: &str) -> Result<PatronInfo, DistrictError> {
+        let has_63 = self.client.status().await.is_none_or(|s| s.supports(7));
+        if !has_63 {
+            let answer = self
+                .client
+                .call(&messages::patron_status(&self.site, patron, pin, now()), true)
+                .await
+                .map_err(district_error)?;
+            return messages::patron_info(&answer).map_err(answer_error);
+        }
+        if !self.dialect.summary_one_at_a_time {
+            return self.patron_info(patron, pin, Summary::All).await;
+        }
+        let mut info = self.patron_info(patron, pin, Summary::HoldItems).await?;
+        if info.valid_patron == Some(false) || info.valid_password == Some(false) {
+            return Ok(info);
+        }
+        info.overdue_items = self.patron_info(patron, pin, Summary::OverdueItems).await?.overdue_items;
+        info.charged_items = self.patron_info(patron, pin, Summary::ChargedItems).await?.charged_items;
+        Ok(info)
+    }
+
+    fn patron_status(&self, id: PatronId, info: &PatronInfo) -> PatronStatus {
+        use PatronFlags as F;
+        let flags = info.flags;
+        let suspended = [
+            F::CHARGE_DENIED,
+            F::CARD_LOST,
+            F::TOO_MANY_CLAIMS_RETURNED,
+            F::TOO_MANY_LOST,
+            F::EXCESSIVE_FINES,
+            F::EXCESSIVE_FEES,
+            F::RECALL_OVERDUE,
+            F::TOO_MANY_BILLED,
+        ]
+        .iter()
+        .any(|f| flags.is_set(*f));
+        let listed = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let mut overdue = info.overdue_count.unwrap_or(0).max(listed(info.overdue_items.len()));
+        if flags.is_set(F::TOO_MANY_OVERDUE) {
+            overdue = overdue.max(1);
+        }
+        let mut loans_total = info.charged_count.unwrap_or(0).max(listed(info.charged_items.len()));
+        if flags.is_set(F::TOO_MANY_CHARGED) {
+            loans_total = loans_total.max(self.district_quota);
+        }
+        let ready: Vec<&String> = match self.dialect.holds {
+            HoldsReport::AvailableInAs => info.hold_items.iter().collect(),
+            HoldsReport::AllInAsMinusCd => {
+                info.hold_items.iter().filter(|h| !info.unavailable_hold_items.contains(h)).collect()
+            }
+        };
+        let mut catalogue = self.catalogue();
+        let loans_here =
+            listed(info.charged_items.iter().filter(|i| catalogue.contains(&ItemId::new(i.as_str()))).count());
+        let ready_holds = ready
+            .into_iter()
+            .map(|item| {
+                let item_id = ItemId::new(item.as_str());
+                catalogue.learn_hold(&item_id, &id);
+                Hold { hold_id: item.clone(), item_id }
+            })
+            .collect();
+        PatronStatus {
+            patron_id: id,
+            standing: if suspended { Standing::Suspended } else { Standing::Good },
+            overdue_items: overdue,
+            loans_total,
+            loans_here,
+            loan_item_ids: info.charged_items.iter().map(|i| ItemId::new(i.as_str())).collect(),
+            overdue_item_ids: info.overdue_items.iter().map(|i| ItemId::new(i.as_str())).collect(),
+            ready_holds,
+        }
+    }
+
+    /// One event to the server; `Err` when its fate is not known (the
+    /// batch stops there and the event is sent again later).
+    async fn deliver(&self, event: &SubmittedEvent) -> Result<EventOutcome, DistrictError> {
+        let replay = Replay { no_block: event.offline, at: event.created_at };
+        match &event.body {
+            EventBody::Loan { item_id, patron_id, due_date, .. } => {
+                self.lend(event.id, item_id, patron_id, due_date, replay, false).await
+            }
+            EventBody::HoldPickup { item_id, patron_id, due_date, .. } => {
+                self.lend(event.id, item_id, patron_id, due_date, replay, true).await
+            }
+            EventBody::Return { item_id } => self.give_back(event.id, item_id, replay).await,
+            EventBody::Restock { item_id, .. } => {
+                self.catalogue().add(item_id);
+                self.item_info(item_id).await?;
+                Ok(EventOutcome::Applied)
+            }
+            // No SIP2 message: the kiosk keeps them (outbox, `status`).
+            EventBody::BinUnloaded { .. }
+            | EventBody::Alarm { .. }
+            | EventBody::StaffDoorOpened { .. }
+            | EventBody::OutOfService { .. } => Ok(EventOutcome::Applied),
+        }
+    }
+
+    async fn lend(
+        &self,
+        id: uuid::Uuid,
+        item: &ItemId,
+        patron: &PatronId,
+        due: &str,
+        replay: Replay,
+        hold: bool,
+    ) -> Result<EventOutcome, DistrictError> {
+        self.catalogue().add(item);
+        let before = self.item_info(item).await?;
+        let mut moved = false;
+        if before.circulation.is_charged() {
+            let borrower = before.patron_id.as_deref().filter(|_| self.dialect.item_info_reports_patron);
+            let same_due =
+                before.due_date.as_deref().and_then(|d| self.dialect.due_date.parse(d)).as_deref() == Some(due);
+            match borrower {
+                Some(p) if p == patron.as_str() => return Ok(self.settled(id, EventOutcome::Duplicate)),
+                Some(_) => moved = true,
+                None if self.doubt().contains(&id) || same_due => {
+                    return Ok(self.settled(id, EventOutcome::Duplicate));
+                }
+                None => {
+                    return Ok(self.settled(
+                        id,
+                        EventOutcome::Flagged {
+                            reason: "the item was already charged before this checkout was sent, and 17 does not \
+                                     name the borrower: taken as this loan and not sent again"
+                                .into(),
+                        },
+                    ));
+                }
+            }
+        }
+        let due18 = messages::sip_due_date(due).unwrap_or_else(|| messages::sip_date(replay.at));
+        let request = messages::checkout(&self.site, patron.as_str(), item.as_str(), &due18, replay);
+        self.doubt().insert(id);
+        let answer = self.client.call(&request, false).await.map_err(district_error)?;
+        let answer = messages::checkout_answer(&answer).map_err(answer_error)?;
+        if !answer.ok {
+            let how = if replay.no_block { " even with no block" } else { "" };
+            return Ok(self.settled(
+                id,
+                EventOutcome::Rejected { reason: format!("the library system refused the checkout{how} (12 ok=0)") },
+            ));
+        }
+        if hold {
+            self.catalogue().clear_hold(item);
+        }
+        Ok(self.settled(
+            id,
+            if moved {
+                EventOutcome::Flagged {
+                    reason: "the item was charged to another patron; the library system moved the loan".into(),
+                }
+            } else {
+                EventOutcome::Applied
+            },
+        ))
+    }
+
+    async fn give_back(&self, id: uuid::Uuid, item: &ItemId, replay: Replay) -> Result<EventOutcome, DistrictError> {
+        self.catalogue().add(item);
+        let before = self.item_info(item).await?;
+        if before.circulation.is_checked_in() {
+            return Ok(self.settled(id, EventOutcome::Duplicate));
+        }
+        self.doubt().insert(id);
+        let answer = self
+            .client
+            .call(&messages::checkin(&self.site, item.as_str(), replay), false)
+            .await
+            .map_err(district_error)?;
+        let answer = messages::checkin_answer(&answer).map_err(answer_error)?;
+        Ok(self.settled(
+            id,
+            if answer.ok {
+                EventOutcome::Applied
+            } else {
+                EventOutcome::Rejected { reason: "the library system refused the checkin (10 ok=0)".into() }
+            },
+        ))
+    }
+
+    /// The event's fate is known: no longer in doubt.
+    fn settled(&self, id: uuid::Uuid, outcome: EventOutcome) -> EventOutcome {
+        self.doubt().remove(&id);
+        outcome
+    }
+}
+
+#[async_trait::async_trait]
+impl District for Sip2District {
+    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+        let sent: &str = match credential {
+            Credential::Card(uid) => uid,
+            Credential::MemberNumber(number) => number,
+        };
+        let info = self.look_up(sent, pin.unwrap_or_default()).await?;
+        if info.valid_patron == Some(false) {
+            return Ok(AuthAnswer::UnknownCredential);
+        }
+        let id = PatronId::new(if info.patron_id.is_empty() { sent } else { info.patron_id.as_str() });
+        if pin.is_some() {
+            match info.valid_password {
+                Some(true) => {}
+                Some(false) => return Ok(AuthAnswer::WrongPin { patron_id: Some(id) }),
+                // Lending on an unchecked PIN would lend to anyone with the card.
+                None => {
+                    return Err(DistrictError::BadAnswer(
+                        "the library system did not say whether the PIN is right (no CQ in its answer)".into(),
+                    ));
+                }
+            }
+        }
+        let status = self.patron_status(id.clone(), &info);
+        let end = messages::end_session(&self.site, id.as_str(), now());
+        if let Err(e) = self.client.call(&end, true).await {
+            tracing::info!(error = %e, "SIP2 end patron session (35) failed; the sign-in stands");
+        }
+        Ok(AuthAnswer::Patron { status })
+    }
+
+    async fn inventory(&self) -> Result<Inventory, DistrictError> {
+        let deadline = Instant::now() + self.budget;
+        let ids = self.catalogue().to_check();
+        if ids.is_empty() {
+            self.client.sc_status().await.map_err(district_error)?;
+        }
+        let mut asked = 0;
+        for id in ids {
+            if Instant::now() >= deadline {
+                tracing::debug!(asked, "SIP2 inventory: the rest is asked at the next refresh");
+                break;
+            }
+            match self.item_info(&id).await {
+                Ok(_) => asked += 1,
+                Err(e) if e.is_offline() && asked == 0 => return Err(e),
+                Err(e) if e.is_offline() => break,
+                Err(e) => tracing::warn!(error = %e, item = %id.as_str(), "SIP2 item information failed"),
+            }
+        }
+        Ok(self.catalogue().inventory())
+    }
+
+    async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError> {
+        let deadline = Instant::now() + self.budget;
+        let mut results = Vec::with_capacity(batch.len());
+        for event in batch {
+            if Instant::now() >= deadline && !results.is_empty() {
+                break;
+            }
+            match self.deliver(event).await {
+                Ok(outcome) => results.push(EventResult { id: event.id, outcome }),
+                Err(e) if results.is_empty() => return Err(e),
+                Err(e) => {
+                    tracing::info!(error = %e, delivered = results.len(), "SIP2 batch stopped; the rest goes again");
+                    break;
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    async fn heartbeat(&self, _health: &Health) -> Result<(), DistrictError> {
+        self.client.sc_status().await.map(|_| ()).map_err(district_error)
+    }
+}

@@ -1,0 +1,46 @@
+//! `bookstation demo --headless --district sip2://127.0.0.1:PORT` against
+//! the pysip2 toy library: the demo patron signs in over SIP2 (63 with
+//! the PIN), borrows a book, a returner brings one back, and the kiosk's
+//! sync worker delivers both: the toy library logs one checkout and one
+//! checkin. Waits on the daemon's answers and on the toy library's `wait`
+//! (answered when its log has the entry), never on the clock.
+
+mod common;
+#[path = "sip2_peer/peer.rs"]
+mod peer;
+
+use common::daemon::Daemon;
+use peer::{Peer, PeerOptions};
+use serde_json::json;
+
+#[test]
+fn the_demo_borrows_and_returns_against_a_sip2_library() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut library = runtime.block_on(Peer::start(PeerOptions::default()));
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sip2://127.0.0.1:{}", library.port);
+    let kiosk = Daemon::demo(dir.path()).args(["--district", url.as_str()]).start();
+    let config = std::fs::read_to_string(dir.path().join("bookstation.toml")).unwrap();
+    assert!(config.contains("kind = \"sip2\""), "{config}");
+
+    // Signed in by the library system over SIP2.
+    let slot = kiosk.borrow_until_door_open("MP0001");
+    kiosk.sim(&["take", &slot.to_string()]);
+    let v = kiosk.sim(&["close", &slot.to_string()]);
+    assert_eq!(v["view"]["screen"], "receipt", "{v}");
+    kiosk.act(json!({"action": "logout"}));
+
+    // MP0041 is on loan to the overdue demo patron; returned without a card.
+    kiosk.sim(&["scan", "MP0041"]);
+    kiosk.sim(&["put", "41", "MP0041"]);
+    let v = kiosk.sim(&["close", "41"]);
+    assert_eq!(v["view"]["notice"]["key"], "notice.returned", "{v}");
+
+    assert_eq!(runtime.block_on(library.ask("wait checkout MP0001")), "ok checkout MP0001");
+    assert_eq!(runtime.block_on(library.ask("wait checkin MP0041")), "ok checkin MP0041");
+    let state = runtime.block_on(library.state());
+    let log = state["log"].as_array().unwrap();
+    assert_eq!(log.len(), 2, "each once: {state}");
+    assert!(log.iter().any(|e| e["op"] == "checkout" && e["patron"] == "1000001" && e["no_block"] == false));
+    kiosk.stop();
+}

@@ -1,0 +1,374 @@
+"""A toy library behind pysip2's SIP2 server, for Bookstation's SIP2 tests.
+
+pysip2 (PyPI, pinned in the Makefile) does the protocol: framing, the
+AY/AZ checks (required here: a frame without them is answered 96), and a
+strict decoder that closes the connection on a malformed message. This
+file is only the library: patrons with PINs and standings, items with
+titles (Korean among them), loans and holds, loaded from Bookstation's
+demo seed (JSON, `--seed`) and kept in `--state` after every change, so a
+restarted server remembers what it applied.
+
+It prints `listening on PORT` once it accepts connections. Lines on stdin
+steer it (each answered with one line on stdout, so a test awaits the
+answer instead of sleeping):
+
+  state              -> the circulation log, loans and holds, as JSON
+  drop 11 [N]        -> apply the next (Nth) checkout, then close the
+                        connection without answering (a lost answer)
+  exit_after 11 [N]  -> apply the next (Nth) checkout, save, and exit at
+                        once (a server that dies mid-replay)
+  wait OP ITEM       -> answered once the log has OP (checkout, checkin)
+                        of ITEM, or after 60 s with `timeout`
+  quit               -> exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+
+import anyio
+from anyio.abc import SocketAttribute
+
+import pysip2
+from pysip2 import (
+    CHECKIN,
+    CHECKOUT,
+    END_PATRON_SESSION,
+    ITEM_INFORMATION,
+    LOGIN,
+    PATRON_INFORMATION,
+    PATRON_STATUS,
+    SC_STATUS,
+    CheckinResponse,
+    CheckoutResponse,
+    EndSessionResponse,
+    ItemInformationResponse,
+    LoginResponse,
+    PatronInformationResponse,
+    PatronStatusResponse,
+)
+from pysip2.errors import SIP2ProtocolError
+
+LOAN_DAYS = 15
+
+
+class Library:
+    def __init__(self, seed: dict, state_path: str | None) -> None:
+        self.state_path = state_path
+        self.patrons = seed["patrons"]
+        self.items = {s["item"]["id"]: s["item"] for s in seed["items"]}
+        if state_path and os.path.exists(state_path):
+            with open(state_path, encoding="utf-8") as f:
+                state = json.load(f)
+        else:
+            state = {
+                "loans": [
+                    {"item_id": l["item_id"], "patron_id": l["patron_id"], "due_date": l["due_date"]}
+                    for l in seed["loans"]
+                ],
+                "holds": seed["holds"],
+                "log": [],
+            }
+        self.loans: list[dict] = state["loans"]
+        self.holds: list[dict] = state["holds"]
+        self.log: list[dict] = state["log"]
+        # Faults steered from stdin: command id -> [what to do, on which answer].
+        self.faults: dict[str, list] = {}
+        self.changed = anyio.Event()
+
+    def save(self) -> None:
+        # Whoever waits for a change (`wait` on stdin) looks again.
+        self.changed.set()
+        self.changed = anyio.Event()
+        if not self.state_path:
+            return
+        tmp = self.state_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"loans": self.loans, "holds": self.holds, "log": self.log}, f, ensure_ascii=False)
+        os.replace(tmp, self.state_path)
+
+    def patron(self, identifier: str) -> dict | None:
+        for p in self.patrons:
+            if identifier in (p["patron_id"], p["card_uid"], p["member_number"]):
+                return p
+        return None
+
+    def loans_of(self, patron_id: str) -> list[dict]:
+        return [l for l in self.loans if l["patron_id"] == patron_id]
+
+    def overdue_of(self, patron_id: str) -> list[dict]:
+        today = datetime.date.today().isoformat()
+        return [l for l in self.loans_of(patron_id) if l["due_date"] < today]
+
+    def loan_of(self, item_id: str) -> dict | None:
+        return next((l for l in self.loans if l["item_id"] == item_id), None)
+
+    def ready_hold(self, item_id: str) -> dict | None:
+        return next((h for h in self.holds if h["item_id"] == item_id and h["ready"]), None)
+
+
+def sip_date(day: str) -> str:
+    return day.replace("-", "") + "    235959"
+
+
+def count4(n: int) -> str:
+    return f"{min(n, 9999):04d}"
+
+
+def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
+    app = DroppingServer(
+        library,
+        error_detection="required",
+        encoding=args.encoding,
+        institution_id="MAPO",
+        library_name="마포구립도서관",
+        login_required=args.login_user is not None,
+    )
+
+    @app.route(LOGIN)
+    def login(req, ctx):
+        ok = args.login_user is None or (
+            req.login_user_id == args.login_user and req.login_password == args.login_password
+        )
+        return LoginResponse(ok="1" if ok else "0")
+
+    @app.route(SC_STATUS)
+    def sc_status(req, ctx):
+        return ctx.server.build_acs_status(req)
+
+    def flags(p: dict | None) -> str:
+        if p is None:
+            return "Y" * 14
+        f = [" "] * 14
+        if p["standing"] == "suspended":
+            f[0] = "Y"
+        if len(library.loans_of(p["patron_id"])) >= 5:
+            f[5] = "Y"
+        return "".join(f)
+
+    def password_ok(p: dict | None, given: str | None) -> str | None:
+        if not given:
+            return None
+        return "Y" if p is not None and p["pin"] == given else "N"
+
+    @app.route(PATRON_INFORMATION)
+    def patron_information(req, ctx):
+        p = library.patron(req.patron_identifier)
+        pid = p["patron_id"] if p else req.patron_identifier
+        loans = library.loans_of(pid) if p else []
+        overdue = library.overdue_of(pid) if p else []
+        extra = p["extra_overdue"] if p else 0
+        ready = [h["item_id"] for h in library.holds if p and h["patron_id"] == pid and h["ready"]]
+        waiting = [h["item_id"] for h in library.holds if p and h["patron_id"] == pid and not h["ready"]]
+        summary = req.summary
+        return PatronInformationResponse(
+            patron_status=flags(p),
+            language="000",
+            transaction_date=ctx.now_18(),
+            hold_items_count=count4(len(ready)),
+            overdue_items_count=count4(len(overdue) + extra),
+            charged_items_count=count4(len(loans)),
+            fine_items_count="0000",
+            recall_items_count="0000",
+            unavailable_holds_count=count4(len(waiting)),
+            institution_id=req.institution_id,
+            patron_identifier=pid,
+            personal_name="홍길동" if p else "",
+            valid_patron="Y" if p else "N",
+            valid_patron_password=password_ok(p, req.patron_password),
+            hold_items=tuple(ready) if summary[0] == "Y" else (),
+            overdue_items=tuple(l["item_id"] for l in overdue) if summary[1] == "Y" else (),
+            charged_items=tuple(l["item_id"] for l in loans) if summary[2] == "Y" else (),
+            unavailable_hold_items=tuple(waiting) if summary[5] == "Y" else (),
+        )
+
+    @app.route(PATRON_STATUS)
+    def patron_status(req, ctx):
+        p = library.patron(req.patron_identifier)
+        return PatronStatusResponse(
+            patron_status=flags(p),
+            language="000",
+            transaction_date=ctx.now_18(),
+            institution_id=req.institution_id,
+            patron_identifier=p["patron_id"] if p else req.patron_identifier,
+            personal_name="홍길동" if p else "",
+            valid_patron="Y" if p else "N",
+            valid_patron_password=password_ok(p, req.patron_password),
+        )
+
+    @app.route(END_PATRON_SESSION)
+    def end_session(req, ctx):
+        return EndSessionResponse(
+            end_session="Y",
+            transaction_date=ctx.now_18(),
+            institution_id=req.institution_id,
+            patron_identifier=req.patron_identifier,
+        )
+
+    @app.route(ITEM_INFORMATION)
+    def item_information(req, ctx):
+        item = library.items.get(req.item_identifier)
+        loan = library.loan_of(req.item_identifier)
+        hold = library.ready_hold(req.item_identifier)
+        status = "01" if item is None else "04" if loan else "08" if hold else "03"
+        return ItemInformationResponse(
+            circulation_status=status,
+            security_marker="00",
+            fee_type="01",
+            transaction_date=ctx.now_18(),
+            due_date=sip_date(loan["due_date"]) if loan else None,
+            hold_pickup_date=ctx.now_18() if hold else None,
+            item_identifier=req.item_identifier,
+            title_identifier=item["title"] if item else "",
+        )
+
+    def checkout_answer(req, ctx, ok: bool, title: str, due: str) -> CheckoutResponse:
+        return CheckoutResponse(
+            ok="1" if ok else "0",
+            renewal_ok="N",
+            magnetic_media="N",
+            desensitize="Y" if ok else "N",
+            transaction_date=ctx.now_18(),
+            institution_id=req.institution_id,
+            patron_identifier=req.patron_identifier,
+            item_identifier=req.item_identifier,
+            title_identifier=title,
+            due_date=due,
+        )
+
+    @app.route(CHECKOUT)
+    def checkout(req, ctx):
+        p = library.patron(req.patron_identifier)
+        item = library.items.get(req.item_identifier)
+        if p is None or item is None:
+            return checkout_answer(req, ctx, False, item["title"] if item else "", "")
+        pid = p["patron_id"]
+        loan = library.loan_of(req.item_identifier)
+        hold = library.ready_hold(req.item_identifier)
+        offline = req.no_block == "Y"
+        if not offline and (
+            p["standing"] == "suspended"
+            or (loan is not None)
+            or (hold is not None and hold["patron_id"] != pid)
+        ):
+            return checkout_answer(req, ctx, False, item["title"], "")
+        if loan is not None:
+            library.loans.remove(loan)
+        if offline:
+            due = req.nb_due_date[:4] + "-" + req.nb_due_date[4:6] + "-" + req.nb_due_date[6:8]
+        else:
+            due = (datetime.date.today() + datetime.timedelta(days=LOAN_DAYS)).isoformat()
+        library.loans.append({"item_id": req.item_identifier, "patron_id": pid, "due_date": due})
+        if hold is not None and hold["patron_id"] == pid:
+            library.holds.remove(hold)
+        library.log.append(
+            {"op": "checkout", "item": req.item_identifier, "patron": pid, "no_block": offline,
+             "date": req.transaction_date, "due": due}
+        )
+        library.save()
+        return checkout_answer(req, ctx, True, item["title"], sip_date(due))
+
+    @app.route(CHECKIN)
+    def checkin(req, ctx):
+        item = library.items.get(req.item_identifier)
+        loan = library.loan_of(req.item_identifier)
+        if loan is not None:
+            library.loans.remove(loan)
+            library.log.append(
+                {"op": "checkin", "item": req.item_identifier, "no_block": req.no_block == "Y",
+                 "date": req.return_date}
+            )
+            library.save()
+        return CheckinResponse(
+            ok="1" if loan is not None else "0",
+            resensitize="Y",
+            magnetic_media="N",
+            alert="N" if loan is not None else "Y",
+            transaction_date=ctx.now_18(),
+            institution_id=req.institution_id,
+            item_identifier=req.item_identifier,
+            permanent_location="MAPO",
+            title_identifier=item["title"] if item else None,
+        )
+
+    return app
+
+
+class DroppingServer(pysip2.SIP2Server):
+    """pysip2's server, with the faults a test asks for on stdin."""
+
+    def __init__(self, library: Library, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.library = library
+
+    async def _write_response(self, stream, state, decoded, response) -> None:
+        command = pysip2.models.spec_for_type(type(decoded.message)).command_id
+        fault = None
+        pending = self.library.faults.get(command)
+        if pending is not None:
+            pending[1] -= 1
+            if pending[1] == 0:
+                fault = self.library.faults.pop(command)[0]
+        if fault == "drop":
+            # Applied, answer lost: pysip2 closes the connection on this.
+            raise SIP2ProtocolError("answer dropped by the test")
+        if fault == "exit_after":
+            self.library.save()
+            os._exit(0)
+        await super()._write_response(stream, state, decoded, response)
+
+
+async def control(library: Library) -> None:
+    while True:
+        line = await anyio.to_thread.run_sync(sys.stdin.readline)
+        if not line:
+            return
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "state":
+            print(json.dumps({"log": library.log, "loans": library.loans, "holds": library.holds},
+                             ensure_ascii=False), flush=True)
+        elif words[0] in ("drop", "exit_after") and len(words) in (2, 3):
+            nth = int(words[2]) if len(words) == 3 else 1
+            library.faults[words[1]] = [words[0], nth]
+            print(f"ok {words[0]} {words[1]} {nth}", flush=True)
+        elif words[0] == "wait" and len(words) == 3:
+            op, item = words[1], words[2]
+            with anyio.move_on_after(60):
+                while not any(e["op"] == op and e["item"] == item for e in library.log):
+                    await library.changed.wait()
+            done = any(e["op"] == op and e["item"] == item for e in library.log)
+            print(f"{'ok' if done else 'timeout'} {op} {item}", flush=True)
+        elif words[0] == "quit":
+            os._exit(0)
+        else:
+            print(f"unknown command {words[0]}", flush=True)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", required=True, help="Bookstation's demo seed as JSON")
+    parser.add_argument("--state", help="keep loans, holds and the log here (survives a restart)")
+    parser.add_argument("--encoding", default="utf-8", help="utf-8 or cp949 (EUC-KR)")
+    parser.add_argument("--login-user")
+    parser.add_argument("--login-password")
+    args = parser.parse_args()
+    with open(args.seed, encoding="utf-8") as f:
+        library = Library(json.load(f), args.state)
+    app = build(library, args)
+    listener = await app.listen("127.0.0.1", args.port)
+    port = listener.extra(SocketAttribute.local_port)
+    print(f"listening on {port}", flush=True)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, app._handle_connection)
+        tg.start_soon(control, library)
+
+
+if __name__ == "__main__":
+    anyio.run(main)
