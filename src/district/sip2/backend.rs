@@ -18,7 +18,7 @@ use super::messages::{self, AcsStatus, PatronFlags, PatronInfo, Replay, Site, Su
 use crate::district::{
     AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, SubmittedEvent,
 };
-use crate::domain::{Credential, EventBody, Hold, Item, ItemId, PatronId, PatronStatus, Standing, Timestamp};
+use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing, Timestamp};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -201,7 +201,7 @@ impl Sip2District {
             .map(|item| {
                 let item_id = ItemId::new(item.as_str());
                 catalogue.learn_hold(&item_id, &id);
-                Hold { hold_id: item.clone(), item_id }
+                Hold { hold_id: item.clone(), item_id, keep_until: None }
             })
             .collect();
         PatronStatus {
@@ -210,8 +210,12 @@ impl Sip2District {
             overdue_items: overdue,
             loans_total,
             loans_here,
-            loan_item_ids: info.charged_items.iter().map(|i| ItemId::new(i.as_str())).collect(),
-            overdue_item_ids: info.overdue_items.iter().map(|i| ItemId::new(i.as_str())).collect(),
+            // 63 lists barcodes only: the kiosk names its own copies.
+            loans: info
+                .charged_items
+                .iter()
+                .map(|i| Loan { overdue: info.overdue_items.contains(i), ..Loan::of(ItemId::new(i.as_str())) })
+                .collect(),
             ready_holds,
         }
     }
@@ -237,7 +241,8 @@ impl Sip2District {
             EventBody::BinUnloaded { .. }
             | EventBody::Alarm { .. }
             | EventBody::StaffDoorOpened { .. }
-            | EventBody::OutOfService { .. } => Ok(EventOutcome::Applied),
+            | EventBody::OutOfService { .. }
+            | EventBody::HelpRequested { .. } => Ok(EventOutcome::Applied),
         }
     }
 
@@ -338,6 +343,8 @@ impl District for Sip2District {
         let sent: &str = match credential {
             Credential::Card(uid) => uid,
             Credential::MemberNumber(number) => number,
+            // SIP2 has no pickup codes: a code is nobody's there.
+            Credential::PickupCode(_) => return Ok(AuthAnswer::UnknownCredential),
         };
         let info = self.look_up(sent, pin.unwrap_or_default()).await?;
         if info.valid_patron == Some(false) {
