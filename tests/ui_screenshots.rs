@@ -202,8 +202,31 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "staff-pin");
         ui.world(async |k| k.act(json!({"action": "staff_pin", "pin": STAFF_PIN})).await);
         shoot(&mut ui, "staff");
+        // The sync queue's events.
+        ui.world(async |k| k.act(json!({"action": "outbox"})).await);
+        shoot(&mut ui, "staff-outbox");
         ui.world(async |k| {
+            k.act(json!({"action": "back"})).await;
+            // Locker 1 (emptied by the loan) gets a book nobody restocked;
+            // locker 2's book is taken out.
+            k.act(json!({"action": "open_slot", "slot": 1})).await;
+            k.put(1, "MP0099").await;
+            k.close(1).await;
+            k.act(json!({"action": "open_slot", "slot": 2})).await;
+            k.take(2).await;
+            k.close(2).await;
+            k.act(json!({"action": "touch"})).await;
+        });
+        shoot(&mut ui, "staff-mismatch");
+        ui.world(async |k| k.act(json!({"action": "audit"})).await);
+        shoot(&mut ui, "staff-audit");
+        ui.world(async |k| {
+            k.act(json!({"action": "back"})).await;
             k.act(json!({"action": "set_out_of_service", "value": true})).await;
+        });
+        shoot(&mut ui, "staff-confirm");
+        ui.world(async |k| {
+            k.act(json!({"action": "confirm"})).await;
             k.act(json!({"action": "logout"})).await;
             if en {
                 k.act(json!({"action": "language", "language": "en"})).await;
@@ -211,5 +234,5 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 20);
+    assert_eq!(written, VARIANTS.len() * 24);
 }

@@ -422,7 +422,8 @@ impl SimState {
             | EventBody::BinUnloaded { .. }
             | EventBody::Alarm { .. }
             | EventBody::StaffDoorOpened { .. }
-            | EventBody::OutOfService { .. } => Vec::new(),
+            | EventBody::OutOfService { .. }
+            | EventBody::InventoryAudit { .. } => Vec::new(),
         }
     }
 

@@ -67,6 +67,14 @@ pub enum EventBody {
         out_of_service: bool,
         staff_id: String,
     },
+    /// Staff audited the cabinet: every locker's item sensor against the
+    /// kiosk's record. Sent clean too, so the district knows when the
+    /// cabinet last matched; `lines` lists each locker that did not.
+    InventoryAudit {
+        staff_id: String,
+        lockers: u32,
+        lines: Vec<super::audit::AuditLine>,
+    },
 }
 
 impl EventBody {
@@ -97,6 +105,7 @@ impl EventBody {
             Self::Alarm { .. } => "alarm",
             Self::StaffDoorOpened { .. } => "staff_door_opened",
             Self::OutOfService { .. } => "out_of_service",
+            Self::InventoryAudit { .. } => "inventory_audit",
         }
     }
 
