@@ -236,3 +236,32 @@ fn every_screen_in_every_variant() {
     }
     assert_eq!(written, VARIANTS.len() * 24);
 }
+
+/// The trainers' simulator window, a locker open for a loan: its fields
+/// preselected, the cabinet, the card and the network.
+#[test]
+fn the_simulator_window() {
+    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })));
+    let mut ui = UiKiosk::new();
+    let window = bookstation::ui::SimulatorWindow::new().expect("simulator window");
+    window.window().set_size(slint::PhysicalSize::new(720, 1000));
+    let cards = [(GOOD, "Patron in good standing"), (SUSPENDED, "Suspended patron"), (STAFF, "Staff (PIN 2580)")]
+        .map(|(u, l)| (u.to_owned(), l.to_owned()));
+    let panel = bookstation::ui::SimulatorPanel::new(&window, &cards, std::rc::Rc::new(|_| {}));
+    panel.show(&ui.k.world.snapshot(), Some(&ui.k.view()));
+    ui.world(async |k| {
+        k.world.jam(7, true).expect("jam");
+        k.borrow_until_door_open("MP0003").await;
+    });
+    panel.show(&ui.k.world.snapshot(), Some(&ui.k.view()));
+    panel.show_result(None);
+    window.window().request_redraw();
+    let image = window.window().take_snapshot().expect("snapshot");
+    let total = (image.width() * image.height()) as usize;
+    assert!(ink(&image, None) * 100 > total, "the simulator window looks blank");
+    save(&image, &out_dir().join("simulator.png"));
+}
