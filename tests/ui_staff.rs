@@ -76,6 +76,9 @@ fn the_whole_kiosk_asks_first_and_is_named_apart_from_one_locker() {
     ui.press("Take locker 3 out of service");
     assert!(ui.k.staff().slots[2].out_of_service);
     assert!(ui.has("Put locker 3 back in service"));
+    // The return bin has its own words (out of service, it takes no returns).
+    ui.press("Return bin");
+    assert!(ui.has("Take the return bin out of service"));
 }
 
 #[test]
