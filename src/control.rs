@@ -117,6 +117,12 @@ impl Controller {
         Self { engine, sim }
     }
 
+    /// The simulated world as it stands, without asking the engine
+    /// anything (the simulator window draws it); `None` on real hardware.
+    pub fn world(&self) -> Option<WorldSnapshot> {
+        self.sim.as_ref().map(SimWorld::snapshot)
+    }
+
     pub async fn handle(&self, request: ControlRequest) -> ControlReply {
         let answer = match request {
             ControlRequest::Action(action) => self.engine.act(action).await.map(ControlReply::view),
@@ -315,6 +321,7 @@ mod tests {
             Action::ClearFault { slot: SlotNo(3) },
             Action::Outbox,
             Action::SyncNow,
+            Action::Audit,
         ];
         all.iter()
             .map(|a| match a {
@@ -348,6 +355,7 @@ mod tests {
                 Action::ClearFault { slot } => json!({"action": "clear_fault", "slot": slot}),
                 Action::Outbox => json!({"action": "outbox"}),
                 Action::SyncNow => json!({"action": "sync_now"}),
+                Action::Audit => json!({"action": "audit"}),
             })
             .collect()
     }

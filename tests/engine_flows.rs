@@ -413,6 +413,11 @@ async fn staff_restock_unload_open_and_out_of_service() {
     k.close(10).await;
     k.act(json!({"action": "set_out_of_service", "slot": 11, "value": true})).await;
     k.act(json!({"action": "set_out_of_service", "value": true})).await;
+    // The whole kiosk asks first.
+    assert_eq!(k.staff_task(), StaffStep::ConfirmKioskOutOfService);
+    assert!(!k.staff().kiosk_out_of_service);
+    k.act(json!({"action": "confirm"})).await;
+    assert!(k.staff().kiosk_out_of_service);
     k.act(json!({"action": "outbox"})).await;
     let staff = k.staff();
     assert_eq!(staff.task, StaffStep::Outbox);

@@ -125,6 +125,18 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("locker out of service", "text", "surface-alt"),
     ("locker with a book", "text", "surface"),
     ("locker empty", "text", "background"),
+    ("locker mark (book missing, unregistered), with a book", "danger", "surface"),
+    ("locker mark, empty", "danger", "background"),
+    ("locker mark, out of service", "danger", "surface-alt"),
+    // Staff lists (the sync queue's events, the audit) and the kiosk-wide confirm.
+    ("outbox row", "text", "surface"),
+    ("outbox row number", "text-muted", "surface"),
+    ("outbox row sent", "ok", "surface"),
+    ("outbox row rejected / audit mismatch", "danger", "surface"),
+    ("confirm dialog", "text", "surface"),
+    // The simulator window's doors and lines.
+    ("simulator status", "text-muted", "background"),
+    ("simulator faults", "danger", "background"),
     // The dispensing screen's door.
     ("door open", "on-warning", "warning"),
     ("door closed", "text", "surface-alt"),

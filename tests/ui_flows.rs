@@ -210,7 +210,7 @@ fn a_staff_notice_moves_no_locker() {
         (1..=40).map(|n| format!("Locker {n}")).filter(|l| ui.has(l)).chain(["Return bin".to_string()]).collect();
     assert!(lockers.len() > 10, "the map shows the cabinet: {lockers:?}");
     let mut controls: Vec<&str> = lockers.iter().map(String::as_str).collect();
-    controls.extend(["Open door", "Restock", "Unload return bin", "Close kiosk"]);
+    controls.extend(["Open door", "Restock", "Unload return bin", "Whole kiosk out of service…"]);
     let before = ui.geometry(&controls);
     ui.press("Locker 3");
     ui.press("Open door");

@@ -202,8 +202,31 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "staff-pin");
         ui.world(async |k| k.act(json!({"action": "staff_pin", "pin": STAFF_PIN})).await);
         shoot(&mut ui, "staff");
+        // The sync queue's events.
+        ui.world(async |k| k.act(json!({"action": "outbox"})).await);
+        shoot(&mut ui, "staff-outbox");
         ui.world(async |k| {
+            k.act(json!({"action": "back"})).await;
+            // Locker 1 (emptied by the loan) gets a book nobody restocked;
+            // locker 2's book is taken out.
+            k.act(json!({"action": "open_slot", "slot": 1})).await;
+            k.put(1, "MP0099").await;
+            k.close(1).await;
+            k.act(json!({"action": "open_slot", "slot": 2})).await;
+            k.take(2).await;
+            k.close(2).await;
+            k.act(json!({"action": "touch"})).await;
+        });
+        shoot(&mut ui, "staff-mismatch");
+        ui.world(async |k| k.act(json!({"action": "audit"})).await);
+        shoot(&mut ui, "staff-audit");
+        ui.world(async |k| {
+            k.act(json!({"action": "back"})).await;
             k.act(json!({"action": "set_out_of_service", "value": true})).await;
+        });
+        shoot(&mut ui, "staff-confirm");
+        ui.world(async |k| {
+            k.act(json!({"action": "confirm"})).await;
             k.act(json!({"action": "logout"})).await;
             if en {
                 k.act(json!({"action": "language", "language": "en"})).await;
@@ -211,5 +234,34 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 20);
+    assert_eq!(written, VARIANTS.len() * 24);
+}
+
+/// The trainers' simulator window, a locker open for a loan: its fields
+/// preselected, the cabinet, the card and the network.
+#[test]
+fn the_simulator_window() {
+    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })));
+    let mut ui = UiKiosk::new();
+    let window = bookstation::ui::SimulatorWindow::new().expect("simulator window");
+    window.window().set_size(slint::PhysicalSize::new(720, 1000));
+    let cards = [(GOOD, "Patron in good standing"), (SUSPENDED, "Suspended patron"), (STAFF, "Staff (PIN 2580)")]
+        .map(|(u, l)| (u.to_owned(), l.to_owned()));
+    let panel = bookstation::ui::SimulatorPanel::new(&window, &cards, std::rc::Rc::new(|_| {}));
+    panel.show(&ui.k.world.snapshot(), Some(&ui.k.view()));
+    ui.world(async |k| {
+        k.world.jam(7, true).expect("jam");
+        k.borrow_until_door_open("MP0003").await;
+    });
+    panel.show(&ui.k.world.snapshot(), Some(&ui.k.view()));
+    panel.show_result(None);
+    window.window().request_redraw();
+    let image = window.window().take_snapshot().expect("snapshot");
+    let total = (image.width() * image.height()) as usize;
+    assert!(ink(&image, None) * 100 > total, "the simulator window looks blank");
+    save(&image, &out_dir().join("simulator.png"));
 }

@@ -469,7 +469,8 @@ impl SimState {
             | EventBody::Alarm { .. }
             | EventBody::StaffDoorOpened { .. }
             | EventBody::OutOfService { .. }
-            | EventBody::HelpRequested { .. } => Vec::new(),
+            | EventBody::HelpRequested { .. }
+            | EventBody::InventoryAudit { .. } => Vec::new(),
         }
     }
 

@@ -73,6 +73,14 @@ pub enum EventBody {
         /// The screen it was pressed on (`home`, `dispensing`, …).
         screen: String,
     },
+    /// Staff audited the cabinet: every locker's item sensor against the
+    /// kiosk's record. Sent clean too, so the district knows when the
+    /// cabinet last matched; `lines` lists each locker that did not.
+    InventoryAudit {
+        staff_id: String,
+        lockers: u32,
+        lines: Vec<super::audit::AuditLine>,
+    },
 }
 
 impl EventBody {
@@ -104,6 +112,7 @@ impl EventBody {
             Self::StaffDoorOpened { .. } => "staff_door_opened",
             Self::OutOfService { .. } => "out_of_service",
             Self::HelpRequested { .. } => "help_requested",
+            Self::InventoryAudit { .. } => "inventory_audit",
         }
     }
 

@@ -4,6 +4,7 @@
 //! argument. The engine asks these functions "may this happen?" and turns a
 //! [`Refusal`] into a screen; the tests of every rule live beside the rule.
 
+pub mod audit;
 mod credential;
 pub mod dates;
 mod event;

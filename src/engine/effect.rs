@@ -95,4 +95,7 @@ pub enum Effect {
     },
     /// Wake the sync worker: send now, back-off forgotten → no answer.
     SyncNow,
+    /// Read every slot's sensors now, for the inventory audit →
+    /// `Input::AllSensors`.
+    ReadAllSensors,
 }

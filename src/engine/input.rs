@@ -122,6 +122,10 @@ pub enum Action {
     /// then shows the outbox.
     #[serde(deserialize_with = "no_fields")]
     SyncNow,
+    /// Staff: the inventory audit, every locker's item sensor against the
+    /// kiosk's record.
+    #[serde(deserialize_with = "no_fields")]
+    Audit,
 }
 
 /// The district's answer to an authentication, with what the store adds to it.
@@ -202,6 +206,9 @@ pub enum Input {
     },
     /// A store write failed: the flow stops safely where it is.
     StoreFailed(String),
+    /// The answer to [`super::Effect::ReadAllSensors`]: every slot the board
+    /// reported (a silent board's are missing), or why it did not answer.
+    AllSensors(Result<Vec<SlotStatus>, String>),
 }
 
 #[cfg(test)]

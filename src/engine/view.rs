@@ -3,6 +3,7 @@
 
 use crate::domain::Language;
 use crate::domain::Timestamp;
+use crate::domain::audit::Finding;
 use crate::domain::{RefusalReason, SlotKind, SlotNo};
 use serde::{Deserialize, Serialize};
 
@@ -94,8 +95,12 @@ pub enum NoticeKey {
     /// Names the title returned.
     Returned,
     FinishTaskFirst,
-    /// Names the slot.
+    /// Names the slot, and the title of the book it holds.
     RestockNeedsEmptyLocker,
+    /// Names the slot: the return bin, which is no locker to restock.
+    RestockNotALocker,
+    /// The board did not answer the audit's reading: nothing was checked.
+    AuditNotPossible,
     /// Names the slot.
     DoorDidNotOpen,
     /// Names the slot.
@@ -119,7 +124,7 @@ pub enum NoticeKey {
 
 impl NoticeKey {
     /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
-    pub const ALL: [NoticeKey; 26] = [
+    pub const ALL: [NoticeKey; 28] = [
         Self::WaitForLocker,
         Self::TechnicalProblem,
         Self::CardUnreadable,
@@ -137,6 +142,8 @@ impl NoticeKey {
         Self::Returned,
         Self::FinishTaskFirst,
         Self::RestockNeedsEmptyLocker,
+        Self::RestockNotALocker,
+        Self::AuditNotPossible,
         Self::DoorDidNotOpen,
         Self::DoorOpened,
         Self::ItemAlreadyInKiosk,
@@ -167,6 +174,7 @@ impl NoticeKey {
             | Self::CloseDoor
             | Self::FinishTaskFirst
             | Self::RestockNeedsEmptyLocker
+            | Self::RestockNotALocker
             | Self::ItemAlreadyInKiosk => Warning,
             Self::TechnicalProblem
             | Self::MemberNumberInvalid
@@ -175,6 +183,7 @@ impl NoticeKey {
             | Self::DoorDidNotOpen
             | Self::NoSuchSlot
             | Self::PickupCodeUnknown
+            | Self::AuditNotPossible
             | Self::Refusal(_) => Error,
         }
     }
@@ -200,6 +209,8 @@ impl NoticeKey {
             Self::Returned => "returned",
             Self::FinishTaskFirst => "finish_task_first",
             Self::RestockNeedsEmptyLocker => "restock_needs_empty_locker",
+            Self::RestockNotALocker => "restock_not_a_locker",
+            Self::AuditNotPossible => "audit_not_possible",
             Self::DoorDidNotOpen => "door_did_not_open",
             Self::DoorOpened => "door_opened",
             Self::ItemAlreadyInKiosk => "item_already_in_kiosk",
@@ -405,6 +416,11 @@ pub struct SlotView {
     pub fault: Option<String>,
     /// Held for a patron's hold.
     pub held: bool,
+    /// The locker against its record, when they differ (a book missing, a
+    /// hold copy missing, a book the kiosk has no record of); a door open
+    /// or a locker not read is shown by the fields above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<Finding>,
 }
 
 /// What the staff member is doing, as the staff screen says it; in
@@ -423,10 +439,16 @@ pub enum StaffStep {
     UnloadOpening,
     Unload,
     UnloadSaving,
+    /// The audit reads every locker's sensors.
+    AuditReading,
+    /// The audit's result on the screen.
+    Audit,
+    /// "Take the whole kiosk out of service?": yes (confirm) or back.
+    ConfirmKioskOutOfService,
 }
 
 impl StaffStep {
-    pub const ALL: [StaffStep; 10] = [
+    pub const ALL: [StaffStep; 13] = [
         Self::Menu,
         Self::Outbox,
         Self::Opening,
@@ -437,6 +459,9 @@ impl StaffStep {
         Self::UnloadOpening,
         Self::Unload,
         Self::UnloadSaving,
+        Self::AuditReading,
+        Self::Audit,
+        Self::ConfirmKioskOutOfService,
     ];
 }
 
@@ -454,6 +479,28 @@ pub struct StaffView {
     pub outbox: Option<OutboxSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outbox_recent: Vec<OutboxLine>,
+    /// The inventory audit's result, while it shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditView>,
+}
+
+/// The inventory audit as staff see it: how many lockers, and each one
+/// that did not match or could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditView {
+    pub lockers: u32,
+    pub lines: Vec<AuditLineView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditLineView {
+    pub slot: SlotNo,
+    pub finding: Finding,
+    /// The book the record names, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// The outbox at a glance, on the staff screen.

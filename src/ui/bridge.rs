@@ -2,9 +2,10 @@
 //! Holds no business rule: it copies, converts and forwards.
 
 use super::generated::{
-    self as ui, Api, AppWindow, Book, HoldRow, LoanRow, OutboxRow, Page, ReceiptRow, SlotCell, Theme,
+    self as ui, Api, AppWindow, AuditRow, Book, HoldRow, LoanRow, OutboxRow, Page, ReceiptRow, SlotCell, Theme,
 };
 use super::hangul::Composer;
+use crate::domain::audit::Finding;
 use crate::domain::dates::display_date;
 use crate::domain::{Language, RefusalReason, SlotNo};
 use crate::engine::Action;
@@ -117,6 +118,8 @@ fn notice(key: NoticeKey) -> (ui::Notice, ui::Refusal) {
         NoticeKey::Returned => plain(ui::Notice::Returned),
         NoticeKey::FinishTaskFirst => plain(ui::Notice::FinishTaskFirst),
         NoticeKey::RestockNeedsEmptyLocker => plain(ui::Notice::RestockNeedsEmptyLocker),
+        NoticeKey::RestockNotALocker => plain(ui::Notice::RestockNotALocker),
+        NoticeKey::AuditNotPossible => plain(ui::Notice::AuditNotPossible),
         NoticeKey::DoorDidNotOpen => plain(ui::Notice::DoorDidNotOpen),
         NoticeKey::DoorOpened => plain(ui::Notice::DoorOpened),
         NoticeKey::ItemAlreadyInKiosk => plain(ui::Notice::ItemAlreadyInKiosk),
@@ -180,7 +183,52 @@ fn staff_task(step: StaffStep) -> ui::StaffTask {
         StaffStep::UnloadOpening => ui::StaffTask::UnloadOpening,
         StaffStep::Unload => ui::StaffTask::Unload,
         StaffStep::UnloadSaving => ui::StaffTask::UnloadSaving,
+        StaffStep::AuditReading => ui::StaffTask::AuditReading,
+        StaffStep::Audit => ui::StaffTask::Audit,
+        StaffStep::ConfirmKioskOutOfService => ui::StaffTask::ConfirmKioskOutOfService,
     }
+}
+
+fn finding(finding: Option<Finding>) -> ui::AuditFinding {
+    match finding {
+        None => ui::AuditFinding::None,
+        Some(Finding::BookMissing) => ui::AuditFinding::BookMissing,
+        Some(Finding::HoldMissing) => ui::AuditFinding::HoldMissing,
+        Some(Finding::UnregisteredBook) => ui::AuditFinding::UnregisteredBook,
+        Some(Finding::DoorOpen) => ui::AuditFinding::DoorOpen,
+        Some(Finding::NotRead) => ui::AuditFinding::NotRead,
+    }
+}
+
+/// The outbox's `kind` column (what `EventBody::kind` wrote) onto the UI's
+/// words; a kind from a newer daemon shows as written.
+fn event_kind(kind: &str) -> ui::EventKind {
+    match kind {
+        "loan" => ui::EventKind::Loan,
+        "hold_pickup" => ui::EventKind::HoldPickup,
+        "return" => ui::EventKind::BookReturn,
+        "restock" => ui::EventKind::Restock,
+        "bin_unloaded" => ui::EventKind::BinUnloaded,
+        "alarm" => ui::EventKind::Alarm,
+        "staff_door_opened" => ui::EventKind::StaffDoorOpened,
+        "out_of_service" => ui::EventKind::OutOfService,
+        "inventory_audit" => ui::EventKind::InventoryAudit,
+        _ => ui::EventKind::Other,
+    }
+}
+
+fn outbox_state(state: &str) -> ui::OutboxState {
+    match state {
+        "acked" => ui::OutboxState::Acked,
+        "rejected" => ui::OutboxState::Rejected,
+        _ => ui::OutboxState::Pending,
+    }
+}
+
+/// A time as staff read it on the kiosk: Seoul, to the minute.
+fn seoul_minute(t: crate::domain::Timestamp) -> SharedString {
+    let seoul = chrono::FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    t.to_utc().with_timezone(&seoul).format("%m-%d %H:%M").to_string().into()
 }
 
 /// A stable colour for a placeholder cover.
@@ -254,6 +302,7 @@ impl Bridge {
         api.on_unload_bin(send(|| Action::UnloadBin));
         api.on_show_outbox(send(|| Action::Outbox));
         api.on_sync_now(send(|| Action::SyncNow));
+        api.on_audit(send(|| Action::Audit));
         let item = |f: fn(crate::domain::ItemId) -> Action| {
             let sink = self.sink.clone();
             move |id: SharedString| sink(f(crate::domain::ItemId::new(id.as_str())))
@@ -453,6 +502,7 @@ impl Bridge {
                     out_of_service: c.out_of_service,
                     fault: c.fault.as_deref().unwrap_or("").into(),
                     held: c.held,
+                    finding: finding(c.finding),
                 })
                 .collect();
             set_rows(api.get_slots(), cells, |m| api.set_slots(m));
@@ -465,17 +515,36 @@ impl Bridge {
                 api.set_outbox_acked(count(o.acked));
                 api.set_outbox_rejected(count(o.rejected));
             }
+            // Newest first: what staff look for is what just happened.
             let recent = s
                 .outbox_recent
                 .iter()
+                .rev()
                 .map(|e| OutboxRow {
                     seq: count(e.seq),
+                    event: event_kind(&e.kind),
                     kind: e.kind.as_str().into(),
-                    state: e.state.into(),
-                    created: e.created_at.rfc3339().into(),
+                    state: outbox_state(e.state),
+                    created: seoul_minute(e.created_at),
+                    attempts: count(e.attempts),
+                    error: if e.state == "rejected" { e.last_error.as_deref().unwrap_or("").into() } else { "".into() },
                 })
                 .collect();
             set_rows(api.get_outbox_recent(), recent, |m| api.set_outbox_recent(m));
+            let audit = s.audit.as_ref();
+            api.set_audit_lockers(audit.map_or(0, |a| count(a.lockers)));
+            let lines = audit
+                .map(|a| &a.lines[..])
+                .unwrap_or_default()
+                .iter()
+                .map(|l| AuditRow {
+                    slot: i32::from(l.slot.0),
+                    index: count(s.slots.iter().position(|c| c.slot == l.slot).unwrap_or(usize::MAX)),
+                    finding: finding(Some(l.finding)),
+                    title: words(l.title.as_deref().unwrap_or("")),
+                })
+                .collect();
+            set_rows(api.get_audit_lines(), lines, |m| api.set_audit_lines(m));
         }
     }
 
@@ -545,6 +614,10 @@ mod tests {
             }
             for step in ReturnStep::ALL {
                 says(words.invoke_return_step(return_step(step), 41), &step);
+            }
+            for f in Finding::ALL {
+                says(words.invoke_audit_finding(finding(Some(f)), 3, "7".into()), &f);
+                says(words.invoke_audit_advice(finding(Some(f))), &f);
             }
             for step in StaffStep::ALL {
                 says(words.invoke_staff_task(staff_task(step), 3, 1, 2, 0), &step);

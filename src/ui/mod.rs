@@ -9,6 +9,8 @@
 mod bridge;
 pub mod hangul;
 #[cfg(feature = "ui")]
+mod simulator;
+#[cfg(feature = "ui")]
 mod window;
 
 /// The types generated from `ui/app.slint`.
@@ -25,5 +27,7 @@ pub use generated::{
     Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,
     SimulatorWindow, StaffTask, Theme,
 };
+#[cfg(feature = "ui")]
+pub use simulator::SimulatorPanel;
 #[cfg(feature = "ui")]
 pub use window::{UiError, WindowOptions, close_windows, run_windows};

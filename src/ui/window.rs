@@ -2,12 +2,13 @@
 //! running Slint's event loop on this thread while the engine runs on tokio.
 
 use super::bridge::Bridge;
-use super::generated::{AppWindow, DemoCard, Sim, SimulatorWindow};
+use super::generated::{AppWindow, SimulatorWindow};
+use super::simulator::SimulatorPanel;
 use crate::control::{ControlRequest, Controller};
 use crate::engine::actor::EngineHandle;
 use crate::engine::{Input, ViewState};
-use bookstation_hardware::SimCommand;
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use bookstation_hardware::{SimCommand, WorldSnapshot};
+use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -40,12 +41,28 @@ pub struct WindowOptions {
 thread_local! {
     /// The bridge lives on the UI thread; views arrive here from tokio.
     static BRIDGE: RefCell<Option<Rc<Bridge>>> = const { RefCell::new(None) };
+    /// The simulator window's panel, when the demo shows it, and the last
+    /// view (the panel draws the doors the kiosk says were left open).
+    static PANEL: RefCell<Option<Rc<SimulatorPanel>>> = const { RefCell::new(None) };
+    static LAST_VIEW: RefCell<Option<ViewState>> = const { RefCell::new(None) };
 }
 
-fn show_view(view: ViewState) {
+fn show_view(view: ViewState, world: Option<WorldSnapshot>) {
     BRIDGE.with(|b| {
         if let Some(bridge) = b.borrow().as_ref() {
             bridge.apply(&view);
+        }
+    });
+    if let Some(world) = world {
+        show_world(&world);
+    }
+    LAST_VIEW.with(|v| *v.borrow_mut() = Some(view));
+}
+
+fn show_world(world: &WorldSnapshot) {
+    PANEL.with(|p| {
+        if let Some(panel) = p.borrow().as_ref() {
+            LAST_VIEW.with(|v| panel.show(world, v.borrow().as_ref()));
         }
     });
 }
@@ -96,10 +113,14 @@ pub fn run_windows(
     let mut views = engine.views();
     bridge.apply(&views.borrow_and_update().clone());
     BRIDGE.with(|b| *b.borrow_mut() = Some(bridge));
+    // Every view the engine publishes follows a change the simulator
+    // window may show too (a door the engine opened, a book taken).
+    let world_source = controller.clone();
     runtime.spawn(async move {
         while views.changed().await.is_ok() {
             let view = views.borrow_and_update().clone();
-            if slint::invoke_from_event_loop(move || show_view(view)).is_err() {
+            let world = world_source.world();
+            if slint::invoke_from_event_loop(move || show_view(view, world)).is_err() {
                 break;
             }
         }
@@ -127,67 +148,45 @@ pub fn run_windows(
     }
     let _ = window.hide();
     BRIDGE.with(|b| b.borrow_mut().take());
+    PANEL.with(|p| p.borrow_mut().take());
     Ok(())
 }
 
 /// The simulated-hardware window: its buttons become control requests,
-/// carried out as the control socket's are.
+/// carried out by the same [`Controller`] as the control socket's; after
+/// each, the world is drawn again.
 fn simulator(
     controller: &Controller,
     runtime: &tokio::runtime::Handle,
     options: &WindowOptions,
 ) -> Result<SimulatorWindow, UiError> {
     let sim_window = SimulatorWindow::new()?;
-    let sim = sim_window.global::<Sim>();
-    let cards: Vec<DemoCard> = options
-        .demo_cards
-        .iter()
-        .map(|(uid, label)| DemoCard { uid: uid.as_str().into(), label: label.as_str().into() })
-        .collect();
-    sim.set_cards(ModelRc::new(VecModel::from(cards)));
-    let weak = sim_window.as_weak();
     let send = Rc::new({
         let controller = controller.clone();
         let runtime = runtime.clone();
         move |command: SimCommand| {
             let controller = controller.clone();
-            let weak = weak.clone();
-            let network = match &command {
-                SimCommand::Network { up } => Some(*up),
-                _ => None,
-            };
             runtime.spawn(async move {
                 let reply = controller.handle(ControlRequest::Sim(command)).await;
-                let status: SharedString = match &reply.error {
-                    Some(e) => format!("⚠ {e}").into(),
-                    None => "ok".into(),
-                };
-                let _ = weak.upgrade_in_event_loop(move |w| {
-                    let sim = w.global::<Sim>();
-                    sim.set_status(status);
-                    if let (Some(up), true) = (network, reply.ok) {
-                        sim.set_network_up(up);
+                let world = controller.world();
+                let _ = slint::invoke_from_event_loop(move || {
+                    PANEL.with(|p| {
+                        if let Some(panel) = p.borrow().as_ref() {
+                            panel.show_result(reply.error.as_deref());
+                        }
+                    });
+                    if let Some(world) = world {
+                        show_world(&world);
                     }
                 });
             });
         }
     });
-    let s = send.clone();
-    sim.on_tap_card(move |uid| s(SimCommand::TapCard { uid: uid.to_string() }));
-    let s = send.clone();
-    sim.on_scan(move |text| s(SimCommand::Scan { text: text.to_string() }));
-    let slot = |n: i32| u16::try_from(n).unwrap_or(0);
-    let s = send.clone();
-    sim.on_take(move |n| s(SimCommand::Take { slot: slot(n) }));
-    let s = send.clone();
-    sim.on_put(move |n, barcode| s(SimCommand::Put { slot: slot(n), barcode: barcode.to_string() }));
-    let s = send.clone();
-    sim.on_close(move |n| s(SimCommand::Close { slot: slot(n) }));
-    let s = send.clone();
-    sim.on_jam(move |n, jammed| s(SimCommand::Jam { slot: slot(n), jammed }));
-    let s = send.clone();
-    sim.on_empty_bin(move || s(SimCommand::EmptyBin {}));
-    sim.on_network(move |up| send(SimCommand::Network { up }));
+    let panel = SimulatorPanel::new(&sim_window, &options.demo_cards, send);
+    if let Some(world) = controller.world() {
+        panel.show(&world, None);
+    }
+    PANEL.with(|p| *p.borrow_mut() = Some(panel));
     // Beside the kiosk window, for desktops (and Xvfb) without a window manager to place it.
     sim_window.window().set_position(slint::PhysicalPosition::new(1100, 0));
     sim_window.show()?;

@@ -242,7 +242,8 @@ impl Sip2District {
             | EventBody::Alarm { .. }
             | EventBody::StaffDoorOpened { .. }
             | EventBody::OutOfService { .. }
-            | EventBody::HelpRequested { .. } => Ok(EventOutcome::Applied),
+            | EventBody::HelpRequested { .. }
+            | EventBody::InventoryAudit { .. } => Ok(EventOutcome::Applied),
         }
     }
 

@@ -256,15 +256,7 @@ impl Engine {
             }
             Input::CardTapped(uid) => self.on_card(&uid, &mut fx),
             Input::Scanned(text) => self.on_scan(&text, &mut fx),
-            Input::Sensors(changed) => {
-                for s in &changed {
-                    self.kiosk.sensors.insert(SlotNo(s.slot), *s);
-                    if !s.door_open {
-                        self.kiosk.left_open.remove(&SlotNo(s.slot));
-                    }
-                }
-                self.on_sensors(&mut fx);
-            }
+            Input::Sensors(changed) => self.on_sensor_changes(&changed, &mut fx),
             Input::Tick => self.on_tick(&mut fx),
             Input::Connectivity { online } => self.on_connectivity(online, &mut fx),
             Input::Inventory(inventory) => {
@@ -284,8 +276,21 @@ impl Engine {
             Input::BinUnloaded(items) => self.on_bin_unloaded(items),
             Input::OutboxLoaded { stats, recent } => self.on_outbox_loaded(stats, recent),
             Input::StoreFailed(message) => self.on_store_failed(&message),
+            Input::AllSensors(result) => self.on_all_sensors(result, &mut fx),
         }
         fx
+    }
+
+    /// Readings that differ from the last ones: into the mirror, then to
+    /// the flow that waits for them.
+    fn on_sensor_changes(&mut self, changed: &[SlotStatus], fx: &mut Vec<Effect>) {
+        for s in changed {
+            self.kiosk.sensors.insert(SlotNo(s.slot), *s);
+            if !s.door_open {
+                self.kiosk.left_open.remove(&SlotNo(s.slot));
+            }
+        }
+        self.on_sensors(fx);
     }
 
     /// The district answered or did not. Back online, fetch the catalogue
@@ -417,6 +422,8 @@ impl Engine {
             Action::ClearFault { slot } => self.clear_fault(slot, fx),
             Action::Outbox => self.show_outbox(fx),
             Action::SyncNow => self.sync_now(fx),
+            Action::Audit => self.start_audit(fx),
+            Action::Confirm if matches!(self.state, State::Staff { .. }) => self.staff_confirm(fx),
             Action::StartReturn => self.start_return(),
             Action::MoreTime => self.dispense_more_time(),
             Action::Help => self.ask_for_help(fx),

@@ -5,8 +5,8 @@ use super::returns::ReturnPhase;
 use super::{Engine, StaffTask, State};
 use crate::domain::{Item, ItemId, Language, Timestamp};
 use crate::engine::view::{
-    DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView, ReturnStep, ReturnView,
-    Screen, SlotView, StaffView, ViewState,
+    AuditLineView, AuditView, DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView,
+    ReturnStep, ReturnView, Screen, SlotView, StaffView, ViewState,
 };
 
 impl Engine {
@@ -238,6 +238,7 @@ impl Engine {
                         out_of_service: s.out_of_service,
                         fault: s.fault.clone(),
                         held: item.is_some_and(|i| i.hold_for.is_some()),
+                        finding: self.kiosk.finding(s),
                     }
                 })
                 .collect(),
@@ -246,6 +247,22 @@ impl Engine {
             kiosk_out_of_service: self.kiosk.out_of_service,
             outbox,
             outbox_recent,
+            audit: self.audit_view(task),
         }
+    }
+
+    fn audit_view(&self, task: &StaffTask) -> Option<AuditView> {
+        let StaffTask::Audit { report: Some(report) } = task else { return None };
+        let lines = report
+            .lines
+            .iter()
+            .map(|l| AuditLineView {
+                slot: l.slot,
+                finding: l.finding,
+                item_id: l.item_id.as_ref().map(ToString::to_string),
+                title: l.item_id.as_ref().map(|i| self.kiosk.title(i)),
+            })
+            .collect();
+        Some(AuditView { lockers: report.lockers, lines })
     }
 }

@@ -1,13 +1,17 @@
 //! Maintenance mode: staff card and PIN, then restock a locker (open, scan,
-//! close), unload the return bin, open any door, take a locker or the whole
-//! kiosk out of service, clear a fault, look at the outbox.
+//! close), unload the return bin, open any door, take a locker or (after a
+//! confirm) the whole kiosk out of service, clear a fault, look at the
+//! outbox, audit the cabinet (every locker's sensor against its record,
+//! the result sent to the district).
 
-use super::{Engine, State};
+use super::{Engine, Kiosk, State};
 use crate::domain::IntentId;
-use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, SlotKind, SlotNo, Timestamp};
+use crate::domain::audit::{self, AuditReport, Finding, Reading, Record};
+use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, Slot, SlotKind, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::{Notice, NoticeKey, OutboxLine, OutboxSummary, StaffStep};
 use bookstation_hardware::ErrorKind;
+use bookstation_hardware::SlotStatus;
 
 /// What the signed-in staff member is doing.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,13 @@ pub enum StaffTask {
     Unload {
         phase: UnloadPhase,
     },
+    /// The inventory audit: the sensors being read (`None`), then its result.
+    Audit {
+        report: Option<AuditReport>,
+    },
+    /// Asked before the whole kiosk goes out of service: nobody can borrow
+    /// or return until staff put it back.
+    ConfirmKioskOutOfService,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +73,10 @@ pub enum UnloadPhase {
 impl StaffTask {
     /// Nothing physical in progress: the session may time out or end.
     pub(super) fn is_idle(&self) -> bool {
-        matches!(self, Self::Menu | Self::Outbox { .. })
+        matches!(
+            self,
+            Self::Menu | Self::Outbox { .. } | Self::Audit { report: Some(_) } | Self::ConfirmKioskOutOfService
+        )
     }
 
     pub(super) fn deadline(&self) -> Option<Timestamp> {
@@ -87,6 +101,9 @@ impl StaffTask {
             Self::Unload { phase: UnloadPhase::Opening } => StaffStep::UnloadOpening,
             Self::Unload { phase: UnloadPhase::Open } => StaffStep::Unload,
             Self::Unload { phase: UnloadPhase::Saving } => StaffStep::UnloadSaving,
+            Self::Audit { report: None } => StaffStep::AuditReading,
+            Self::Audit { report: Some(_) } => StaffStep::Audit,
+            Self::ConfirmKioskOutOfService => StaffStep::ConfirmKioskOutOfService,
         }
     }
 
@@ -188,7 +205,10 @@ impl Engine {
     pub(super) fn staff_back(&mut self, fx: &mut Vec<Effect>) {
         match &self.state {
             State::Staff { task: StaffTask::Menu, .. } => self.end_session(),
-            State::Staff { task: StaffTask::Outbox { .. }, .. } => {
+            State::Staff {
+                task: StaffTask::Outbox { .. } | StaffTask::Audit { .. } | StaffTask::ConfirmKioskOutOfService,
+                ..
+            } => {
                 if let Some((_, task)) = self.staff_task_mut() {
                     *task = StaffTask::Menu;
                 }
@@ -206,12 +226,22 @@ impl Engine {
         if self.staff_menu().is_none() {
             return;
         }
-        // A locker whose recorded book is missing may be restocked too.
-        let ok = self.kiosk.slots.get(&slot).is_some_and(|s| {
-            s.kind == SlotKind::Locker && (s.item.is_none() || self.kiosk.missing_books().any(|m| m.no == slot))
-        });
-        if !ok {
-            self.notice = Some(Notice::new(NoticeKey::RestockNeedsEmptyLocker).slot(slot));
+        let Some(s) = self.kiosk.slots.get(&slot) else {
+            self.notice = Some(Notice::new(NoticeKey::NoSuchSlot).slot(slot));
+            return;
+        };
+        if s.kind != SlotKind::Locker {
+            self.notice = Some(Notice::new(NoticeKey::RestockNotALocker).slot(slot));
+            return;
+        }
+        // A locker recorded empty may be restocked, even when its sensor sees
+        // a book (one the kiosk has no record of: staff scan it and put it
+        // back); so may one whose recorded book is missing.
+        let record = self.kiosk.record(s);
+        let finding = audit::check(&record, self.kiosk.reading(slot));
+        if record != Record::Empty && !matches!(finding, Some(Finding::BookMissing | Finding::HoldMissing)) {
+            let title = record.item().map(|i| self.kiosk.title(i)).unwrap_or_default();
+            self.notice = Some(Notice::new(NoticeKey::RestockNeedsEmptyLocker).slot(slot).title(&title));
             return;
         }
         fx.push(Effect::BeginIntent(IntentSpec {
@@ -430,7 +460,18 @@ impl Engine {
     }
 
     pub(super) fn set_out_of_service(&mut self, slot: Option<SlotNo>, value: bool, fx: &mut Vec<Effect>) {
+        let confirmed = matches!(&self.state, State::Staff { task: StaffTask::ConfirmKioskOutOfService, .. });
         let Some(staff_id) = self.staff_menu() else { return };
+        // The whole kiosk goes out of service only once staff said yes to it.
+        if slot.is_none() && value && !confirmed {
+            if let Some((_, task)) = self.staff_task_mut() {
+                *task = StaffTask::ConfirmKioskOutOfService;
+            }
+            return;
+        }
+        if let Some((_, task @ StaffTask::ConfirmKioskOutOfService)) = self.staff_task_mut() {
+            *task = StaffTask::Menu;
+        }
         let event = EventBody::OutOfService { slot, out_of_service: value, staff_id };
         match slot {
             Some(slot) => {
@@ -483,5 +524,292 @@ impl Engine {
             *stats = Some(new_stats);
             *recent = new_recent;
         }
+    }
+}
+
+/// The inventory audit and the kiosk-wide confirm.
+impl Engine {
+    /// "Yes" on the confirm screen: the whole kiosk out of service.
+    pub(super) fn staff_confirm(&mut self, fx: &mut Vec<Effect>) {
+        if matches!(&self.state, State::Staff { task: StaffTask::ConfirmKioskOutOfService, .. }) {
+            self.set_out_of_service(None, true, fx);
+        } else {
+            self.notice = Some(Notice::new(NoticeKey::NotNow));
+        }
+    }
+
+    /// Start the audit with a fresh reading of every sensor: the mirror
+    /// may be older than the last time someone opened a door.
+    pub(super) fn start_audit(&mut self, fx: &mut Vec<Effect>) {
+        if self.staff_menu().is_none() {
+            return;
+        }
+        fx.push(Effect::ReadAllSensors);
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Audit { report: None };
+        }
+    }
+
+    /// The answer to [`Effect::ReadAllSensors`]: the mirror brought up to
+    /// date, then, for an audit waiting for it, every locker compared with
+    /// its record and the result sent to the district (clean or not).
+    pub(super) fn on_all_sensors(&mut self, result: Result<Vec<SlotStatus>, String>, fx: &mut Vec<Effect>) {
+        let waiting = matches!(&self.state, State::Staff { task: StaffTask::Audit { report: None }, .. });
+        let readings = match result {
+            Ok(readings) => readings,
+            Err(message) => {
+                tracing::warn!(%message, "the locker board did not answer the audit's reading");
+                if waiting {
+                    self.notice = Some(Notice::new(NoticeKey::AuditNotPossible));
+                    if let Some((_, task)) = self.staff_task_mut() {
+                        *task = StaffTask::Menu;
+                    }
+                }
+                return;
+            }
+        };
+        let changed = self.sensor_changes(&readings);
+        self.on_sensor_changes(&changed, fx);
+        let Some(staff_id) = self.staff_id().filter(|_| waiting) else { return };
+        // This reading, not the mirror: a locker a silent board left out is
+        // not read, whatever it said before.
+        let read: std::collections::BTreeMap<SlotNo, Reading> =
+            readings.iter().map(|r| (SlotNo(r.slot), reading(r))).collect();
+        let report = audit::audit(
+            self.kiosk
+                .slots
+                .values()
+                .filter(|s| s.kind == SlotKind::Locker)
+                .map(|s| (s.no, self.kiosk.record(s), read.get(&s.no).copied())),
+        );
+        let mismatches = report.lines.iter().filter(|l| l.finding.is_mismatch()).count();
+        tracing::info!(
+            staff = %staff_id,
+            lockers = report.lockers,
+            mismatches,
+            unchecked = report.lines.len() - mismatches,
+            "inventory audit"
+        );
+        fx.push(self.event(EventBody::InventoryAudit {
+            staff_id,
+            lockers: report.lockers,
+            lines: report.lines.clone(),
+        }));
+        self.last_activity = self.now;
+        if let Some((_, task)) = self.staff_task_mut() {
+            *task = StaffTask::Audit { report: Some(report) };
+        }
+    }
+}
+
+fn reading(s: &SlotStatus) -> Reading {
+    Reading { door_open: s.door_open, item_present: s.item_present }
+}
+
+impl Kiosk {
+    /// What the kiosk's record says `slot` holds.
+    pub(super) fn record(&self, slot: &Slot) -> Record {
+        match &slot.item {
+            None => Record::Empty,
+            Some(id) if self.items.get(id).is_some_and(|i| i.hold_for.is_some()) => Record::Hold(id.clone()),
+            Some(id) => Record::Book(id.clone()),
+        }
+    }
+
+    /// The last reading of a slot's sensors, if the board ever gave one.
+    pub(super) fn reading(&self, slot: SlotNo) -> Option<Reading> {
+        self.sensors.get(&slot).map(reading)
+    }
+
+    /// A locker that differs from its record, for the staff map; a door
+    /// open or a locker not read is not a difference yet.
+    pub(super) fn finding(&self, slot: &Slot) -> Option<Finding> {
+        let finding = audit::check(&self.record(slot), self.reading(slot.no))?;
+        (slot.kind == SlotKind::Locker && finding.is_mismatch()).then_some(finding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The audit, the kiosk-wide confirm and the restock refusals, step by
+    //! step on the core alone.
+
+    use super::*;
+    use crate::domain::{Item, PatronId};
+    use crate::engine::input::{Action, Input};
+    use crate::engine::view::{AuditLineView, AuditView, StaffView};
+    use crate::engine::{EngineSettings, Snapshot};
+
+    const T0: Timestamp = Timestamp(1_795_900_000_000);
+
+    fn item(id: &str, title: &str, hold: bool) -> Item {
+        Item {
+            id: ItemId::new(id),
+            title: title.into(),
+            author: "-".into(),
+            category: "-".into(),
+            cover_url: None,
+            hold_for: hold.then(|| PatronId::new("1000004")),
+        }
+    }
+
+    fn locker(no: u16, item: Option<&str>) -> Slot {
+        Slot { no: SlotNo(no), kind: SlotKind::Locker, item: item.map(ItemId::new), out_of_service: false, fault: None }
+    }
+
+    fn shut(slot: u16, item_present: bool) -> SlotStatus {
+        SlotStatus { slot, door_open: false, item_present, drop_count: 0 }
+    }
+
+    /// Locker 1 holds a book, 2 is empty, 3 a hold copy, 4 another book, 5
+    /// is empty; 41 is the bin. The sensors agree with the record.
+    fn cabinet() -> (Engine, Vec<SlotStatus>) {
+        let settings = EngineSettings::from_config(&crate::config::Config::demo(std::path::Path::new("/nonexistent")));
+        let bin = Slot { no: SlotNo(41), kind: SlotKind::ReturnBin, item: None, out_of_service: false, fault: None };
+        let sensors =
+            vec![shut(1, true), shut(2, false), shut(3, true), shut(4, true), shut(5, false), shut(41, false)];
+        let snapshot = Snapshot {
+            items: vec![item("MP0001", "홍길동전", false), item("MP0003", "토지", true), item("MP0004", "무정", false)],
+            slots: vec![
+                locker(1, Some("MP0001")),
+                locker(2, None),
+                locker(3, Some("MP0003")),
+                locker(4, Some("MP0004")),
+                locker(5, None),
+                bin,
+            ],
+            sensors: sensors.clone(),
+            ..Snapshot::default()
+        };
+        let mut e = Engine::new(settings, snapshot, T0);
+        let _ = e.handle(Input::CardTapped(crate::config::DEMO_STAFF_CARD.into()), T0);
+        let fx = act(&mut e, Action::StaffPin { pin: crate::config::DEMO_STAFF_PIN.into() });
+        let Some(Effect::VerifyStaffPin { staff_id, .. }) = fx.first() else { panic!("no PIN check: {fx:?}") };
+        let _ = e.handle(Input::StaffPinChecked { staff_id: staff_id.clone(), right: true }, T0);
+        assert_eq!(staff(&e).task, StaffStep::Menu);
+        (e, sensors)
+    }
+
+    fn act(e: &mut Engine, action: Action) -> Vec<Effect> {
+        e.handle(Input::Action(action), T0)
+    }
+
+    fn staff(e: &Engine) -> StaffView {
+        e.view().staff.unwrap_or_else(|| panic!("not on the staff screen: {:?}", e.view()))
+    }
+
+    fn staff_id(e: &Engine) -> String {
+        staff(e).staff_id
+    }
+
+    /// The audit asks for a fresh reading, then sends its result.
+    fn audit(e: &mut Engine, readings: Vec<SlotStatus>) -> Vec<Effect> {
+        assert_eq!(act(e, Action::Audit), vec![Effect::ReadAllSensors]);
+        assert_eq!(staff(e).task, StaffStep::AuditReading);
+        e.handle(Input::AllSensors(Ok(readings)), T0)
+    }
+
+    #[test]
+    fn a_clean_cabinet_is_audited_and_the_district_told() {
+        let (mut e, sensors) = cabinet();
+        let fx = audit(&mut e, sensors);
+        let event = EventBody::InventoryAudit { staff_id: staff_id(&e), lockers: 5, lines: vec![] };
+        assert_eq!(fx, vec![Effect::AppendEvent { event, offline: false }]);
+        let view = staff(&e);
+        assert_eq!(view.task, StaffStep::Audit);
+        assert_eq!(view.audit, Some(AuditView { lockers: 5, lines: vec![] }));
+        assert!(view.slots.iter().all(|s| s.finding.is_none()), "{:?}", view.slots);
+    }
+
+    #[test]
+    fn every_kind_of_mismatch_is_listed_with_its_book() {
+        let (mut e, _) = cabinet();
+        // 1: its book gone; 2: a book nobody restocked; 3: the hold copy
+        // gone; 4: the door open; 5: not reported by the board.
+        let readings = vec![
+            shut(1, false),
+            shut(2, true),
+            shut(3, false),
+            SlotStatus { slot: 4, door_open: true, item_present: true, drop_count: 0 },
+            shut(41, false),
+        ];
+        let fx = audit(&mut e, readings);
+        let line = |slot, finding, item: Option<&str>| audit::AuditLine {
+            slot: SlotNo(slot),
+            finding,
+            item_id: item.map(ItemId::new),
+        };
+        let lines = vec![
+            line(1, Finding::BookMissing, Some("MP0001")),
+            line(2, Finding::UnregisteredBook, None),
+            line(3, Finding::HoldMissing, Some("MP0003")),
+            line(4, Finding::DoorOpen, Some("MP0004")),
+            line(5, Finding::NotRead, None),
+        ];
+        let event = EventBody::InventoryAudit { staff_id: staff_id(&e), lockers: 5, lines };
+        assert_eq!(fx, vec![Effect::AppendEvent { event, offline: false }]);
+        let audit = staff(&e).audit.expect("the audit shows");
+        let shown: Vec<(u16, Finding, Option<String>)> =
+            audit.lines.iter().map(|l: &AuditLineView| (l.slot.0, l.finding, l.title.clone())).collect();
+        assert_eq!(
+            shown,
+            vec![
+                (1, Finding::BookMissing, Some("홍길동전".into())),
+                (2, Finding::UnregisteredBook, None),
+                (3, Finding::HoldMissing, Some("토지".into())),
+                (4, Finding::DoorOpen, Some("무정".into())),
+                (5, Finding::NotRead, None),
+            ]
+        );
+        // The map marks the differences, not the doors it could not check.
+        let marked: Vec<(u16, Finding)> =
+            staff(&e).slots.iter().filter_map(|s| s.finding.map(|f| (s.slot.0, f))).collect();
+        assert_eq!(marked, vec![(1, Finding::BookMissing), (2, Finding::UnregisteredBook), (3, Finding::HoldMissing)]);
+    }
+
+    #[test]
+    fn a_silent_board_audits_nothing_and_says_so() {
+        let (mut e, _) = cabinet();
+        let _ = act(&mut e, Action::Audit);
+        let fx = e.handle(Input::AllSensors(Err("no answer".into())), T0);
+        assert!(fx.is_empty(), "no audit event for an audit not made: {fx:?}");
+        assert_eq!(staff(&e).task, StaffStep::Menu);
+        assert_eq!(e.view().notice.map(|n| n.key), Some(NoticeKey::AuditNotPossible));
+    }
+
+    #[test]
+    fn the_whole_kiosk_goes_out_of_service_only_after_a_confirm() {
+        let (mut e, _) = cabinet();
+        let ask = Action::SetOutOfService { slot: None, value: true };
+        assert!(act(&mut e, ask.clone()).is_empty());
+        assert_eq!(staff(&e).task, StaffStep::ConfirmKioskOutOfService);
+        assert!(act(&mut e, Action::Back).is_empty());
+        assert_eq!((staff(&e).task, staff(&e).kiosk_out_of_service), (StaffStep::Menu, false));
+        let _ = act(&mut e, ask);
+        let fx = act(&mut e, Action::Confirm);
+        assert!(matches!(fx.as_slice(), [Effect::SetKioskOutOfService { value: true, .. }]), "{fx:?}");
+        assert_eq!((staff(&e).task, staff(&e).kiosk_out_of_service), (StaffStep::Menu, true));
+        // Back in service needs no confirm; one locker neither.
+        let fx = act(&mut e, Action::SetOutOfService { slot: None, value: false });
+        assert!(matches!(fx.as_slice(), [Effect::SetKioskOutOfService { value: false, .. }]), "{fx:?}");
+        let fx = act(&mut e, Action::SetOutOfService { slot: Some(SlotNo(2)), value: true });
+        assert!(matches!(fx.as_slice(), [Effect::SetSlotOutOfService { value: true, .. }]), "{fx:?}");
+    }
+
+    #[test]
+    fn a_restock_refusal_names_the_book_and_an_unregistered_book_may_be_restocked() {
+        let (mut e, _) = cabinet();
+        assert!(act(&mut e, Action::Restock { slot: SlotNo(1) }).is_empty());
+        let notice = e.view().notice.expect("a refusal");
+        assert_eq!(
+            (notice.key, notice.slot, notice.title.as_deref()),
+            (NoticeKey::RestockNeedsEmptyLocker, Some(SlotNo(1)), Some("홍길동전"))
+        );
+        assert!(act(&mut e, Action::Restock { slot: SlotNo(41) }).is_empty());
+        assert_eq!(e.view().notice.map(|n| n.key), Some(NoticeKey::RestockNotALocker));
+        // A book in locker 2, which the record says is empty.
+        let _ = e.handle(Input::Sensors(vec![shut(2, true)]), T0);
+        let fx = act(&mut e, Action::Restock { slot: SlotNo(2) });
+        assert!(matches!(fx.as_slice(), [Effect::BeginIntent(IntentSpec { slot: SlotNo(2), .. })]), "{fx:?}");
     }
 }

@@ -97,6 +97,10 @@ impl Runner {
                 self.sync_now.notify_one();
                 vec![]
             }
+            // The regular poll keeps the board's fault; the audit only needs the answer.
+            Effect::ReadAllSensors => {
+                vec![Input::AllSensors(self.deps.board.read_all().await.map_err(|e| e.to_string()))]
+            }
             Effect::PrintReceipt { heading, lines } => {
                 self.print(heading, lines);
                 vec![]
