@@ -10,7 +10,7 @@ mod common;
 use bookstation::ui::{Api, AppWindow, Palette, Theme};
 use common::ui::UiKiosk;
 use common::*;
-use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use i_slint_backend_testing::ElementHandle;
 use slint::{Color, ComponentHandle, Rgba8Pixel, SharedPixelBuffer};
 
 /// WCAG 2.2 AA for text of any size; nothing here claims the large-text 3:1.
@@ -18,11 +18,7 @@ const AA: f64 = 4.5;
 
 fn platform() {
     // Already set when this thread ran another test: that platform serves.
-    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-        mock_time: true,
-        threading: false,
-        renderer_name: Some("software".into()),
-    })));
+    let _ = common::ui::testing_platform(true);
 }
 
 fn luminance((r, g, b): (u8, u8, u8)) -> f64 {

@@ -10,23 +10,11 @@ use bookstation::domain::line_break::{is_hangul, keep_all};
 use bookstation::ui::{Api, DispenseStep, Language, Notice, NoticeKind, Page, ReturnStep, StaffTask, Theme};
 use common::ui::UiKiosk;
 use common::*;
-use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
-
-/// A kiosk window on the testing backend, on the start screen.
-fn kiosk() -> UiKiosk {
-    // Already set when this thread ran another flow: that platform serves.
-    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-        mock_time: true,
-        threading: false,
-        ..Default::default()
-    })));
-    UiKiosk::new()
-}
 
 #[test]
 fn borrow_in_english() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     assert_eq!(ui.page(), Page::Attract);
     ui.press("English");
     ui.world(async |k| k.tap(GOOD).await);
@@ -61,7 +49,7 @@ fn borrow_in_english() {
 
 #[test]
 fn return_without_a_card() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.press("Return books (no card needed)");
     assert_eq!(ui.page(), Page::Returning);
@@ -81,7 +69,7 @@ fn return_without_a_card() {
 
 #[test]
 fn pick_up_a_hold_in_korean() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.world(async |k| k.tap(HOLDER).await);
     ui.type_digits(PIN);
     assert_eq!(ui.page(), Page::Home);
@@ -98,7 +86,7 @@ fn pick_up_a_hold_in_korean() {
 
 #[test]
 fn language_and_display_modes_reset_when_the_session_times_out() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.world(async |k| k.tap(GOOD).await);
     ui.press("English");
     assert!(ui.has("Clear"), "the PIN pad speaks English now");
@@ -125,7 +113,7 @@ fn language_and_display_modes_reset_when_the_session_times_out() {
 /// the next good scan clears that; success looks like success.
 #[test]
 fn a_member_qr_on_the_return_screen_and_the_next_scan() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.world(async |k| k.login(GOOD).await);
     ui.press("Return books");
@@ -154,7 +142,7 @@ fn a_member_qr_on_the_return_screen_and_the_next_scan() {
 /// space kept for them; the keys stay where the finger expects them.
 #[test]
 fn a_wrong_pin_moves_no_key() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.world(async |k| k.tap(GOOD).await);
     assert_eq!(ui.page(), Page::Pin);
@@ -171,7 +159,7 @@ fn a_wrong_pin_moves_no_key() {
 /// the seconds count down.
 #[test]
 fn the_inactivity_warning_gives_20_seconds_and_moves_nothing() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.world(async |k| k.login(GOOD).await);
     assert_eq!(ui.page(), Page::Home);
@@ -200,7 +188,7 @@ fn the_inactivity_warning_gives_20_seconds_and_moves_nothing() {
 /// Defect 4 of issue 14: a staff notice does not push the locker map down.
 #[test]
 fn a_staff_notice_moves_no_locker() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.world(async |k| k.tap(STAFF).await);
     ui.type_digits(STAFF_PIN);
@@ -220,7 +208,7 @@ fn a_staff_notice_moves_no_locker() {
 
 #[test]
 fn staff_pin_and_open_a_door() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.world(async |k| k.tap(STAFF).await);
     assert_eq!(ui.page(), Page::StaffPin);
@@ -239,7 +227,7 @@ fn staff_pin_and_open_a_door() {
 
 #[test]
 fn the_dispensing_countdown_moves_and_more_time_gives_it_back() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.world(async |k| k.tap(HOLDER).await);
     ui.type_digits(PIN);
     ui.press("예약 도서 찾기");
@@ -266,7 +254,7 @@ fn split_points(text: &str) -> Vec<String> {
 #[test]
 fn korean_words_are_kept_whole_on_every_line() {
     use i_slint_backend_testing::ElementQuery;
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     let mut seen = 0;
     let mut check = |ui: &UiKiosk, screen: &str| {
         for element in ElementQuery::from_root(&ui.window).find_all() {
@@ -291,7 +279,7 @@ fn korean_words_are_kept_whole_on_every_line() {
 
 #[test]
 fn the_search_keyboard_has_digits_and_doubled_consonants() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.world(async |k| k.tap(GOOD).await);
     ui.type_digits(PIN);
     ui.world(async |k| k.act(serde_json::json!({"action": "browse"})).await);
@@ -312,7 +300,7 @@ fn the_search_keyboard_has_digits_and_doubled_consonants() {
 /// patron's form, each hold with its locker and the day it goes back.
 #[test]
 fn home_lists_the_loans_with_due_dates_and_the_holds_with_their_last_day() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     // At the district quota: the refusal names the books and their dates.
     ui.world(async |k| k.login(AT_QUOTA).await);
@@ -344,7 +332,7 @@ fn home_lists_the_loans_with_due_dates_and_the_holds_with_their_last_day() {
 /// most) and shows how to reach a person.
 #[test]
 fn help_on_any_screen_tells_staff_and_shows_the_phone() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.press("Help: reach the library");
     assert!(ui.has("Call 02-0000-0000"), "the library's phone from [help]");
@@ -366,7 +354,7 @@ fn help_on_any_screen_tells_staff_and_shows_the_phone() {
 /// Issue 14: a reservation picked up with its code, on the start screen.
 #[test]
 fn a_reservation_picked_up_with_its_code() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.press("Pick up a reservation with its code");
     ui.type_digits("246810");

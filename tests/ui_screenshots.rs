@@ -8,7 +8,6 @@ mod common;
 use bookstation::ui::{AppWindow, Theme};
 use common::ui::UiKiosk;
 use common::*;
-use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use serde_json::json;
 use slint::{ComponentHandle, Rgba8Pixel, SharedPixelBuffer};
 use std::path::{Path, PathBuf};
@@ -82,12 +81,7 @@ fn snap(window: &AppWindow) -> SharedPixelBuffer<Rgba8Pixel> {
 
 #[test]
 fn every_screen_in_every_variant() {
-    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-        mock_time: true,
-        threading: false,
-        renderer_name: Some("software".into()),
-    })))
-    .expect("platform");
+    common::ui::testing_platform(true).expect("platform");
     let dir = out_dir();
     let mut written = 0;
     for v in &VARIANTS {
@@ -241,11 +235,7 @@ fn every_screen_in_every_variant() {
 /// preselected, the cabinet, the card and the network.
 #[test]
 fn the_simulator_window() {
-    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-        mock_time: true,
-        threading: false,
-        renderer_name: Some("software".into()),
-    })));
+    let _ = common::ui::testing_platform(true);
     let mut ui = UiKiosk::new();
     let window = bookstation::ui::SimulatorWindow::new().expect("simulator window");
     window.window().set_size(slint::PhysicalSize::new(720, 1000));

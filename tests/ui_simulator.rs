@@ -11,7 +11,7 @@ use bookstation::engine::actor::{self, Devices, EngineHandle};
 use bookstation::ui::{Sim, SimulatorPanel, SimulatorWindow};
 use bookstation_hardware::SimCommand;
 use common::*;
-use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,11 +32,7 @@ const CARDS: [(&str, &str); 3] =
 
 impl Trainer {
     fn new() -> Self {
-        let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-            mock_time: true,
-            threading: false,
-            ..Default::default()
-        })));
+        let _ = common::ui::testing_platform(false);
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let Kiosk { runner, world, dir, .. } = rt.block_on(Kiosk::new());
         let devices = Devices {

@@ -9,18 +9,7 @@ mod common;
 use bookstation::ui::{Api, Page, StaffTask};
 use common::ui::UiKiosk;
 use common::*;
-use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
-
-fn kiosk() -> UiKiosk {
-    // Already set when this thread ran another test: that platform serves.
-    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-        mock_time: true,
-        threading: false,
-        ..Default::default()
-    })));
-    UiKiosk::new()
-}
 
 /// English, the demo staff card and its PIN: the staff map.
 fn staff(ui: &mut UiKiosk) {
@@ -59,7 +48,7 @@ fn task(ui: &UiKiosk) -> StaffTask {
 
 #[test]
 fn the_whole_kiosk_asks_first_and_is_named_apart_from_one_locker() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     staff(&mut ui);
     ui.press("Locker 3");
     assert!(ui.has("Take locker 3 out of service"), "one locker's button names it");
@@ -83,7 +72,7 @@ fn the_whole_kiosk_asks_first_and_is_named_apart_from_one_locker() {
 
 #[test]
 fn a_locker_with_a_book_the_kiosk_has_no_record_of_is_shown_as_such() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     lend_locker_1(&mut ui);
     staff(&mut ui);
     assert!(!ui.has("Locker 1: Unregistered book"));
@@ -93,7 +82,7 @@ fn a_locker_with_a_book_the_kiosk_has_no_record_of_is_shown_as_such() {
 
 #[test]
 fn the_audit_lists_each_mismatch_with_what_to_do() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     lend_locker_1(&mut ui);
     staff(&mut ui);
     put_unregistered_book_in_locker_1(&mut ui);
@@ -128,7 +117,7 @@ fn the_audit_lists_each_mismatch_with_what_to_do() {
 
 #[test]
 fn a_clean_audit_says_so() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     staff(&mut ui);
     ui.press("Inventory audit");
     let lockers = ui.window.global::<Api>().get_audit_lockers();
@@ -138,7 +127,7 @@ fn a_clean_audit_says_so() {
 
 #[test]
 fn the_outbox_lists_its_events_never_whose() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     lend_locker_1(&mut ui);
     staff(&mut ui);
     ui.press("Sync queue");
@@ -153,7 +142,7 @@ fn the_outbox_lists_its_events_never_whose() {
 
 #[test]
 fn a_restock_refusal_says_what_to_do() {
-    let mut ui = kiosk();
+    let mut ui = UiKiosk::on_testing_backend();
     staff(&mut ui);
     ui.press("Locker 3");
     ui.press("Restock");

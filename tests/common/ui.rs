@@ -5,7 +5,7 @@
 use super::Kiosk;
 use bookstation::engine::{Action, Input};
 use bookstation::ui::{Api, AppWindow, Bridge, Page};
-use i_slint_backend_testing::ElementHandle;
+use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,7 +20,25 @@ pub struct UiKiosk {
     pub touches: usize,
 }
 
+/// Slint's testing backend on this thread: mocked time, no threads, and the
+/// software renderer when `pixels` (screenshots, contrast). Slint's platform
+/// is per thread and set once: an error means this thread has one already.
+pub fn testing_platform(pixels: bool) -> Result<(), slint::platform::SetPlatformError> {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: pixels.then(|| "software".into()),
+    })))
+}
+
 impl UiKiosk {
+    /// A kiosk window on the testing backend (set up for this thread when
+    /// no earlier test on it did), on the start screen.
+    pub fn on_testing_backend() -> Self {
+        let _ = testing_platform(false);
+        Self::new()
+    }
+
     pub fn new() -> Self {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let k = rt.block_on(Kiosk::new());
