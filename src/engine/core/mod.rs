@@ -91,11 +91,8 @@ impl Kiosk {
     /// Lockers whose record names a book the sensor does not see, door
     /// shut: staff took it out, or it was never put in.
     fn missing_books(&self) -> impl Iterator<Item = &Slot> {
-        self.slots.values().filter(|s| {
-            s.kind == crate::domain::SlotKind::Locker
-                && s.item.is_some()
-                && self.sensors.get(&s.no).is_some_and(|r| !r.item_present && !r.door_open)
-        })
+        use crate::domain::audit::Finding;
+        self.slots.values().filter(|s| matches!(self.finding(s), Some(Finding::BookMissing | Finding::HoldMissing)))
     }
 
     fn title(&self, item: &ItemId) -> String {
