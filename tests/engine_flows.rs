@@ -547,8 +547,12 @@ async fn a_language_chosen_before_the_card_carries_into_the_session() {
 }
 
 #[tokio::test]
-async fn a_loan_prints_a_receipt_where_a_printer_is_configured() {
-    let mut k = Kiosk::new().await;
+async fn a_loan_prints_a_receipt_when_the_patron_asks_where_a_printer_is_configured() {
+    use bookstation::config::{PrinterConfig, PrinterKind};
+    let mut k = Kiosk::with_config(|c| {
+        c.hardware.printer = Some(PrinterConfig { kind: PrinterKind::Escpos, path: "/dev/null".into(), baud: None })
+    })
+    .await;
     // The printer runs on its own thread; the test waits for what it prints.
     let (sink, printed) = std::sync::mpsc::channel::<Vec<String>>();
     let sink = std::sync::Mutex::new(sink);
@@ -559,9 +563,26 @@ async fn a_loan_prints_a_receipt_where_a_printer_is_configured() {
     assert_eq!(k.borrow_until_door_open("MP0001").await, 1);
     k.take(1).await;
     k.close(1).await;
+    assert_eq!(k.screen(), Screen::Receipt);
+    assert!(printed.try_recv().is_err(), "nothing printed before the patron asks");
+    k.act(json!({"action": "receipt", "via": "print"})).await;
     let printed = printed.recv_timeout(std::time::Duration::from_secs(30)).expect("a receipt printed");
     assert_eq!(printed.len(), 2, "{printed:?}");
     assert!(printed[1].contains("홍길동전") && printed[1].contains("2026-12-14"), "{printed:?}");
+}
+
+#[tokio::test]
+async fn a_receipt_sent_to_the_phone_is_an_event_for_the_district() {
+    let mut k = Kiosk::new().await;
+    assert_eq!(k.borrow_until_door_open("MP0001").await, 1);
+    k.take(1).await;
+    k.close(1).await;
+    let options = k.view().receipt_options.expect("a receipt to take");
+    assert!(options.phone && !options.print, "the demo has no printer: {options:?}");
+    k.act(json!({"action": "receipt", "via": "phone"})).await;
+    assert_eq!(k.view().receipt_options.and_then(|o| o.sent), Some(bookstation::engine::view::ReceiptVia::Phone));
+    let kinds = k.event_kinds().await;
+    assert_eq!(kinds.last().map(String::as_str), Some("receipt_requested"), "{kinds:?}");
 }
 
 /// The control socket answers with the view as JSON, and its clients

@@ -43,8 +43,17 @@ fn borrow_in_english() {
     assert_eq!(ui.page(), Page::Receipt);
     let receipt = ui.window.global::<Api>().get_receipt();
     assert_eq!(slint::Model::row_data(&receipt, 0).map(|r| r.due_date.to_string()), Some("Mon 14 Dec".into()));
+    // The receipt is the patron's choice: the demo has no printer, so only the phone.
+    assert!(!ui.has("Print receipt"), "no printer, no Print");
+    let finish_before = ui.geometry(&["Finish and sign out"]);
+    ui.press("Send the receipt to my phone by text message");
+    assert!(ui.has("The library will text the receipt to the phone number it has for you."));
+    assert!(!ui.has("Send the receipt to my phone by text message"), "asked once");
+    assert_eq!(ui.geometry(&["Finish and sign out"]), finish_before, "Finish stays under the finger");
     ui.press("Finish and sign out");
     assert_eq!(ui.page(), Page::Attract);
+    let kinds = ui.rt.block_on(ui.k.event_kinds());
+    assert_eq!(kinds.iter().filter(|k| *k == "receipt_requested").count(), 1, "{kinds:?}");
 }
 
 #[test]

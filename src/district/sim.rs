@@ -470,6 +470,7 @@ impl SimState {
             | EventBody::StaffDoorOpened { .. }
             | EventBody::OutOfService { .. }
             | EventBody::HelpRequested { .. }
+            | EventBody::ReceiptRequested { .. }
             | EventBody::InventoryAudit { .. } => Vec::new(),
         }
     }

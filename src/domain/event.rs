@@ -73,6 +73,13 @@ pub enum EventBody {
         /// The screen it was pressed on (`home`, `dispensing`, …).
         screen: String,
     },
+    /// A patron asked on the receipt screen for the receipt of these
+    /// books by text message: the district knows the patron's phone and
+    /// sends it; the kiosk never sees the number.
+    ReceiptRequested {
+        patron_id: PatronId,
+        items: Vec<ItemId>,
+    },
     /// Staff audited the cabinet: every locker's item sensor against the
     /// kiosk's record. Sent clean too, so the district knows when the
     /// cabinet last matched; `lines` lists each locker that did not.
@@ -112,6 +119,7 @@ impl EventBody {
             Self::StaffDoorOpened { .. } => "staff_door_opened",
             Self::OutOfService { .. } => "out_of_service",
             Self::HelpRequested { .. } => "help_requested",
+            Self::ReceiptRequested { .. } => "receipt_requested",
             Self::InventoryAudit { .. } => "inventory_audit",
         }
     }

@@ -1,7 +1,7 @@
 //! Everything that can happen to the engine, as data: patron and staff
 //! actions, hardware events, and the results of the engine's own effects.
 
-use super::view::{DisplayModes, OutboxLine, OutboxSummary};
+use super::view::{DisplayModes, OutboxLine, OutboxSummary, ReceiptVia};
 use crate::district::Inventory;
 use crate::domain::IntentId;
 use crate::domain::Language;
@@ -69,6 +69,10 @@ pub enum Action {
     /// reach a person.
     #[serde(deserialize_with = "no_fields")]
     Help,
+    /// On the receipt screen: print it, or have the district text it.
+    Receipt {
+        via: ReceiptVia,
+    },
     #[serde(deserialize_with = "no_fields")]
     Back,
     /// End the session ("finish").

@@ -26,6 +26,11 @@ pub struct EngineSettings {
     pub inactivity_ms: i64,
     pub countdown_ms: i64,
     pub receipt_ms: i64,
+    /// A receipt printer is configured: the receipt screen offers "Print".
+    pub has_printer: bool,
+    /// The district can text a receipt (the JSON API's `receipt_requested`;
+    /// SIP2 has no such message): the receipt screen offers the phone.
+    pub receipt_by_phone: bool,
     /// Staff restock and unload may take longer than a patron's pickup.
     pub staff_task_ms: i64,
     pub bin_slot: SlotNo,
@@ -58,6 +63,8 @@ impl EngineSettings {
             inactivity_ms: ms(p.inactivity_timeout_secs),
             countdown_ms: ms(p.countdown_secs),
             receipt_ms: ms(p.receipt_secs),
+            has_printer: config.hardware.printer.is_some(),
+            receipt_by_phone: config.district.kind != crate::config::DistrictKind::Sip2,
             staff_task_ms: ms(p.dispense_timeout_secs.saturating_mul(5)),
             bin_slot: SlotNo(config.hardware.return_bin_slot),
             bin_capacity: config.hardware.return_bin_capacity,

@@ -360,6 +360,25 @@ pub struct ReceiptLine {
     pub problem: Option<Problem>,
 }
 
+/// How a patron takes the receipt away: printed where the kiosk has a
+/// printer, or sent to their phone by the district.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptVia {
+    Print,
+    Phone,
+}
+
+/// The receipt screen's choices: what this kiosk can do, and what the
+/// patron chose (none until they choose; "Finish" is "no receipt").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReceiptOptions {
+    pub print: bool,
+    pub phone: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<ReceiptVia>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefusalView {
     pub reason: RefusalReason,
@@ -593,6 +612,9 @@ pub struct ViewState {
     pub dispensing: Option<DispenseView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub receipt: Vec<ReceiptLine>,
+    /// On the receipt screen, when something was lent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_options: Option<ReceiptOptions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<RefusalView>,
     #[serde(skip_serializing_if = "Option::is_none")]

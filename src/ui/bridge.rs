@@ -10,7 +10,8 @@ use crate::domain::dates::display_date;
 use crate::domain::{Language, RefusalReason, SlotNo};
 use crate::engine::Action;
 use crate::engine::view::{
-    DispenseStep, DisplayModes, ItemView, NoticeKey, NoticeKind, Problem, ReturnStep, Screen, StaffStep, ViewState,
+    DispenseStep, DisplayModes, ItemView, NoticeKey, NoticeKind, Problem, ReceiptVia, ReturnStep, Screen, StaffStep,
+    ViewState,
 };
 use slint::{ComponentHandle, Image, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
@@ -340,6 +341,12 @@ impl Bridge {
         let sink = self.sink.clone();
         api.on_set_language(move |l| sink(Action::Language { language: from_ui_language(l) }));
         let sink = self.sink.clone();
+        api.on_take_receipt(move |via| match via {
+            ui::ReceiptVia::Print => sink(Action::Receipt { via: ReceiptVia::Print }),
+            ui::ReceiptVia::Phone => sink(Action::Receipt { via: ReceiptVia::Phone }),
+            ui::ReceiptVia::None => {}
+        });
+        let sink = self.sink.clone();
         api.on_set_display(move |large_text, high_contrast, reach| {
             sink(Action::Display(DisplayModes { large_text, high_contrast, reach }))
         });
@@ -476,6 +483,14 @@ impl Bridge {
             .collect();
         set_rows(api.get_receipt(), receipt, |m| api.set_receipt(m));
         api.set_receipt_lent(count(view.receipt.iter().filter(|r| r.due_date.is_some()).count()));
+        let options = view.receipt_options;
+        api.set_receipt_can_print(options.is_some_and(|o| o.print));
+        api.set_receipt_can_phone(options.is_some_and(|o| o.phone));
+        api.set_receipt_sent(match options.and_then(|o| o.sent) {
+            Some(ReceiptVia::Print) => ui::ReceiptVia::Print,
+            Some(ReceiptVia::Phone) => ui::ReceiptVia::Phone,
+            None => ui::ReceiptVia::None,
+        });
         let left_open: Vec<i32> = view.doors_left_open.iter().map(|s| i32::from(s.0)).collect();
         set_rows(api.get_doors_left_open(), left_open, |m| api.set_doors_left_open(m));
         api.set_refusal_reason(view.refusal.as_ref().map_or(ui::Refusal::None, |r| refusal(r.reason)));

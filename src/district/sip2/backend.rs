@@ -243,6 +243,7 @@ impl Sip2District {
             | EventBody::StaffDoorOpened { .. }
             | EventBody::OutOfService { .. }
             | EventBody::HelpRequested { .. }
+            | EventBody::ReceiptRequested { .. }
             | EventBody::InventoryAudit { .. } => Ok(EventOutcome::Applied),
         }
     }

@@ -10,7 +10,7 @@ use super::{Engine, State};
 use crate::domain::IntentId;
 use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
-use crate::engine::view::{Notice, NoticeKey, Problem, ReceiptLine};
+use crate::engine::view::{Notice, NoticeKey, Problem, ReceiptLine, ReceiptOptions, ReceiptVia};
 use bookstation_hardware::ErrorKind;
 
 /// One book to hand out.
@@ -142,17 +142,54 @@ impl Engine {
         }
     }
 
-    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>, fx: &mut Vec<Effect>) {
-        let lent: Vec<String> = lines
-            .iter()
-            .filter_map(|l| l.due_date.as_ref().map(|due| format!("{} [{}] ~{due}", l.title, l.item_id)))
-            .collect();
-        if !lent.is_empty() {
-            fx.push(Effect::PrintReceipt { heading: self.settings.kiosk_name.clone(), lines: lent });
-        }
+    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>, _fx: &mut Vec<Effect>) {
         let until = self.now.plus_millis(self.settings.receipt_ms);
         self.last_activity = self.now;
-        self.state = State::Receipt { lines, until };
+        self.state = State::Receipt { lines, until, sent: None };
+    }
+
+    /// What the receipt screen may offer: printing where a printer is
+    /// configured, the phone when the district can text and knows who the
+    /// patron is;
+    /// nothing when nothing was lent.
+    pub(super) fn receipt_options(&self, lines: &[ReceiptLine], sent: Option<ReceiptVia>) -> Option<ReceiptOptions> {
+        lines.iter().any(|l| l.due_date.is_some()).then(|| ReceiptOptions {
+            print: self.settings.has_printer,
+            phone: self.settings.receipt_by_phone && self.patron.is_some(),
+            sent,
+        })
+    }
+
+    /// "Print" or "Send to my phone" on the receipt screen: once, and only
+    /// what the screen offered. The screen then stays its full time so the
+    /// patron sees it was done.
+    pub(super) fn send_receipt(&mut self, via: ReceiptVia, fx: &mut Vec<Effect>) {
+        let State::Receipt { lines, sent: None, .. } = &self.state else { return };
+        let Some(options) = self.receipt_options(lines, None) else { return };
+        let lent: Vec<&ReceiptLine> = lines.iter().filter(|l| l.due_date.is_some()).collect();
+        match via {
+            ReceiptVia::Print if options.print => fx.push(Effect::PrintReceipt {
+                heading: self.settings.kiosk_name.clone(),
+                lines: lent
+                    .iter()
+                    .filter_map(|l| l.due_date.as_ref().map(|due| format!("{} [{}] ~{due}", l.title, l.item_id)))
+                    .collect(),
+            }),
+            ReceiptVia::Phone if options.phone => {
+                let Some(patron) = &self.patron else { return };
+                let event = EventBody::ReceiptRequested {
+                    patron_id: patron.settled.patron_id.clone(),
+                    items: lent.iter().map(|l| ItemId(l.item_id.clone())).collect(),
+                };
+                fx.push(self.event(event));
+            }
+            _ => return,
+        }
+        let until = self.now.plus_millis(self.settings.receipt_ms);
+        if let State::Receipt { sent, until: shown_until, .. } = &mut self.state {
+            *sent = Some(via);
+            *shown_until = until;
+        }
     }
 
     pub(super) fn dispense_intent_begun(&mut self, id: IntentId, fx: &mut Vec<Effect>) {

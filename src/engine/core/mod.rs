@@ -130,6 +130,8 @@ enum State {
     Receipt {
         lines: Vec<super::view::ReceiptLine>,
         until: Timestamp,
+        /// How the patron took the receipt, once they chose.
+        sent: Option<super::view::ReceiptVia>,
     },
     Return(ReturnFlow),
     Refusal {
@@ -424,6 +426,7 @@ impl Engine {
             Action::StartReturn => self.start_return(),
             Action::MoreTime => self.dispense_more_time(),
             Action::Help => self.ask_for_help(fx),
+            Action::Receipt { via } => self.send_receipt(via, fx),
             other => self.on_patron_action(other, fx),
         }
     }

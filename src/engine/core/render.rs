@@ -34,6 +34,7 @@ impl Engine {
             pin_failures: None,
             dispensing: None,
             receipt: Vec::new(),
+            receipt_options: None,
             refusal: None,
             returning: None,
             staff: None,
@@ -106,8 +107,9 @@ impl Engine {
                 });
                 Screen::Dispensing
             }
-            State::Receipt { lines, .. } => {
+            State::Receipt { lines, sent, .. } => {
                 v.receipt = lines.clone();
+                v.receipt_options = self.receipt_options(lines, *sent);
                 Screen::Receipt
             }
             State::Return(flow) => {

@@ -10,7 +10,9 @@ use crate::domain::IntentId;
 use crate::domain::{AlarmKind, EventBody, FaultCode, Hold, IntentKind, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::effect::IntentSpec;
 use crate::engine::input::AuthResult;
-use crate::engine::view::{DispenseStep, DisplayModes, PatronView, Problem, ReceiptLine, ReturnStep, Screen};
+use crate::engine::view::{
+    DispenseStep, DisplayModes, PatronView, Problem, ReceiptLine, ReceiptOptions, ReceiptVia, ReturnStep, Screen,
+};
 
 const T0: Timestamp = Timestamp(1_795_900_000_000);
 
@@ -530,17 +532,12 @@ fn borrow_a_book_taken_and_the_door_shut_between_two_polls_completes_the_loan() 
 }
 
 #[test]
-fn borrow_the_loan_written_prints_and_shows_the_receipt() {
+fn borrow_the_loan_written_shows_the_receipt_and_prints_nothing_unasked() {
     let mut e = door_open_for_loan();
+    e.settings.has_printer = true;
     let _ = e.handle(Input::Sensors(vec![reading(1, false, false, 0)]), T0);
     let fx = e.handle(Input::IntentClosed(IntentId(7)), T0);
-    assert_eq!(
-        fx,
-        vec![Effect::PrintReceipt {
-            heading: e.settings().kiosk_name.clone(),
-            lines: vec![format!("홍길동전 [MP0001] ~{DUE}")],
-        }]
-    );
+    assert!(fx.is_empty(), "no paper unless the patron asks: {fx:?}");
     let v = e.view();
     assert_eq!(v.screen, Screen::Receipt);
     assert_eq!(
@@ -553,7 +550,60 @@ fn borrow_the_loan_written_prints_and_shows_the_receipt() {
             problem: None
         }]
     );
+    assert_eq!(v.receipt_options, Some(ReceiptOptions { print: true, phone: true, sent: None }));
     assert_eq!(e.next_deadline(), Some(T0.plus_millis(e.settings().receipt_ms)));
+}
+
+/// The receipt screen after one loan, on a kiosk with a printer or without.
+fn at_receipt(has_printer: bool) -> Engine {
+    let mut e = door_open_for_loan();
+    e.settings.has_printer = has_printer;
+    let _ = e.handle(Input::Sensors(vec![reading(1, false, false, 0)]), T0);
+    let _ = e.handle(Input::IntentClosed(IntentId(7)), T0);
+    e
+}
+
+#[test]
+fn receipt_print_prints_once_and_keeps_the_screen_its_full_time() {
+    let mut e = at_receipt(true);
+    let later = T0.plus_millis(5_000);
+    let fx = e.handle(Input::Action(Action::Receipt { via: ReceiptVia::Print }), later);
+    assert_eq!(
+        fx,
+        vec![Effect::PrintReceipt {
+            heading: e.settings().kiosk_name.clone(),
+            lines: vec![format!("홍길동전 [MP0001] ~{DUE}")],
+        }]
+    );
+    assert_eq!(e.view().receipt_options.and_then(|o| o.sent), Some(ReceiptVia::Print));
+    assert_eq!(e.next_deadline(), Some(later.plus_millis(e.settings().receipt_ms)));
+    assert!(e.handle(Input::Action(Action::Receipt { via: ReceiptVia::Print }), later).is_empty(), "one receipt");
+    assert!(e.handle(Input::Action(Action::Receipt { via: ReceiptVia::Phone }), later).is_empty(), "one receipt");
+}
+
+#[test]
+fn receipt_print_without_a_printer_is_not_offered_and_does_nothing() {
+    let mut e = at_receipt(false);
+    assert_eq!(e.view().receipt_options, Some(ReceiptOptions { print: false, phone: true, sent: None }));
+    assert!(act(&mut e, Action::Receipt { via: ReceiptVia::Print }).is_empty());
+    assert_eq!(e.view().receipt_options.and_then(|o| o.sent), None);
+}
+
+#[test]
+fn receipt_by_phone_is_an_event_naming_the_patron_and_the_books() {
+    let mut e = at_receipt(false);
+    let fx = act(&mut e, Action::Receipt { via: ReceiptVia::Phone });
+    let event = EventBody::ReceiptRequested { patron_id: PatronId::new("1000001"), items: vec![ItemId::new("MP0001")] };
+    assert_eq!(fx, vec![Effect::AppendEvent { event, offline: false }]);
+    assert_eq!(e.view().receipt_options.and_then(|o| o.sent), Some(ReceiptVia::Phone));
+}
+
+#[test]
+fn receipt_by_phone_is_not_offered_where_the_district_cannot_text() {
+    let mut e = at_receipt(false);
+    e.settings.receipt_by_phone = false;
+    assert_eq!(e.view().receipt_options, Some(ReceiptOptions { print: false, phone: false, sent: None }));
+    assert!(act(&mut e, Action::Receipt { via: ReceiptVia::Phone }).is_empty());
 }
 
 #[test]
@@ -703,7 +753,7 @@ fn hold_pickup_completes_with_the_hold_pickup_event() {
     };
     assert_eq!(fx, vec![Effect::CompleteIntent { intent: IntentId(9), event }]);
     let fx = e.handle(Input::IntentClosed(IntentId(9)), T0);
-    assert!(matches!(fx.as_slice(), [Effect::PrintReceipt { .. }]), "{fx:?}");
+    assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(e.view().screen, Screen::Receipt);
     assert!(e.view().patron.expect("signed in").ready_holds.is_empty(), "the hold is picked up");
 }
