@@ -547,6 +547,18 @@ async fn a_language_chosen_before_the_card_carries_into_the_session() {
 }
 
 #[tokio::test]
+async fn shelf_categories_are_in_the_patron_s_language_and_titles_as_given() {
+    let mut k = Kiosk::new().await;
+    k.login(GOOD).await;
+    let first = |k: &Kiosk| k.view().items.into_iter().find(|i| i.id == "MP0001").expect("MP0001 on the shelf");
+    assert_eq!((first(&k).title, first(&k).category), ("홍길동전".to_owned(), "고전".to_owned()));
+    k.act(json!({"action": "language", "language": "en"})).await;
+    assert_eq!((first(&k).title, first(&k).category), ("홍길동전".to_owned(), "Classics".to_owned()));
+    k.act(json!({"action": "language", "language": "ja"})).await;
+    assert_eq!(first(&k).category, "Classics", "English where the district has no Japanese");
+}
+
+#[tokio::test]
 async fn a_loan_prints_a_receipt_when_the_patron_asks_where_a_printer_is_configured() {
     use bookstation::config::{PrinterConfig, PrinterKind};
     let mut k = Kiosk::with_config(|c| {

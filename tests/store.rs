@@ -27,7 +27,8 @@ fn item(id: &str, hold_for: Option<&str>) -> Item {
         id: ItemId::new(id),
         title: format!("Title of {id}"),
         author: "Author".into(),
-        category: "소설 Fiction".into(),
+        category: "소설".into(),
+        category_en: Some("Fiction".into()),
         cover_url: Some(format!("https://covers.example/{id}.jpg")),
         hold_for: hold_for.map(PatronId::new),
     }

@@ -30,7 +30,8 @@ fn borrow_in_english() {
     ui.press("Next: check my choice");
     assert_eq!(ui.page(), Page::Confirm);
     assert!(ui.has("Due back on Mon 14 Dec"), "the confirm step names the due date in English");
-    ui.press("Borrow");
+    // Singular in English: "Borrow 1 book", not "1 book(s)".
+    ui.press("Borrow 1 book");
     assert_eq!(ui.page(), Page::Dispensing);
     assert_eq!(ui.touches, 3, "touches from the accepted PIN to the open door");
     let api = ui.window.global::<Api>();

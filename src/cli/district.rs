@@ -126,6 +126,7 @@ pub fn sip2_district(config: &Config, known: Vec<Item>) -> anyhow::Result<Sip2Di
                     title: barcode.to_owned(),
                     author: String::new(),
                     category: String::new(),
+                    category_en: None,
                     cover_url: None,
                     hold_for: None,
                 });

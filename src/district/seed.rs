@@ -113,7 +113,7 @@ pub struct SeedHold {
 
 /// Titles, authors and shelf categories of MP0001.. in order, alternating
 /// Korean and English so every stretch of lockers shows both.
-const BOOKS: [(&str, &str, &str); 43] = [
+const BOOKS: [(&str, &str, Category); 43] = [
     ("홍길동전", "허균", CLASSICS),
     ("The Little Prince", "Antoine de Saint-Exupéry", CHILDREN),
     ("채식주의자", "한강", FICTION),
@@ -159,13 +159,15 @@ const BOOKS: [(&str, &str, &str); 43] = [
     ("역사란 무엇인가", "E. H. 카", HISTORY),
 ];
 
-const FICTION: &str = "소설 Fiction";
-const CLASSICS: &str = "고전 Classics";
-const CHILDREN: &str = "아동 Children";
-const ESSAYS: &str = "에세이 Essays";
-const SCIENCE: &str = "과학 Science";
-const HISTORY: &str = "역사 History";
-const POETRY: &str = "시 Poetry";
+/// A shelf category: Korean, English.
+type Category = (&'static str, &'static str);
+const FICTION: Category = ("소설", "Fiction");
+const CLASSICS: Category = ("고전", "Classics");
+const CHILDREN: Category = ("아동", "Children");
+const ESSAYS: Category = ("에세이", "Essays");
+const SCIENCE: Category = ("과학", "Science");
+const HISTORY: Category = ("역사", "History");
+const POETRY: Category = ("시", "Poetry");
 
 /// The central library's copies the quota patron has out.
 const OTHER_TITLES: [(&str, &str); 3] = [("MC1001", "코스모스"), ("MC1002", "Sapiens"), ("MC1003", "82년생 김지영")];
@@ -190,7 +192,8 @@ pub fn demo() -> SimSeed {
                     id: ItemId(id),
                     title: (*title).to_owned(),
                     author: (*author).to_owned(),
-                    category: (*category).to_owned(),
+                    category: category.0.to_owned(),
+                    category_en: Some(category.1.to_owned()),
                     hold_for: None,
                 },
             }

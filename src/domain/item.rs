@@ -9,8 +9,12 @@ pub struct Item {
     pub id: ItemId,
     pub title: String,
     pub author: String,
-    /// Shelf category shown in browse (e.g. "소설 Fiction").
+    /// Shelf category shown in browse, in Korean (e.g. "소설").
     pub category: String,
+    /// The same in English (e.g. "Fiction"), shown to patrons who chose
+    /// another language; the Korean one when the district has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_en: Option<String>,
     /// Where the cover image comes from; the UI draws a placeholder when absent.
     pub cover_url: Option<String>,
     /// Set when the copy waits in a locker for one patron's hold: nobody else

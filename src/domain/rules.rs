@@ -254,6 +254,7 @@ mod tests {
             title: "홍길동전".into(),
             author: "허균".into(),
             category: "고전".into(),
+            category_en: None,
             cover_url: None,
             hold_for: hold_for.map(PatronId::new),
         }

@@ -281,6 +281,7 @@ pub struct ItemView {
     pub id: String,
     pub title: String,
     pub author: String,
+    /// In the patron's language: Korean, or English for the others.
     pub category: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cover_url: Option<String>,

@@ -6,7 +6,7 @@ use crate::domain::{Item, ItemId, PatronId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::HashMap;
 
-const COLUMNS: &str = "item_id, title, author, category, cover_url, hold_for";
+const COLUMNS: &str = "item_id, title, author, category, cover_url, hold_for, category_en";
 
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {
@@ -16,6 +16,7 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
         category: row.get(3)?,
         cover_url: row.get(4)?,
         hold_for: row.get::<_, Option<String>>(5)?.map(PatronId),
+        category_en: row.get(6)?,
     })
 }
 
@@ -36,10 +37,11 @@ impl Store {
         let tx = self.write()?;
         {
             let mut upsert = tx.prepare(
-                "INSERT INTO items (item_id, title, author, category, cover_url, hold_for, hold_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO items (item_id, title, author, category, cover_url, hold_for, hold_id, updated_at, category_en)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (item_id) DO UPDATE SET
                      title = excluded.title, author = excluded.author, category = excluded.category,
+                     category_en = excluded.category_en,
                      cover_url = excluded.cover_url, hold_for = excluded.hold_for, hold_id = excluded.hold_id,
                      updated_at = excluded.updated_at",
             )?;
@@ -54,6 +56,7 @@ impl Store {
                     item.hold_for.as_ref().map(PatronId::as_str),
                     hold_id,
                     now.millis(),
+                    item.category_en,
                 ])?;
             }
         }
@@ -93,7 +96,8 @@ mod tests {
             id: ItemId::new(id),
             title: format!("Title {id}"),
             author: "홍길동".into(),
-            category: "소설 Fiction".into(),
+            category: "소설".into(),
+            category_en: Some("Fiction".into()),
             cover_url: None,
             hold_for: hold_for.map(PatronId::new),
         }

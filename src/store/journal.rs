@@ -309,6 +309,7 @@ mod tests {
                 title: "t".into(),
                 author: "a".into(),
                 category: "c".into(),
+                category_en: None,
                 cover_url: None,
                 hold_for: Some(PatronId::new("1000001")),
             })

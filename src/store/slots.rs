@@ -209,6 +209,7 @@ mod tests {
                 title: "t".into(),
                 author: "a".into(),
                 category: "c".into(),
+                category_en: None,
                 cover_url: None,
                 hold_for: None::<PatronId>,
             })

@@ -58,6 +58,7 @@ impl Catalogue {
                 title: id.as_str().to_owned(),
                 author: String::new(),
                 category: String::new(),
+                category_en: None,
                 cover_url: None,
                 hold_for: None,
             },

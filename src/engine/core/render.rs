@@ -201,7 +201,10 @@ impl Engine {
             id: item.id.to_string(),
             title: item.title.clone(),
             author: item.author.clone(),
-            category: item.category.clone(),
+            category: match (self.language, &item.category_en) {
+                (Language::Ko, _) | (_, None) => item.category.clone(),
+                (_, Some(en)) => en.clone(),
+            },
             cover_url: item.cover_url.clone(),
             slot: slot.map(|s| s.no),
             available: item.hold_for.is_none() && self.kiosk.offering(&item.id).is_some(),

@@ -648,6 +648,7 @@ mod tests {
             title: title.into(),
             author: "-".into(),
             category: "-".into(),
+            category_en: None,
             cover_url: None,
             hold_for: hold.then(|| PatronId::new("1000004")),
         }

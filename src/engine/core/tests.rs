@@ -34,6 +34,7 @@ fn engine_with(settings: EngineSettings) -> Engine {
         title: "홍길동전".into(),
         author: "허균".into(),
         category: "고전".into(),
+        category_en: None,
         cover_url: None,
         hold_for: None,
     };
@@ -45,6 +46,7 @@ fn engine_with(settings: EngineSettings) -> Engine {
         title: "어린 왕자".into(),
         author: "생텍쥐페리".into(),
         category: "소설".into(),
+        category_en: None,
         cover_url: None,
         hold_for: None,
     };
