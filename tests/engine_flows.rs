@@ -129,6 +129,8 @@ async fn refusals_say_why() {
         assert_eq!(refusal.reason, reason);
         assert_eq!(refusal.message_key, format!("refusal.{}", reason.code()));
         assert_eq!(refusal.help_key, format!("help.{}", reason.code()));
+        let until = (reason == RefusalReason::Suspended).then(|| "2026-12-20".to_owned());
+        assert_eq!(refusal.until, until, "a suspension names its last day");
         k.act(json!({"action": "back"})).await;
         assert_eq!(k.screen(), Screen::Attract);
     }

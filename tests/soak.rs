@@ -96,6 +96,7 @@ fn busy_district(kiosk_id: &str) -> SimDistrict {
             member_number: format!("2{n:06}"),
             pin: PIN.to_owned(),
             standing: Standing::Good,
+            suspended_until: None,
             extra_overdue: 0,
         });
     }

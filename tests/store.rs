@@ -476,6 +476,7 @@ fn status() -> PatronStatus {
     PatronStatus {
         patron_id: PatronId::new("1000001"),
         standing: Standing::Good,
+        suspended_until: None,
         overdue_items: 0,
         loans_total: 2,
         loans_here: 1,

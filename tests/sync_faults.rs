@@ -421,6 +421,7 @@ async fn a_stale_cached_patron_is_forgotten_at_the_heartbeat() {
     let status = PatronStatus {
         patron_id: PatronId::new("1000001"),
         standing: Standing::Good,
+        suspended_until: None,
         overdue_items: 0,
         loans_total: 0,
         loans_here: 0,

@@ -58,6 +58,16 @@ fn borrow_in_english() {
 }
 
 #[test]
+fn a_suspension_names_its_last_day_and_how_to_reach_the_library() {
+    let mut ui = UiKiosk::on_testing_backend();
+    ui.press("English");
+    ui.world(async |k| k.tap(SUSPENDED).await);
+    ui.type_digits(PIN);
+    assert_eq!(ui.page(), Page::Refusal);
+    assert!(ui.has("Your library membership is suspended until Sun 20 Dec."));
+}
+
+#[test]
 fn return_without_a_card() {
     let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");

@@ -271,6 +271,7 @@ mod tests {
             status: PatronStatus {
                 patron_id: PatronId::new("1"),
                 standing: Standing::Good,
+                suspended_until: None,
                 overdue_items: 0,
                 loans_total: 0,
                 loans_here: 0,

@@ -51,6 +51,9 @@ pub struct SeedPatron {
     pub pin: String,
     /// Suspended patrons may not borrow.
     pub standing: Standing,
+    /// The suspension's last day (`YYYY-MM-DD`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<String>,
     /// Overdue items the sim has no loan record for (another library's
     /// system, say), added to the ones it computes from its own loans.
     pub extra_overdue: u32,
@@ -206,6 +209,8 @@ pub fn demo() -> SimSeed {
         member_number: format!("100000{n}"),
         pin: DEMO_PATRON_PIN.to_owned(),
         standing,
+        // The demo's suspended patron (3) is suspended for a fixed time.
+        suspended_until: (standing == Standing::Suspended).then(|| "2026-12-20".to_owned()),
         extra_overdue: 0,
     };
     let loan = |item: &str, patron: &str, kiosk: Option<&str>, due: &str| SeedLoan {

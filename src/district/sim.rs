@@ -294,6 +294,7 @@ impl SimState {
         PatronStatus {
             patron_id: patron.patron_id.clone(),
             standing: patron.standing,
+            suspended_until: patron.suspended_until.clone(),
             overdue_items: patron.extra_overdue.saturating_add(count(overdue)),
             loans_total: count(loans.len()),
             loans_here: count(loans.iter().filter(|l| l.kiosk_id == self.kiosk_id).count()),

@@ -71,6 +71,7 @@ mod tests {
         PatronStatus {
             patron_id: PatronId::new("1000001"),
             standing: Standing::Good,
+            suspended_until: None,
             overdue_items: u32::try_from(overdue.len()).unwrap(),
             loans_total: u32::try_from(loans.len()).unwrap(),
             loans_here: u32::try_from(loans.len()).unwrap(),

@@ -53,6 +53,10 @@ impl Loan {
 pub struct PatronStatus {
     pub patron_id: PatronId,
     pub standing: Standing,
+    /// The last day of a suspension (`YYYY-MM-DD`, Seoul), when the
+    /// district says: the refusal names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<String>,
     /// Items past their due date anywhere in the district.
     pub overdue_items: u32,
     /// Loans out anywhere in the district (counts against the district quota).

@@ -385,11 +385,14 @@ pub struct RefusalView {
     pub reason: RefusalReason,
     pub message_key: String,
     pub help_key: String,
+    /// A suspension's last day (`YYYY-MM-DD`), when the district gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 impl From<RefusalReason> for RefusalView {
     fn from(reason: RefusalReason) -> Self {
-        Self { reason, message_key: reason.message_key(), help_key: reason.help_key() }
+        Self { reason, message_key: reason.message_key(), help_key: reason.help_key(), until: None }
     }
 }
 

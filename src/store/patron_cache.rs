@@ -83,6 +83,7 @@ mod tests {
         PatronStatus {
             patron_id: PatronId::new("1000001"),
             standing: Standing::Good,
+            suspended_until: None,
             overdue_items: 0,
             loans_total: 1,
             loans_here: 1,

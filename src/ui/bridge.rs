@@ -494,6 +494,7 @@ impl Bridge {
         let left_open: Vec<i32> = view.doors_left_open.iter().map(|s| i32::from(s.0)).collect();
         set_rows(api.get_doors_left_open(), left_open, |m| api.set_doors_left_open(m));
         api.set_refusal_reason(view.refusal.as_ref().map_or(ui::Refusal::None, |r| refusal(r.reason)));
+        api.set_refusal_until(date(view.refusal.as_ref().and_then(|r| r.until.as_deref())));
 
         if let Some(r) = &view.returning {
             api.set_return_step(return_step(r.step));

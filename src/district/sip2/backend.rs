@@ -207,6 +207,7 @@ impl Sip2District {
         PatronStatus {
             patron_id: id,
             standing: if suspended { Standing::Suspended } else { Standing::Good },
+            suspended_until: None,
             overdue_items: overdue,
             loans_total,
             loans_here,

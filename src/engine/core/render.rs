@@ -130,7 +130,13 @@ impl Engine {
                 Screen::Return
             }
             State::Refusal { reason } => {
-                v.refusal = Some(RefusalView::from(*reason));
+                let until = match reason {
+                    crate::domain::RefusalReason::Suspended => {
+                        self.patron.as_ref().and_then(|p| p.settled.suspended_until.clone())
+                    }
+                    _ => None,
+                };
+                v.refusal = Some(RefusalView { until, ..RefusalView::from(*reason) });
                 Screen::Refusal
             }
             State::StaffPin { failures, .. } => {
