@@ -33,7 +33,7 @@ FUZZ_TARGETS := kerong_cu modbus_rtu control_request district_answer config qr_p
 FUZZ_FLAGS ?=
 
 .PHONY: deps build demo test lint sip2-peer soak bench bench-ui fuzz clean cargo-deb deb check-units check-deb \
-  slint-tr-extractor translations check-translations
+  slint-tr-extractor translations check-translations fonts
 
 ## deps: install the missing Debian packages (apt-get update first; sudo when not root)
 deps:
@@ -95,6 +95,15 @@ translations: deps slint-tr-extractor
 	  msgattrib --no-obsolete --output-file=$$po $$po && \
 	  echo -n "$$po: " && msgfmt --check --statistics --output-file=/dev/null $$po || exit 1; \
 	done
+
+## fonts: after the zh or ja catalog changed: cut the embedded Chinese and Japanese faces
+## (ui/fonts/BookstationCJK*.otf) out of Noto Sans CJK again; tests/fonts.rs says when it is due
+fonts:
+	@dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'install ok installed' || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq fonts-noto-cjk; }
+	@python3 -c 'import fontTools' 2>/dev/null || python3 -m pip install --user --break-system-packages -q 'fonttools==4.68.0'
+	python3 ui/fonts/cjk-subsets.py
 
 ## check-translations: the template is what ui/ has now, every .po is well-formed (msgfmt --check) and translates
 ## all of it (msgcmp); tests/translations.rs checks the rest (placeholders, stale entries)
