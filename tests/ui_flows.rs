@@ -264,6 +264,27 @@ fn the_dispensing_countdown_moves_and_more_time_gives_it_back() {
     assert!(!ui.window.global::<Api>().get_dispense_warning());
 }
 
+#[test]
+fn the_return_slot_counts_down_too_and_more_time_gives_it_back() {
+    let mut ui = UiKiosk::on_testing_backend();
+    ui.press("책 반납하기 (회원증 필요 없음)");
+    ui.world(async |k| k.scan("MP0041").await);
+    assert_eq!(ui.window.global::<Api>().get_return_step(), ReturnStep::InsertBook);
+    assert_eq!(ui.window.global::<Api>().get_return_seconds(), 60);
+    ui.world(async |k| k.advance(1).await);
+    assert_eq!(ui.window.global::<Api>().get_return_seconds(), 59, "the countdown moves every second");
+    assert!(!ui.has("시간 연장"));
+    ui.world(async |k| k.advance(40).await);
+    assert!(ui.window.global::<Api>().get_return_warning());
+    ui.press("시간 연장");
+    assert_eq!(ui.window.global::<Api>().get_return_seconds(), 60, "the full time again");
+    ui.world(async |k| {
+        k.put(41, "MP0041").await;
+        k.close(41).await;
+    });
+    assert_eq!(ui.window.global::<Api>().get_return_step(), ReturnStep::Scan, "returned after the extension");
+}
+
 /// Two Hangul syllables side by side with nothing to hold them together: a
 /// place where the renderer may break a Korean word across lines.
 fn split_points(text: &str) -> Vec<String> {

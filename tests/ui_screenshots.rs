@@ -1,5 +1,5 @@
 //! Every screen rendered with Slint's software renderer to PNG — portrait
-//! and landscape, Korean and English, large text and high contrast — into
+//! and landscape, Korean, English, Chinese and Japanese, large text and high contrast — into
 //! `docs/screenshots/`. Each image must not be blank, and the Korean ones
 //! must show Hangul (with no Korean font, Slint silently draws nothing).
 
@@ -15,19 +15,46 @@ use std::path::{Path, PathBuf};
 struct Variant {
     name: &'static str,
     size: (u32, u32),
-    english: bool,
+    /// `ko`, `en`, `zh` or `ja`.
+    lang: &'static str,
     large: bool,
     contrast: bool,
 }
 
-const VARIANTS: [Variant; 6] = [
-    Variant { name: "portrait-ko", size: (1080, 1920), english: false, large: false, contrast: false },
-    Variant { name: "portrait-en", size: (1080, 1920), english: true, large: false, contrast: false },
-    Variant { name: "landscape-ko", size: (1920, 1080), english: false, large: false, contrast: false },
-    Variant { name: "landscape-en", size: (1920, 1080), english: true, large: false, contrast: false },
-    Variant { name: "portrait-ko-large", size: (1080, 1920), english: false, large: true, contrast: false },
-    Variant { name: "portrait-ko-contrast", size: (1080, 1920), english: false, large: false, contrast: true },
+const VARIANTS: [Variant; 8] = [
+    Variant { name: "portrait-ko", size: (1080, 1920), lang: "ko", large: false, contrast: false },
+    Variant { name: "portrait-en", size: (1080, 1920), lang: "en", large: false, contrast: false },
+    Variant { name: "portrait-zh", size: (1080, 1920), lang: "zh", large: false, contrast: false },
+    Variant { name: "portrait-ja", size: (1080, 1920), lang: "ja", large: false, contrast: false },
+    Variant { name: "landscape-ko", size: (1920, 1080), lang: "ko", large: false, contrast: false },
+    Variant { name: "landscape-en", size: (1920, 1080), lang: "en", large: false, contrast: false },
+    Variant { name: "portrait-ko-large", size: (1080, 1920), lang: "ko", large: true, contrast: false },
+    Variant { name: "portrait-ko-contrast", size: (1080, 1920), lang: "ko", large: false, contrast: true },
 ];
+
+/// The language switch's words for `lang`.
+fn language_button(lang: &str) -> &'static str {
+    match lang {
+        "en" => "English",
+        "zh" => "中文",
+        "ja" => "日本語",
+        _ => "한국어",
+    }
+}
+
+/// `msgid` as the screen shows it in `lang`: the catalog's translation.
+fn translated(lang: &str, msgid: &str) -> String {
+    if lang == "en" {
+        return msgid.to_owned();
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("ui/translations/{lang}/LC_MESSAGES/bookstation.po"));
+    let po = rspolib::pofile(path.as_path()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    po.entries
+        .iter()
+        .find(|e| e.msgid == msgid)
+        .and_then(|e| e.msgstr.clone())
+        .unwrap_or_else(|| panic!("{lang}: no translation of {msgid:?}"))
+}
 
 fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
@@ -90,9 +117,9 @@ fn every_screen_in_every_variant() {
         let theme = ui.window.global::<Theme>();
         theme.set_large_text(v.large);
         theme.set_high_contrast(v.contrast);
-        let en = v.english;
-        if en {
-            ui.press("English");
+        let lang = v.lang;
+        if lang != "ko" {
+            ui.press(language_button(lang));
         }
         let mut shoot = |ui: &mut UiKiosk, screen: &str| {
             // The session's display modes survive inside one tour.
@@ -108,7 +135,7 @@ fn every_screen_in_every_variant() {
             image
         };
         let attract = shoot(&mut ui, "attract");
-        if !v.english {
+        if lang == "ko" {
             // The kiosk name in the top bar is Hangul: it must be drawn.
             let w = attract.width() as usize;
             let title = ink(&attract, Some((w / 4, 0, 3 * w / 4, 110)));
@@ -129,10 +156,10 @@ fn every_screen_in_every_variant() {
         ui.world(async |k| k.select("MP0001").await);
         shoot(&mut ui, "browse");
         // The search keyboard: digits, the shift for doubled consonants.
-        let field = if en { "Search by title or author" } else { "책 제목이나 저자로 검색" };
-        ui.press(field);
+        let field = translated(lang, "Search by title or author");
+        ui.press(&field);
         shoot(&mut ui, "keyboard");
-        ui.press(field);
+        ui.press(&field);
         ui.world(async |k| k.act(json!({"action": "detail", "item_id": "MP0001"})).await);
         shoot(&mut ui, "detail");
         ui.world(async |k| k.act(json!({"action": "confirm"})).await);
@@ -148,8 +175,8 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "receipt");
         ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
-            if en {
-                k.act(json!({"action": "language", "language": "en"})).await;
+            if lang != "ko" {
+                k.act(json!({"action": "language", "language": lang})).await;
             }
             k.scan("MP0041").await;
         });
@@ -162,16 +189,16 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "returned");
         ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
-            if en {
-                k.act(json!({"action": "language", "language": "en"})).await;
+            if lang != "ko" {
+                k.act(json!({"action": "language", "language": lang})).await;
             }
             k.login(SUSPENDED).await;
         });
         shoot(&mut ui, "refusal");
         ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
-            if en {
-                k.act(json!({"action": "language", "language": "en"})).await;
+            if lang != "ko" {
+                k.act(json!({"action": "language", "language": lang})).await;
             }
             // Another library's book held up to the scanner.
             k.scan("SEOCHO-0042").await;
@@ -179,8 +206,8 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "refusal-foreign-book");
         ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
-            if en {
-                k.act(json!({"action": "language", "language": "en"})).await;
+            if lang != "ko" {
+                k.act(json!({"action": "language", "language": lang})).await;
             }
             k.login(HOLDER).await;
             k.act(json!({"action": "pickup_holds"})).await;
@@ -188,8 +215,8 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "holds");
         ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
-            if en {
-                k.act(json!({"action": "language", "language": "en"})).await;
+            if lang != "ko" {
+                k.act(json!({"action": "language", "language": lang})).await;
             }
             k.tap(STAFF).await;
         });
@@ -222,8 +249,8 @@ fn every_screen_in_every_variant() {
         ui.world(async |k| {
             k.act(json!({"action": "confirm"})).await;
             k.act(json!({"action": "logout"})).await;
-            if en {
-                k.act(json!({"action": "language", "language": "en"})).await;
+            if lang != "ko" {
+                k.act(json!({"action": "language", "language": lang})).await;
             }
         });
         shoot(&mut ui, "out-of-service");

@@ -421,6 +421,11 @@ pub struct ReturnView {
     pub slot: SlotNo,
     /// Titles returned in this visit.
     pub returned: Vec<String>,
+    /// While the bin's door waits for the book: whole seconds left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_left: Option<u32>,
+    /// The last 20 s: the screen offers "more time".
+    pub warning: bool,
 }
 
 /// One door of the cabinet as the staff map shows it.

@@ -500,6 +500,8 @@ impl Bridge {
             api.set_return_step(return_step(r.step));
             api.set_return_title(words(r.title.as_deref().unwrap_or("")));
             api.set_return_slot(i32::from(r.slot.0));
+            api.set_return_seconds(r.seconds_left.map_or(0, count));
+            api.set_return_warning(r.warning);
             let returned = r.returned.iter().map(|t| SharedString::from(t.as_str())).collect();
             set_rows(api.get_returned(), returned, |m| api.set_returned(m));
         }

@@ -329,7 +329,7 @@ impl Engine {
     pub fn next_deadline(&self) -> Option<Timestamp> {
         let flow = match &self.state {
             State::Dispensing(d) => d.next_tick(self.now),
-            State::Return(r) => r.deadline(),
+            State::Return(r) => r.next_tick(self.now),
             State::Staff { task, .. } => task.deadline(),
             State::Receipt { until, .. } => Some(*until),
             _ => None,
@@ -424,6 +424,7 @@ impl Engine {
             Action::Audit => self.start_audit(fx),
             Action::Confirm if matches!(self.state, State::Staff { .. }) => self.staff_confirm(fx),
             Action::StartReturn => self.start_return(),
+            Action::MoreTime if matches!(self.state, State::Return(_)) => self.return_more_time(),
             Action::MoreTime => self.dispense_more_time(),
             Action::Help => self.ask_for_help(fx),
             Action::Receipt { via } => self.send_receipt(via, fx),

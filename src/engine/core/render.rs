@@ -121,7 +121,10 @@ impl Engine {
                     ReturnPhase::Waiting { item, dropped: true, .. } => (ReturnStep::CloseDoor, Some(item)),
                     ReturnPhase::Closing { item, .. } => (ReturnStep::Saving, Some(item)),
                 };
+                let seconds_left = flow.deadline().map(|deadline| self.now.seconds_until(deadline));
                 v.returning = Some(ReturnView {
+                    seconds_left,
+                    warning: seconds_left.is_some_and(|s| i64::from(s) * 1000 <= super::dispense::WARNING_MS),
                     step,
                     title: item.map(|i| self.kiosk.title(i)),
                     slot: self.settings.bin_slot,

@@ -55,9 +55,24 @@ impl ReturnFlow {
             _ => None,
         }
     }
+
+    /// While the bin's door waits: each second, so the countdown moves.
+    pub(super) fn next_tick(&self, now: Timestamp) -> Option<Timestamp> {
+        self.deadline().map(|deadline| now.next_second_toward(deadline))
+    }
 }
 
 impl Engine {
+    /// "More time" while the bin's door waits for the book: its full time again.
+    pub(super) fn return_more_time(&mut self) {
+        let full = self.now.plus_millis(self.settings.return_timeout_ms);
+        if let State::Return(flow) = &mut self.state
+            && let ReturnPhase::Waiting { deadline, .. } = &mut flow.phase
+        {
+            *deadline = full;
+        }
+    }
+
     pub(super) fn start_return(&mut self) {
         match &self.state {
             State::Attract | State::Home | State::Refusal { .. } => {

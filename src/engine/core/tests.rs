@@ -661,7 +661,24 @@ fn return_the_open_bin_waits_for_a_drop() {
     let fx = e.handle(Input::SlotOpened { slot: SlotNo(41), result: Ok(()) }, T0);
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(return_step(&e), ReturnStep::InsertBook);
-    assert_eq!(e.next_deadline(), Some(T0.plus_millis(e.settings().return_timeout_ms)));
+    assert_eq!(e.view().returning.and_then(|r| r.seconds_left), Some(60));
+    // A tick each second, so the countdown on the screen moves.
+    assert_eq!(e.next_deadline(), Some(T0.plus_millis(1000)));
+}
+
+#[test]
+fn return_more_time_gives_the_bin_its_full_time_again() {
+    let mut e = engine();
+    let _ = e.handle(Input::Scanned("MP0041".into()), T0);
+    let _ = e.handle(Input::IntentBegun(IntentId(8)), T0);
+    let _ = e.handle(Input::SlotOpened { slot: SlotNo(41), result: Ok(()) }, T0);
+    let later = T0.plus_millis(45_000);
+    let _ = e.handle(Input::Tick, later);
+    let v = e.view().returning.expect("returning");
+    assert_eq!((v.seconds_left, v.warning), (Some(15), true));
+    let _ = e.handle(Input::Action(Action::MoreTime), later);
+    let v = e.view().returning.expect("returning");
+    assert_eq!((v.seconds_left, v.warning), (Some(60), false));
 }
 
 #[test]
