@@ -4,7 +4,7 @@
 
 use crate::district::SubmittedEvent;
 use crate::district::{self, AuthAnswer, District, DistrictError, EventResult, Health, Inventory, SimDistrict};
-use crate::domain::{Credential, SlotNo, Timestamp};
+use crate::domain::{Credential, ItemId, SlotNo, Timestamp};
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
 use bookstation_hardware::{SimError, SimWorld};
@@ -59,25 +59,31 @@ impl<D: District> District for SimNetwork<D> {
 }
 
 /// Put the demo books in the lockers, once: in the simulated world first
-/// (the physical fact), then in the store.
+/// (the physical fact), then in the store. As many books as the world has
+/// lockers ([`district::seed::demo_sized`]); each side written in one go
+/// (one world-file write, one transaction), not once a book.
 pub fn seed_demo(store: &mut Store, world: &SimWorld, now: Timestamp) -> Result<(), SeedError> {
     if !store.items()?.is_empty() {
         return Ok(());
     }
-    let seed = district::seed::demo();
-    let items: Vec<_> = seed.items.iter().map(|s| s.item.clone()).collect();
     let layout = world.layout();
+    let seed = district::seed::demo_sized(layout.lockers);
+    let items: Vec<_> = seed.items.iter().map(|s| s.item.clone()).collect();
     store.ensure_slots(layout.lockers, SlotNo(layout.return_bin))?;
     store.upsert_items(&items, &[], now)?;
     let snapshot = world.snapshot();
-    for s in &seed.items {
-        let Some(slot) = s.slot else { continue };
-        let in_world = snapshot.slots.iter().any(|w| w.slot == slot.0 && w.item.is_some());
-        if !in_world {
-            world.place(slot.0, s.item.id.as_str())?;
-        }
-        store.place_item(slot, &s.item.id)?;
-    }
-    tracing::info!(books = items.len(), "demo books placed in the lockers");
+    let placed: Vec<(SlotNo, ItemId)> = seed
+        .in_lockers()
+        .filter(|(slot, _)| slot.0 <= layout.lockers)
+        .map(|(slot, item)| (slot, item.id.clone()))
+        .collect();
+    let to_world: Vec<(u16, String)> = placed
+        .iter()
+        .filter(|(slot, _)| !snapshot.slots.iter().any(|w| w.slot == slot.0 && w.item.is_some()))
+        .map(|(slot, id)| (slot.0, id.as_str().to_owned()))
+        .collect();
+    world.place_many(&to_world)?;
+    store.place_items(&placed)?;
+    tracing::info!(books = items.len(), lockers = layout.lockers, "demo books placed in the lockers");
     Ok(())
 }

@@ -4,8 +4,10 @@
 //! The trait follows how real lock controllers (Kerong CU, Modbus RTU relay
 //! and input boards) work: the host pulses one lock at a time and polls all
 //! door and item sensors in one request. The board never tells the host that
-//! something changed, so the daemon polls [`LockerBoard::read_all`] and
-//! compares readings.
+//! something changed, so the daemon polls and compares readings: the
+//! lockers a patron is using at every tick ([`LockerBoard::read_slots`]),
+//! the rest a part at a time ([`LockerBoard::sweep`]), everything at
+//! start-up and for an audit ([`LockerBoard::read_all`]).
 //!
 //! # What the hardware cannot promise
 //!
@@ -66,6 +68,26 @@ pub trait LockerBoard: Send + Sync {
     /// Read every slot's door and item sensor, in [`slots`](Self::slots)
     /// order.
     async fn read_all(&self) -> Result<Vec<SlotStatus>, HwError>;
+
+    /// Read the sensors of `slots` (the lockers a flow waits on) and of
+    /// whatever shares a board exchange with them: one exchange per board
+    /// that drives one of them. Slots of a board that did not answer are
+    /// missing. By default, [`read_all`](Self::read_all) kept to `slots`.
+    async fn read_slots(&self, slots: &[u16]) -> Result<Vec<SlotStatus>, HwError> {
+        let mut all = self.read_all().await?;
+        all.retain(|s| slots.contains(&s.slot));
+        Ok(all)
+    }
+
+    /// One step of the background sweep: a part of the cabinet, so that a
+    /// step costs about one board exchange per bus whatever the cabinet's
+    /// size, and successive steps cover it all; `watched` are the slots
+    /// [`read_slots`](Self::read_slots) reads at every tick anyway. By
+    /// default the whole board ([`read_all`](Self::read_all)): one exchange.
+    async fn sweep(&self, watched: &[u16]) -> Result<Vec<SlotStatus>, HwError> {
+        let _ = watched;
+        self.read_all().await
+    }
 
     /// After a read that succeeded only in part: the boards that did not
     /// answer, described for people. Empty for a single board.

@@ -17,11 +17,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The demo config, written beside the demo's state so an operator can read
-/// what the demo runs with.
-pub fn demo_config(state_dir: &Path) -> anyhow::Result<Config> {
+/// what the demo runs with. `lockers`: the cabinet's size (the bin is the
+/// slot after the last locker).
+pub fn demo_config(state_dir: &Path, lockers: u16) -> anyhow::Result<Config> {
     create_state_dir(state_dir)?;
     let state_dir = state_dir.canonicalize().with_context(|| format!("resolving {}", state_dir.display()))?;
-    let config = Config::demo(&state_dir);
+    let mut config = Config::demo(&state_dir);
+    config.hardware.lockers = lockers;
+    config.hardware.return_bin_slot = lockers + 1;
     let path = state_dir.join("bookstation.toml");
     std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
     Ok(config)

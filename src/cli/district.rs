@@ -7,7 +7,7 @@ use bookstation::demo::SimNetwork;
 use bookstation::district::covers::CoverCache;
 use bookstation::district::http::{read_ca_file, read_token_file};
 use bookstation::district::seed::DEMO_KIOSK_ID;
-use bookstation::district::server::{ServerOptions, load_sim};
+use bookstation::district::server::{ServerOptions, load_sim, load_sim_or};
 use bookstation::district::{
     District, HttpDistrict, HttpSettings, SimServer, Sip2District, Sip2Settings, SyncSettings, SyncWorker,
 };
@@ -39,7 +39,9 @@ pub async fn connect(config: &Config, world: &SimWorld, known: Vec<Item>) -> any
     let settings = match d.kind {
         DistrictKind::Sim => {
             let db = config.kiosk.state_dir.join(SIM_DB);
-            let sim = load_sim(&db, &config.kiosk.id)?;
+            // As many books as the cabinet has lockers (the demo's 43 up to 40).
+            let lockers = config.hardware.lockers;
+            let sim = load_sim_or(&db, || bookstation::district::SimDistrict::demo_sized(&config.kiosk.id, lockers))?;
             let listener =
                 tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulated district")?;
             let token = random_token();

@@ -45,7 +45,7 @@ pub fn build(config: &Config, world: &SimWorld) -> anyhow::Result<Hardware> {
         HardwareKind::Pty => {
             let link = pty_link(&config.kiosk.state_dir);
             let (sim, cabinet) = world_on_kerong(world, &link, LinkSettings::new(&link))?;
-            tracing::info!(port = %link.display(), "locker boards: simulated Kerong CU bus on a pty");
+            tracing::info!(port = %link.display(), buses = sim.len(), "locker boards: simulated Kerong CU buses on ptys");
             // The simulator lives as long as the runtime: dropped with it.
             tokio::spawn(async move {
                 let _sim = sim;

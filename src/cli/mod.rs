@@ -64,6 +64,9 @@ enum Command {
         /// `pty`: the locker board is a simulated Kerong CU bus on a pseudo-terminal, driven by the real serial driver.
         #[arg(long, value_enum, default_value = "mock")]
         hardware: DemoHardware,
+        /// Lockers in the cabinet (40 to 2000): past the demo's 40, each holds a generated Korean or English book. With `--hardware pty`, 16 Kerong boards of 16 locks per bus, so more than 255 lockers take several buses. A state directory keeps the size it was first started with.
+        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(40..=2000))]
+        lockers: u16,
     },
     /// Serve the simulated district over HTTP (the API of docs/district-api.md, plus /sim/state and /sim/faults).
     DistrictSim {
@@ -211,8 +214,8 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             daemon::run(config, demo_books, screen)?;
         }
-        Command::Demo { headless, state_dir, district: url, hardware } => {
-            let mut config = daemon::demo_config(&state_dir)?;
+        Command::Demo { headless, state_dir, district: url, hardware, lockers } => {
+            let mut config = daemon::demo_config(&state_dir, lockers)?;
             if hardware == DemoHardware::Pty {
                 config.hardware.kind = bookstation::config::HardwareKind::Pty;
                 let path = config.kiosk.state_dir.join("bookstation.toml");

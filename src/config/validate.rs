@@ -16,7 +16,7 @@ use std::path::Path;
 /// unattended open door or session is noticed.
 const TIMEOUT_SECS: RangeInclusive<u64> = 5..=3600;
 /// Door numbers a locker board can address in practice.
-const LOCKERS: RangeInclusive<u16> = 1..=500;
+const LOCKERS: RangeInclusive<u16> = 1..=2000;
 const LOAN_DAYS: RangeInclusive<u32> = 1..=365;
 /// A district call holds the engine (and the patron) until it answers or
 /// times out; the systemd watchdog (30 s, pinged every 15 s) must not fire

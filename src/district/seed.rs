@@ -176,7 +176,7 @@ const POETRY: Category = ("시", "Poetry");
 const OTHER_TITLES: [(&str, &str); 3] = [("MC1001", "코스모스"), ("MC1002", "Sapiens"), ("MC1003", "82년생 김지영")];
 
 /// Books up to this number sit in the locker of the same number; the rest are on loan.
-const LOCKERS: usize = 40;
+const LOCKERS: usize = LOCKERS_U16 as usize;
 /// Only a few books have cover art, so the UI's placeholder art gets shown too.
 const WITH_COVER: usize = 4;
 
@@ -251,6 +251,117 @@ pub fn demo() -> SimSeed {
     }
 }
 
+/// The demo world at the size of a real cabinet: [`demo`]'s 43 books and
+/// situations, then a generated book in every locker from 41 to `lockers`
+/// (`MP0044`, `MP0045`, …), Korean and English in turn, with plausible
+/// titles, authors and the demo's shelf categories. Deterministic: the same
+/// size always gives the same books. `lockers` up to 40 is [`demo`] itself.
+pub fn demo_sized(lockers: u16) -> SimSeed {
+    let mut seed = demo();
+    let first_id = seed.items.len() + 1;
+    for (k, slot) in (usize::from(LOCKERS_U16) + 1..=usize::from(lockers)).enumerate() {
+        let (title, author) = generated_book(k);
+        let id = format!("MP{:04}", first_id + k);
+        seed.items.push(SeedItem {
+            slot: Some(SlotNo(u16::try_from(slot).unwrap_or(u16::MAX))),
+            item: Item {
+                cover_url: None,
+                id: ItemId(id),
+                title,
+                author,
+                category: CATEGORIES[k % CATEGORIES.len()].to_owned(),
+                hold_for: None,
+            },
+        });
+    }
+    seed
+}
+
+const LOCKERS_U16: u16 = 40;
+const CATEGORIES: [&str; 7] = [FICTION, CLASSICS, CHILDREN, ESSAYS, SCIENCE, HISTORY, POETRY];
+const KO_ADJ: [&str; 16] = [
+    "푸른",
+    "작은",
+    "오래된",
+    "조용한",
+    "따뜻한",
+    "붉은",
+    "먼",
+    "깊은",
+    "하얀",
+    "새로운",
+    "잃어버린",
+    "빛나는",
+    "겨울",
+    "마지막",
+    "낯선",
+    "우리",
+];
+const KO_NOUN: [&str; 16] = [
+    "바다", "숲", "정원", "도시", "별", "강", "섬", "기억", "계절", "편지", "골목", "여름", "등대", "서점", "기차",
+    "마을",
+];
+const KO_FORM: [&str; 4] = ["{a} {n}", "{a} {n}의 노래", "{a} {n}에서 온 편지", "{n} 너머 {a} 시간"];
+const KO_SURNAME: [&str; 10] = ["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임"];
+const KO_GIVEN: [&str; 12] =
+    ["민준", "서연", "지훈", "하은", "도윤", "수아", "현우", "지민", "예준", "채원", "건우", "유진"];
+const EN_ADJ: [&str; 16] = [
+    "Silent",
+    "Hidden",
+    "Last",
+    "Winter",
+    "Golden",
+    "Distant",
+    "Broken",
+    "Quiet",
+    "Northern",
+    "Secret",
+    "Little",
+    "Burning",
+    "Paper",
+    "Midnight",
+    "Wandering",
+    "Glass",
+];
+const EN_NOUN: [&str; 16] = [
+    "River",
+    "Garden",
+    "Lighthouse",
+    "Orchard",
+    "Harbour",
+    "Mountain",
+    "Library",
+    "Station",
+    "Island",
+    "Forest",
+    "Letter",
+    "Summer",
+    "Bridge",
+    "Kingdom",
+    "Map",
+    "Clock",
+];
+const EN_FORM: [&str; 4] = ["The {a} {n}", "A {a} {n}", "The {n} of {a} Days", "{a} {n}: A Novel"];
+const EN_FIRST: [&str; 12] =
+    ["Emma", "James", "Olivia", "Daniel", "Grace", "Henry", "Alice", "Thomas", "Clara", "Samuel", "Ruth", "Oliver"];
+const EN_LAST: [&str; 12] =
+    ["Walker", "Hughes", "Bennett", "Carter", "Foster", "Hayes", "Morgan", "Reed", "Sutton", "Lane", "Price", "Wells"];
+
+/// The `k`th generated book (from 0): Korean when `k` is even. Within a
+/// language the first 1,024 titles are all different.
+fn generated_book(k: usize) -> (String, String) {
+    let j = k / 2;
+    let (adj, noun, form) = (j % 16, (j / 16 + j) % 16, (j / 256) % 4);
+    let fill = |form: &str, a: &str, n: &str| form.replace("{a}", a).replace("{n}", n);
+    if k.is_multiple_of(2) {
+        let title = fill(KO_FORM[form], KO_ADJ[adj], KO_NOUN[noun]);
+        (title, format!("{}{}", KO_SURNAME[j % 10], KO_GIVEN[(j / 10 + j) % 12]))
+    } else {
+        let title = fill(EN_FORM[form], EN_ADJ[adj], EN_NOUN[noun]);
+        (title, format!("{} {}", EN_FIRST[j % 12], EN_LAST[(j / 12 + j * 5) % 12]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +395,26 @@ mod tests {
         assert_eq!(on_loan, ["MP0041", "MP0042", "MP0043"]);
         assert_eq!(seed.items[39].item.id.as_str(), "MP0040");
         assert_eq!(seed.items[39].slot, Some(SlotNo(40)));
+    }
+
+    #[test]
+    fn a_sized_demo_fills_every_locker_once_with_distinct_books_in_both_languages() {
+        for lockers in [40u16, 500, 1000] {
+            let seed = demo_sized(lockers);
+            assert_eq!(seed.items[..43], demo().items[..], "the demo's books come first, unchanged");
+            let mut slots: Vec<u16> = seed.in_lockers().map(|(slot, _)| slot.0).collect();
+            slots.sort_unstable();
+            assert_eq!(slots, (1..=lockers).collect::<Vec<_>>());
+            let ids: HashSet<_> = seed.items.iter().map(|s| s.item.id.clone()).collect();
+            assert_eq!(ids.len(), seed.items.len());
+            let generated = &seed.items[43..];
+            let titles: HashSet<_> = generated.iter().map(|s| s.item.title.as_str()).collect();
+            assert_eq!(titles.len(), generated.len(), "no title twice at {lockers} lockers");
+            let korean = generated.iter().filter(|s| s.item.title.chars().any(|c| ('가'..='힣').contains(&c))).count();
+            assert_eq!(korean, generated.len().div_ceil(2));
+        }
+        assert_eq!(demo_sized(500).items[43].item.id.as_str(), "MP0044");
+        assert_eq!(demo_sized(500).items[43].slot, Some(SlotNo(41)));
     }
 
     #[tokio::test]

@@ -671,6 +671,11 @@ impl SimDistrict {
         Self::new(kiosk_id, seed::demo())
     }
 
+    /// The demo world at `lockers` lockers ([`seed::demo_sized`]).
+    pub fn demo_sized(kiosk_id: &str, lockers: u16) -> Self {
+        Self::new(kiosk_id, seed::demo_sized(lockers))
+    }
+
     /// A district restored from a saved state; its network starts up.
     pub fn from_state(state: SimState) -> Self {
         Self { state: Arc::new(Mutex::new(state)) }

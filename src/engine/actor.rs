@@ -16,9 +16,11 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// How often the board is polled for door and item sensors when nothing
-/// else happens. Real boards report nothing on their own.
-pub const SENSOR_POLL: Duration = Duration::from_millis(200);
+/// How often the sensors are polled ([`Runner::poll_tick`]): the lockers a
+/// flow waits on at every tick, so a door shut is seen within this plus one
+/// board exchange; the rest of the cabinet a board per bus per tick. Real
+/// boards report nothing on their own.
+pub const SENSOR_POLL: Duration = Duration::from_millis(50);
 
 /// Why a request to the engine got no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,7 +198,7 @@ async fn run(
             scan = next_scan(&mut devices.scanner) => on_scan(&mut runner, &mut devices, scan).await,
             () = sleep => runner.tick().await,
             _ = poll.tick() => {
-                runner.poll_sensors().await;
+                runner.poll_tick().await;
                 scanner_presence(&mut runner, &devices);
             }
             _ = inventory.tick() => runner.refresh_inventory().await,

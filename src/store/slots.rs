@@ -8,6 +8,24 @@ use super::{Result, Store, StoreError, bad_row, slot_no};
 use crate::domain::{EventBody, ItemId, Slot, SlotKind, SlotNo, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+fn place_in(tx: &rusqlite::Transaction<'_>, slot: SlotNo, item: &ItemId) -> Result<()> {
+    match slot_in(tx, slot)? {
+        None => return Err(no_such_slot(slot)),
+        Some((SlotKind::ReturnBin, _)) => {
+            return Err(StoreError::Conflict(format!("slot {slot} is the return bin, not a locker")));
+        }
+        Some((SlotKind::Locker, _)) => {}
+    }
+    if !item_exists(tx, item)? {
+        return Err(StoreError::Conflict(format!("item {item} is not in the catalogue")));
+    }
+    if let Some(other) = slot_of_in(tx, item)?.filter(|&other| other != slot) {
+        return Err(StoreError::Conflict(format!("item {item} is already in slot {other}")));
+    }
+    tx.execute("UPDATE slots SET item_id = ?2 WHERE slot_no = ?1", params![slot.0, item.as_str()])?;
+    Ok(())
+}
+
 fn kind_str(kind: SlotKind) -> &'static str {
     match kind {
         SlotKind::Locker => "locker",
@@ -128,25 +146,19 @@ impl Store {
     /// Put a copy in a locker without an event: for seeding a demo or a
     /// test. Staff restocking goes through a restock intent instead.
     pub fn place_item(&mut self, slot: SlotNo, item: &ItemId) -> Result<()> {
+        self.place_items(&[(slot, item.clone())])
+    }
+
+    /// [`Store::place_item`] for many books in one transaction (one fsync):
+    /// the demo's first start at 1,000 lockers. All or none.
+    pub fn place_items(&mut self, placements: &[(SlotNo, ItemId)]) -> Result<()> {
         let tx = self.write()?;
-        match slot_in(&tx, slot)? {
-            None => return Err(no_such_slot(slot)),
-            Some((SlotKind::ReturnBin, _)) => {
-                return Err(StoreError::Conflict(format!("slot {slot} is the return bin, not a locker")));
-            }
-            Some((SlotKind::Locker, _)) => {}
+        for (slot, item) in placements {
+            place_in(&tx, *slot, item)?;
         }
-        if !item_exists(&tx, item)? {
-            return Err(StoreError::Conflict(format!("item {item} is not in the catalogue")));
-        }
-        if let Some(other) = slot_of_in(&tx, item)?.filter(|&other| other != slot) {
-            return Err(StoreError::Conflict(format!("item {item} is already in slot {other}")));
-        }
-        tx.execute("UPDATE slots SET item_id = ?2 WHERE slot_no = ?1", params![slot.0, item.as_str()])?;
         tx.commit()?;
         Ok(())
     }
-
     /// Record or clear a door fault (`None` clears it).
     pub fn set_slot_fault(&mut self, slot: SlotNo, fault: Option<&str>) -> Result<()> {
         let tx = self.write()?;

@@ -14,7 +14,7 @@ use bookstation::district::SimDistrict;
 use bookstation::domain::Timestamp;
 use bookstation::engine::{Action, Deps, EngineSettings, Input, Runner, VirtualClock};
 use bookstation::store::{AsyncStore, CardHasher, OutboxEvent, Store};
-use bookstation_hardware::{SimLayout, SimWorld};
+use bookstation_hardware::{LockerBoard, SimLayout, SimWorld};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +47,9 @@ const MAX_TICKS: usize = 10_000;
 pub struct Kiosk {
     pub runner: Runner,
     pub world: SimWorld,
+    /// The locker board the runner drives: the world's own unless a test
+    /// gave another ([`Kiosk::with_board`]).
+    pub board: Arc<dyn LockerBoard>,
     pub clock: VirtualClock,
     pub district: SimDistrict,
     pub config: Config,
@@ -66,6 +69,16 @@ impl Kiosk {
     /// seeded with more patrons than the demo's five. Its catalogue must be
     /// the demo's: the lockers are filled from [`seed_demo`].
     pub async fn with_district(tweak: impl FnOnce(&mut Config), district: impl FnOnce(&str) -> SimDistrict) -> Self {
+        Self::with_board(tweak, district, |world| Arc::new(world.board())).await
+    }
+
+    /// A kiosk whose runner drives `board(world)` (e.g. a cabinet of boards
+    /// in front of the world) instead of the world's own board.
+    pub async fn with_board(
+        tweak: impl FnOnce(&mut Config),
+        district: impl FnOnce(&str) -> SimDistrict,
+        board: impl FnOnce(&SimWorld) -> Arc<dyn LockerBoard>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::demo(dir.path());
         tweak(&mut config);
@@ -76,17 +89,18 @@ impl Kiosk {
         drop(store);
         let district = district(&config.kiosk.id);
         let clock = VirtualClock::new(T0);
-        let runner = start(&config, &world, &district, &clock, &dir).await;
-        Self { runner, world, clock, district, config, dir }
+        let board = board(&world);
+        let runner = start(&config, &world, &board, &district, &clock, &dir).await;
+        Self { runner, world, board, clock, district, config, dir }
     }
 
     /// A power cut: the engine and its store connection are gone; the world
     /// (books, doors) and the district stay as they are.
     pub async fn restart(self) -> Self {
-        let Self { runner, world, clock, district, config, dir } = self;
+        let Self { runner, world, board, clock, district, config, dir } = self;
         drop(runner);
-        let runner = start(&config, &world, &district, &clock, &dir).await;
-        Self { runner, world, clock, district, config, dir }
+        let runner = start(&config, &world, &board, &district, &clock, &dir).await;
+        Self { runner, world, board, clock, district, config, dir }
     }
 
     pub async fn tap(&mut self, uid: &str) {
@@ -264,6 +278,7 @@ impl Kiosk {
 async fn start(
     config: &Config,
     world: &SimWorld,
+    board: &Arc<dyn LockerBoard>,
     district: &SimDistrict,
     clock: &VirtualClock,
     dir: &tempfile::TempDir,
@@ -271,7 +286,7 @@ async fn start(
     let store = Store::open(&dir.path().join("bookstation.db")).expect("store");
     let deps = Deps {
         store: AsyncStore::new(store).expect("store thread"),
-        board: Arc::new(world.board()),
+        board: board.clone(),
         district: Arc::new(SimNetwork::new(district.clone(), world.clone())),
         hasher: Arc::new(CardHasher::from_key([7; 32])),
         clock: Arc::new(clock.clone()),

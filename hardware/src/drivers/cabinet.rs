@@ -7,11 +7,31 @@
 //! chute counter, so the cabinet counts the bin's drops itself: every time
 //! the bin's infrared input goes from clear to blocked between two reads is
 //! one drop. That sees every book only if the input is wired to a chute
-//! beam with a pulse stretcher longer than the poll interval (200 ms); wired
-//! to a fill sensor it sees the first book into an empty bin only. The count
-//! starts at 0 with the daemon, which the engine reads as a counter reset.
+//! beam with a pulse stretcher longer than the time between two reads of
+//! the bin's board (one poll tick, 50 ms, while a return waits; one sweep
+//! otherwise); wired to a fill sensor it sees the first book into an empty
+//! bin only. The count starts at 0 with the daemon, which the engine reads
+//! as a counter reset.
+//!
+//! # Reading a big cabinet
+//!
+//! Boards on one serial port (a *bus*) answer one at a time; boards on
+//! different ports are read in parallel. Three kinds of read:
+//! [`LockerBoard::read_slots`] reads only the boards of the lockers a patron
+//! is using (one exchange each), [`LockerBoard::sweep`] reads the next board
+//! of every bus (the background sweep, round robin, skipping the boards
+//! `read_slots` reads anyway), and [`LockerBoard::read_all`] reads every
+//! board (start-up, the audit). A board that did not answer its last read
+//! is *known silent*: the sweep skips it, and probes it on every
+//! [`SILENT_PROBE_EVERY`]th of its turns, and never while a locker is
+//! watched, so its timeouts do not hold up the door a patron is at.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::task::Poll;
 
 use crate::{ErrorKind, HwError, LockerBoard, SlotStatus};
 
@@ -29,6 +49,12 @@ pub struct ChannelState {
 pub trait BoardUnit: Send + Sync {
     /// Who this is, for messages: "Kerong CU board 1 on /dev/ttyUSB0".
     fn describe(&self) -> String;
+    /// The bus (serial port) it answers on: boards with the same bus are
+    /// read one after the other, different buses in parallel. By default
+    /// a board is a bus of its own.
+    fn bus(&self) -> String {
+        self.describe()
+    }
     /// Channels wired to lockers.
     fn channels(&self) -> u16;
     /// Pulse the lock of `channel`; errors as [`LockerBoard::open`].
@@ -56,7 +82,27 @@ pub struct Cabinet {
     bin: Mutex<(Option<bool>, u32)>,
     /// Boards (by index) that did not answer their last read: logged when
     /// they go silent and when they answer again, not at every poll.
-    silent: Mutex<std::collections::BTreeSet<usize>>,
+    silent: Mutex<BTreeSet<usize>>,
+    /// The boards (by index) of each bus, in the order given.
+    buses: Vec<Vec<usize>>,
+    /// Where the background sweep is.
+    sweep: Mutex<Sweep>,
+    /// Reads asked of each board (by index) so far: tests and benchmarks
+    /// count exchanges with them.
+    reads: Vec<AtomicU64>,
+}
+
+/// A known-silent board is probed on this many of its sweep turns (once
+/// a sweep comes round to it), while no locker is watched.
+pub const SILENT_PROBE_EVERY: u32 = 10;
+
+/// The background sweep's place.
+#[derive(Debug, Default)]
+struct Sweep {
+    /// Per bus: the position in `buses[bus]` of the next board to read.
+    next: Vec<usize>,
+    /// Per board: sweep turns skipped since it went silent or was probed.
+    skipped: Vec<u32>,
 }
 
 impl std::fmt::Debug for Cabinet {
@@ -89,9 +135,156 @@ impl Cabinet {
         {
             return Err(HwError::new(ErrorKind::InvalidSlot, format!("no board drives the return bin's slot {bin}")));
         }
-        Ok(Self { mounts, return_bin, bin: Mutex::new((None, 0)), silent: Mutex::default() })
+        let mut by_bus: BTreeMap<String, usize> = BTreeMap::new();
+        let mut buses: Vec<Vec<usize>> = Vec::new();
+        for (i, m) in mounts.iter().enumerate() {
+            let next = buses.len();
+            let b = *by_bus.entry(m.unit.bus()).or_insert(next);
+            if b == next {
+                buses.push(Vec::new());
+            }
+            buses[b].push(i);
+        }
+        let sweep = Sweep { next: vec![0; buses.len()], skipped: vec![0; mounts.len()] };
+        let reads = mounts.iter().map(|_| AtomicU64::new(0)).collect();
+        Ok(Self {
+            mounts,
+            return_bin,
+            bin: Mutex::new((None, 0)),
+            silent: Mutex::default(),
+            buses,
+            sweep: Mutex::new(sweep),
+            reads,
+        })
     }
 
+    /// How many buses the boards are on (read in parallel).
+    pub fn bus_count(&self) -> usize {
+        self.buses.len()
+    }
+
+    /// Reads asked of each board so far, in the order the boards were given.
+    pub fn reads_per_board(&self) -> Vec<u64> {
+        self.reads.iter().map(|r| r.load(Ordering::Relaxed)).collect()
+    }
+
+    /// Sweep steps that read every board once, when none is silent: the
+    /// longest bus's boards.
+    pub fn sweep_steps(&self) -> usize {
+        self.buses.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
+    /// The boards (by index) that drive any of `slots`.
+    fn mounts_of(&self, slots: &[u16]) -> BTreeSet<usize> {
+        slots
+            .iter()
+            .filter_map(|&slot| {
+                self.mounts.iter().position(|m| slot.checked_sub(m.first_slot).is_some_and(|ch| ch < m.unit.channels()))
+            })
+            .collect()
+    }
+
+    /// `wanted` boards grouped by bus, in each bus's order.
+    fn by_bus(&self, wanted: &BTreeSet<usize>) -> Vec<Vec<usize>> {
+        self.buses
+            .iter()
+            .map(|bus| bus.iter().copied().filter(|i| wanted.contains(i)).collect::<Vec<_>>())
+            .filter(|bus| !bus.is_empty())
+            .collect()
+    }
+
+    /// Read `groups` (boards by index, one list per bus): each bus's boards
+    /// one after the other, the buses in parallel. The readings of the boards
+    /// that answered, in slot order, and the first failure.
+    async fn read_groups(&self, groups: Vec<Vec<usize>>) -> (Vec<SlotStatus>, Option<HwError>) {
+        let per_bus = groups.into_iter().map(|bus| async move {
+            let mut results = Vec::with_capacity(bus.len());
+            for i in bus {
+                self.reads[i].fetch_add(1, Ordering::Relaxed);
+                results.push((i, self.mounts[i].unit.read().await));
+            }
+            results
+        });
+        let mut out = Vec::new();
+        let mut failure = None;
+        for (i, result) in join_all(per_bus.collect()).await.into_iter().flatten() {
+            let m = &self.mounts[i];
+            match result {
+                Ok(states) => {
+                    if self.silent.lock().unwrap_or_else(PoisonError::into_inner).remove(&i) {
+                        tracing::info!(board = %m.unit.describe(), "board answers again");
+                    }
+                    for (ch, s) in (0u16..).zip(states) {
+                        let slot = m.first_slot + ch;
+                        let drop_count =
+                            if Some(slot) == self.return_bin { self.count_drop(s.item_present) } else { 0 };
+                        out.push(SlotStatus { slot, door_open: s.door_open, item_present: s.item_present, drop_count });
+                    }
+                }
+                Err(e) => {
+                    if self.silent.lock().unwrap_or_else(PoisonError::into_inner).insert(i) {
+                        tracing::warn!(board = %m.unit.describe(), error = %e, "board read failed; its lockers keep their last reading");
+                    }
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        out.sort_by_key(|s| s.slot);
+        (out, failure)
+    }
+
+    /// The sweep's next board on each bus: round robin, past the `hot`
+    /// boards (read at every tick anyway) and the known-silent ones (probed
+    /// on every [`SILENT_PROBE_EVERY`]th turn, and only when nothing is hot).
+    fn next_sweep(&self, hot: &BTreeSet<usize>) -> Vec<Vec<usize>> {
+        let silent = self.silent.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let mut sweep = self.sweep.lock().unwrap_or_else(PoisonError::into_inner);
+        let Sweep { next, skipped } = &mut *sweep;
+        let mut picks = Vec::new();
+        for (bus, cursor) in self.buses.iter().zip(next.iter_mut()) {
+            for _ in 0..bus.len() {
+                let i = bus[*cursor % bus.len()];
+                *cursor = (*cursor + 1) % bus.len();
+                if hot.contains(&i) {
+                    continue;
+                }
+                if silent.contains(&i) {
+                    skipped[i] = skipped[i].saturating_add(1);
+                    if !hot.is_empty() || skipped[i] < SILENT_PROBE_EVERY {
+                        continue;
+                    }
+                }
+                skipped[i] = 0;
+                picks.push(vec![i]);
+                break;
+            }
+        }
+        picks
+    }
+}
+
+/// Poll every future to its end, together: the buses' reads in parallel
+/// (each future is one bus's boards in turn). Results in the given order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futures.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *o = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+impl Cabinet {
     /// The boards, for `doctor`.
     pub fn mounts(&self) -> &[Mount] {
         &self.mounts
@@ -121,40 +314,31 @@ impl LockerBoard for Cabinet {
         mount.unit.unlock(ch).await
     }
 
-    /// Reads every board. A board that does not answer leaves its slots out
-    /// of the result (the engine keeps their last reading) and is logged; only
-    /// when no board answers is the read an error.
+    /// Reads every board (the buses in parallel). A board that does not
+    /// answer leaves its slots out of the result (the engine keeps their
+    /// last reading) and is logged; only when no board answers is the read
+    /// an error.
     async fn read_all(&self) -> Result<Vec<SlotStatus>, HwError> {
-        let mut out = Vec::new();
-        let mut failures = Vec::new();
-        for (i, m) in self.mounts.iter().enumerate() {
-            match m.unit.read().await {
-                Ok(states) => {
-                    if self.silent.lock().unwrap_or_else(PoisonError::into_inner).remove(&i) {
-                        tracing::info!(board = %m.unit.describe(), "board answers again");
-                    }
-                    for (ch, s) in (0u16..).zip(states) {
-                        let slot = m.first_slot + ch;
-                        let drop_count =
-                            if Some(slot) == self.return_bin { self.count_drop(s.item_present) } else { 0 };
-                        out.push(SlotStatus { slot, door_open: s.door_open, item_present: s.item_present, drop_count });
-                    }
-                }
-                Err(e) => {
-                    if self.silent.lock().unwrap_or_else(PoisonError::into_inner).insert(i) {
-                        tracing::warn!(board = %m.unit.describe(), error = %e, "board read failed; its lockers keep their last reading");
-                    }
-                    failures.push(e);
-                }
-            }
+        let (out, failure) = self.read_groups(self.buses.clone()).await;
+        match failure {
+            Some(e) if out.is_empty() => Err(e),
+            _ => Ok(out),
         }
-        if out.is_empty()
-            && let Some(first) = failures.into_iter().next()
-        {
-            return Err(first);
-        }
-        out.sort_by_key(|s| s.slot);
-        Ok(out)
+    }
+
+    /// The boards of `slots`, one exchange each; a silent one's slots are
+    /// missing from the result (and named by [`LockerBoard::silent_boards`]).
+    async fn read_slots(&self, slots: &[u16]) -> Result<Vec<SlotStatus>, HwError> {
+        let wanted = self.mounts_of(slots);
+        Ok(self.read_groups(self.by_bus(&wanted)).await.0)
+    }
+
+    /// One step of the background sweep: the next board of every bus, in
+    /// parallel, past the boards of `watched` and the known-silent boards
+    /// (see the module's notes).
+    async fn sweep(&self, watched: &[u16]) -> Result<Vec<SlotStatus>, HwError> {
+        let picks = self.next_sweep(&self.mounts_of(watched));
+        Ok(self.read_groups(picks).await.0)
     }
 
     fn silent_boards(&self) -> Vec<String> {

@@ -90,6 +90,10 @@ impl KerongCu {
 
 #[async_trait::async_trait]
 impl BoardUnit for KerongCu {
+    fn bus(&self) -> String {
+        self.link.path().display().to_string()
+    }
+
     fn describe(&self) -> String {
         format!("Kerong CU board {} on {}", self.board, self.link.path().display())
     }

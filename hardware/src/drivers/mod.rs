@@ -18,7 +18,7 @@ pub mod pcsc_reader;
 pub mod scanners;
 pub mod serial_link;
 
-pub use cabinet::{BoardUnit, Cabinet, ChannelState, Mount};
+pub use cabinet::{BoardUnit, Cabinet, ChannelState, Mount, SILENT_PROBE_EVERY};
 pub use escpos_printer::{EscPosPrinter, Receipt};
 pub use kerong_cu::{KerongCu, KerongPolarity};
 pub use modbus_rtu::{ModbusBoard, ModbusLayout};

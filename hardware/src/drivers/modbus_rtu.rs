@@ -95,6 +95,10 @@ fn inputs(port: &mut Port, what: &str, unit: u8, first: u16, count: u16) -> Resu
 
 #[async_trait::async_trait]
 impl BoardUnit for ModbusBoard {
+    fn bus(&self) -> String {
+        self.link.path().display().to_string()
+    }
+
     fn describe(&self) -> String {
         format!("Modbus board unit {} on {}", self.unit, self.link.path().display())
     }

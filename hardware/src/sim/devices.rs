@@ -100,4 +100,8 @@ impl LockerBoard for SimBoard {
     async fn read_all(&self) -> Result<Vec<SlotStatus>, HwError> {
         self.world.board_read()
     }
+
+    async fn read_slots(&self, slots: &[u16]) -> Result<Vec<SlotStatus>, HwError> {
+        self.world.board_read_slots(slots)
+    }
 }

@@ -149,6 +149,25 @@ impl SimWorld {
         Ok(())
     }
 
+    /// [`SimWorld::place`] for many books with one write of the world file
+    /// (one fsync, not one a book: the demo's first start at 1,000 lockers).
+    /// All or none: a refused placement places nothing.
+    pub fn place_many(&self, books: &[(u16, String)]) -> Result<(), SimError> {
+        self.mutate(|p| {
+            for (slot, barcode) in books {
+                let s = locker_mut(p, *slot)?;
+                if s.item.is_some() {
+                    return Err(SimError::SlotOccupied(*slot));
+                }
+                s.item = Some(barcode.clone());
+                s.door_open = false;
+            }
+            Ok(())
+        })?;
+        tracing::info!(books = books.len(), "simulation: books placed");
+        Ok(())
+    }
+
     /// A card is placed on the reader: the reader yields
     /// [`CardEvent::Tapped`]. Tapping while a card is present first yields
     /// [`CardEvent::Removed`], as the old card must have left.
@@ -361,6 +380,28 @@ impl SimWorld {
             .collect())
     }
 
+    /// The board reporting the sensors of `slots` only (unknown ones left out).
+    pub(crate) fn board_read_slots(&self, slots: &[u16]) -> Result<Vec<SlotStatus>, HwError> {
+        let state = lock(&self.inner.state);
+        if !state.phys.board_online {
+            return Err(not_responding());
+        }
+        let bin = self.inner.layout.return_bin;
+        let mut out: Vec<SlotStatus> = slots
+            .iter()
+            .filter_map(|&slot| self.inner.layout.index(slot).map(|i| &state.phys.slots[i]))
+            .map(|s| SlotStatus {
+                slot: s.slot,
+                door_open: s.door_open,
+                item_present: if s.slot == bin { !s.bin_items.is_empty() } else { s.item.is_some() },
+                drop_count: s.drop_count,
+            })
+            .collect();
+        out.sort_by_key(|s| s.slot);
+        out.dedup_by_key(|s| s.slot);
+        Ok(out)
+    }
+
     fn send_card(&self, event: CardEvent) {
         if self.inner.card_tx.send(event).is_err() {
             tracing::debug!("simulation: card event dropped, the reader handle is gone");
@@ -457,6 +498,15 @@ mod tests {
     #[should_panic(expected = "return bin")]
     fn in_memory_rejects_a_bin_inside_the_lockers() {
         SimWorld::in_memory(SimLayout { lockers: 3, return_bin: 3 });
+    }
+
+    #[test]
+    fn place_many_is_all_or_none() {
+        let w = world();
+        w.place_many(&[(1, "A".into()), (2, "B".into())]).unwrap();
+        assert_eq!((slot(&w, 1).item.as_deref(), slot(&w, 2).item.as_deref()), (Some("A"), Some("B")));
+        assert!(matches!(w.place_many(&[(3, "C".into()), (2, "D".into())]), Err(SimError::SlotOccupied(2))));
+        assert_eq!(slot(&w, 3).item, None);
     }
 
     #[test]

@@ -24,7 +24,7 @@ mod persist;
 mod routes;
 
 pub use faults::Faults;
-pub use persist::{SimDbError, load_sim};
+pub use persist::{SimDbError, load_sim, load_sim_or};
 
 use super::SimDistrict;
 use std::io;

@@ -24,6 +24,11 @@ pub enum SimDbError {
 /// The simulator saved in `path`, or the demo district for `kiosk_id` when
 /// the file does not exist yet.
 pub fn load_sim(path: &Path, kiosk_id: &str) -> Result<SimDistrict, SimDbError> {
+    load_sim_or(path, || SimDistrict::demo(kiosk_id))
+}
+
+/// The simulator saved in `path`, or `fresh()` when the file does not exist yet.
+pub fn load_sim_or(path: &Path, fresh: impl FnOnce() -> SimDistrict) -> Result<SimDistrict, SimDbError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let state: SimState = serde_json::from_slice(&bytes).map_err(|e| SimDbError::Parse {
@@ -32,7 +37,7 @@ pub fn load_sim(path: &Path, kiosk_id: &str) -> Result<SimDistrict, SimDbError> 
             })?;
             Ok(SimDistrict::from_state(state))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(SimDistrict::demo(kiosk_id)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(fresh()),
         Err(source) => Err(SimDbError::Read { path: path.to_owned(), source }),
     }
 }

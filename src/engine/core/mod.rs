@@ -242,6 +242,39 @@ impl Engine {
         readings.iter().filter(|r| self.kiosk.sensors.get(&SlotNo(r.slot)) != Some(*r)).copied().collect()
     }
 
+    /// The slots whose next reading a flow waits for, ascending: the
+    /// dispense's current locker (opening, waiting for the book, or the last
+    /// one left to shut), the return bin during a return, a locker staff are
+    /// opening or restocking, and every door the sensors last saw open. The
+    /// runner reads their boards at every poll tick; the rest of the cabinet
+    /// is swept in the background.
+    pub fn watched_slots(&self) -> Vec<u16> {
+        use dispense::Phase;
+        let mut watched: BTreeSet<u16> = self.kiosk.sensors.values().filter(|s| s.door_open).map(|s| s.slot).collect();
+        match &self.state {
+            State::Dispensing(d) => match &d.phase {
+                Phase::AwaitingShut { last, .. } => {
+                    watched.insert(last.slot.0);
+                }
+                Phase::Opening { .. } | Phase::Waiting { .. } => {
+                    watched.extend(d.current().map(|p| p.slot.0));
+                }
+                Phase::Committing | Phase::Closing { .. } => {}
+            },
+            State::Return(flow) if !flow.is_idle() => {
+                watched.insert(self.settings.bin_slot.0);
+            }
+            State::Staff { task: StaffTask::Opening { slot } | StaffTask::Restock { slot, .. }, .. } => {
+                watched.insert(slot.0);
+            }
+            State::Staff { task: StaffTask::Unload { .. }, .. } => {
+                watched.insert(self.settings.bin_slot.0);
+            }
+            _ => {}
+        }
+        watched.into_iter().collect()
+    }
+
     /// Feed one input; returns the effects to perform, in order.
     #[must_use = "the effects are what the engine decided; the runner must perform them"]
     pub fn handle(&mut self, input: Input, now: Timestamp) -> Vec<Effect> {

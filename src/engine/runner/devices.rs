@@ -9,6 +9,7 @@ use crate::district::sync::health_report;
 use crate::domain::{Fault, FaultCode, health};
 use crate::engine::input::Input;
 use crate::store::{Store, StoreError};
+use bookstation_hardware::{HwError, SlotStatus};
 use tokio::sync::watch;
 
 impl Runner {
@@ -55,8 +56,35 @@ impl Runner {
         db(&self.deps.store, |s: &mut Store| s.probe()).await
     }
 
+    /// Every slot's sensors, read now (after a simulated-hardware command).
     pub(super) async fn read_sensors(&mut self) -> Option<Input> {
-        match self.deps.board.read_all().await {
+        let read = self.deps.board.read_all().await;
+        self.sensor_input(read)
+    }
+
+    /// One poll tick: the boards of the slots a flow waits on
+    /// ([`crate::engine::Engine::watched_slots`]) and one step of the
+    /// background sweep, together (the watched read asked first, so on a
+    /// shared bus it waits for no sweep exchange); what changed, as one input.
+    pub(super) async fn read_tick(&mut self) -> Option<Input> {
+        let watched = self.engine.watched_slots();
+        let board = &self.deps.board;
+        let active = async { if watched.is_empty() { Ok(Vec::new()) } else { board.read_slots(&watched).await } };
+        let (active, swept) = tokio::join!(active, board.sweep(&watched));
+        let read = match (active, swept) {
+            (Ok(mut a), Ok(b)) => {
+                a.extend(b.into_iter().filter(|s| !watched.contains(&s.slot)));
+                Ok(a)
+            }
+            (Ok(a), Err(_)) if !a.is_empty() => Ok(a),
+            (Err(_), Ok(b)) if !b.is_empty() => Ok(b),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        self.sensor_input(read)
+    }
+
+    fn sensor_input(&mut self, read: Result<Vec<SlotStatus>, HwError>) -> Option<Input> {
+        match read {
             Ok(now) => {
                 // Some boards of several may still be silent.
                 let silent = self.deps.board.silent_boards();

@@ -156,6 +156,11 @@ impl Runner {
         self.deps.clock.now()
     }
 
+    /// The slots a flow waits on, read at every poll tick ([`Engine::watched_slots`]).
+    pub fn watched_slots(&self) -> Vec<u16> {
+        self.engine.watched_slots()
+    }
+
     pub fn deps(&self) -> &Deps {
         &self.deps
     }
@@ -205,9 +210,20 @@ impl Runner {
         self.feed(Input::Tick).await;
     }
 
-    /// Read the board and feed what changed.
+    /// Read every slot and feed what changed (after a simulated-hardware
+    /// command: the answer shows its effect).
     pub async fn poll_sensors(&mut self) {
         if let Some(input) = self.read_sensors().await {
+            self.feed(input).await;
+        }
+    }
+
+    /// One poll tick (every [`crate::engine::actor::SENSOR_POLL`]): the
+    /// watched slots' boards and a step of the background sweep; feed what
+    /// changed. Its cost does not grow with the cabinet: one exchange per
+    /// watched board and one per bus.
+    pub async fn poll_tick(&mut self) {
+        if let Some(input) = self.read_tick().await {
             self.feed(input).await;
         }
     }

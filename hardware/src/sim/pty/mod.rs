@@ -20,7 +20,7 @@
 //! - `kerong`: [`KerongSim`], chained Kerong CU boards.
 //! - `modbus`: [`ModbusSim`], Modbus RTU units.
 //! - `world_bus`: [`world_on_kerong`], the simulated world behind Kerong
-//!   boards on a pty with the real driver in front (`demo --hardware pty`).
+//!   boards on one pty per bus of 16 boards with the real driver in front (`demo --hardware pty`).
 
 mod kerong;
 mod modbus;
@@ -37,7 +37,7 @@ use std::time::Duration;
 pub use kerong::{KerongSim, KerongSimBoard};
 pub use modbus::{ModbusSim, ModbusSimUnit};
 pub use panel::{MemPanel, Panel};
-pub use world_bus::{world_boards, world_on_kerong};
+pub use world_bus::{BOARDS_PER_BUS, MAX_BUSES, bus_link, world_boards, world_on_kerong};
 
 use crate::codec::kerong_cu::{Decoded, find};
 
