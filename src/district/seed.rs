@@ -269,7 +269,8 @@ pub fn demo_sized(lockers: u16) -> SimSeed {
                 id: ItemId(id),
                 title,
                 author,
-                category: CATEGORIES[k % CATEGORIES.len()].to_owned(),
+                category: CATEGORIES[k % CATEGORIES.len()].0.to_owned(),
+                category_en: Some(CATEGORIES[k % CATEGORIES.len()].1.to_owned()),
                 hold_for: None,
             },
         });
@@ -278,7 +279,7 @@ pub fn demo_sized(lockers: u16) -> SimSeed {
 }
 
 const LOCKERS_U16: u16 = 40;
-const CATEGORIES: [&str; 7] = [FICTION, CLASSICS, CHILDREN, ESSAYS, SCIENCE, HISTORY, POETRY];
+const CATEGORIES: [Category; 7] = [FICTION, CLASSICS, CHILDREN, ESSAYS, SCIENCE, HISTORY, POETRY];
 const KO_ADJ: [&str; 16] = [
     "푸른",
     "작은",
