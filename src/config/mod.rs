@@ -13,6 +13,7 @@
 //! `error.rs` the errors, and `demo.rs` the demo kiosk's config
 //! ([`Config::demo`]).
 
+mod accessibility;
 mod demo;
 mod devices;
 mod error;
@@ -23,6 +24,7 @@ pub use devices::{
     ScannerKind,
 };
 
+pub use accessibility::{AccessibilityConfig, KEY_NAMES, KeyAction, KeyMap, SpeechMode};
 pub use demo::{DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2};
 pub use error::ConfigError;
 
@@ -65,6 +67,9 @@ pub struct Config {
     /// desk" is no answer.
     #[serde(default)]
     pub help: HelpConfig,
+    /// Voice guidance and the keypad (`[accessibility]`, `[accessibility.keys]`).
+    #[serde(default)]
+    pub accessibility: AccessibilityConfig,
 }
 
 /// `[help]`: the library's contact, shown by the help control on every
