@@ -400,6 +400,9 @@ impl Narrator {
         if scene.controls.is_empty() {
             return None;
         }
+        if scene.controls.get(index).is_some_and(|c| c.label == label) {
+            return Some(index);
+        }
         let by_label = scene.controls.iter().position(|c| c.label == label);
         Some(by_label.unwrap_or(index.min(scene.controls.len() - 1)))
     }
