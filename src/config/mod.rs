@@ -540,4 +540,24 @@ mod tests {
         let err = Config::parse(&text, Path::new("demo.toml")).unwrap_err();
         assert_eq!(err.key(), Some("kiosk"));
     }
+
+    #[test]
+    fn accessibility_errors_name_their_key() {
+        let demo = Config::demo(Path::new("/tmp/bookstation-demo")).to_toml();
+        let parse = |from: &str, to: &str| {
+            assert!(demo.contains(from), "{from} in {demo}");
+            Config::parse(&demo.replacen(from, to, 1), Path::new("k.toml"))
+        };
+        let always = parse("speech = \"on-request\"", "speech = \"always\"").expect("a mode");
+        assert_eq!(always.accessibility.speech, SpeechMode::Always);
+        for (from, to, key) in [
+            ("speech = \"on-request\"", "speech = \"loud\"", "accessibility.speech"),
+            ("rate = 160", "rate = 1000", "accessibility.rate"),
+            ("back = [", "back = [\"5\", ", "accessibility.keys.back"),
+            ("help = [", "help = [\"F1\", ", "accessibility.keys.help"),
+        ] {
+            let err = parse(from, to).expect_err(to);
+            assert_eq!(err.key(), Some(key), "{to}: {err}");
+        }
+    }
 }
