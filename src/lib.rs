@@ -17,5 +17,6 @@ pub mod demo;
 pub mod district;
 pub mod domain;
 pub mod engine;
+pub mod speech;
 pub mod store;
 pub mod ui;

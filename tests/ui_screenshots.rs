@@ -148,6 +148,10 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "pin-wrong");
         ui.world(async |k| k.act(json!({"action": "pin", "pin": PIN})).await);
         shoot(&mut ui, "home");
+        // Voice guidance on (the help key): the speech bar over the access bar.
+        ui.key("*");
+        shoot(&mut ui, "home-speech");
+        ui.press(&translated(lang, "Voice guidance"));
         // The inactivity dialog over home, then a touch to stay.
         ui.world(async |k| k.advance(45).await);
         shoot(&mut ui, "countdown");
@@ -255,7 +259,7 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 24);
+    assert_eq!(written, VARIANTS.len() * 25);
 }
 
 /// The trainers' simulator window, a locker open for a loan: its fields

@@ -41,7 +41,7 @@ fn create_state_dir(dir: &Path) -> anyhow::Result<()> {
 /// What the daemon shows on the screen, if anything.
 pub enum Screen {
     Headless,
-    Window(WindowOptions),
+    Window(Box<WindowOptions>),
 }
 
 pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
@@ -58,7 +58,7 @@ pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
             running.engine.clone(),
             running.controller.clone(),
             runtime.handle().clone(),
-            options,
+            *options,
             on_shown,
         );
         let _ = stop.send(());

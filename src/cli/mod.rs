@@ -204,13 +204,14 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             let screen = match config.ui.backend {
                 _ if headless => daemon::Screen::Headless,
                 UiBackend::None => daemon::Screen::Headless,
-                UiBackend::Linuxkms | UiBackend::Winit => daemon::Screen::Window(WindowOptions {
+                UiBackend::Linuxkms | UiBackend::Winit => daemon::Screen::Window(Box::new(WindowOptions {
                     backend: if config.ui.backend == UiBackend::Winit { "winit" } else { "linuxkms" }.into(),
                     simulator: false,
                     fullscreen: config.ui.fullscreen,
                     covers_dir: Some(config.kiosk.state_dir.join("covers")),
                     demo_cards: Vec::new(),
-                }),
+                    accessibility: config.accessibility.clone(),
+                })),
             };
             daemon::run(config, demo_books, screen)?;
         }
@@ -253,13 +254,14 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             let screen = if headless || no_display {
                 daemon::Screen::Headless
             } else {
-                daemon::Screen::Window(WindowOptions {
+                daemon::Screen::Window(Box::new(WindowOptions {
                     backend: "winit".into(),
                     simulator: true,
                     fullscreen: false,
                     covers_dir: Some(config.kiosk.state_dir.join("covers")),
                     demo_cards: demo_cards(),
-                })
+                    accessibility: config.accessibility.clone(),
+                }))
             };
             daemon::run(config, true, screen)?;
         }

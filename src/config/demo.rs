@@ -61,6 +61,7 @@ impl Config {
                 hours: "평일 09:00–18:00 (데모)".to_owned(),
                 hours_en: "Weekdays 9:00–18:00 (demo)".to_owned(),
             },
+            accessibility: super::AccessibilityConfig::default(),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! `error.rs` the errors, and `demo.rs` the demo kiosk's config
 //! ([`Config::demo`]).
 
+mod accessibility;
 mod demo;
 mod devices;
 mod error;
@@ -23,6 +24,7 @@ pub use devices::{
     ScannerKind,
 };
 
+pub use accessibility::{AccessibilityConfig, KEY_NAMES, KeyAction, KeyMap, SpeechMode};
 pub use demo::{DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2};
 pub use error::ConfigError;
 
@@ -65,6 +67,9 @@ pub struct Config {
     /// desk" is no answer.
     #[serde(default)]
     pub help: HelpConfig,
+    /// Voice guidance and the keypad (`[accessibility]`, `[accessibility.keys]`).
+    #[serde(default)]
+    pub accessibility: AccessibilityConfig,
 }
 
 /// `[help]`: the library's contact, shown by the help control on every
@@ -534,5 +539,25 @@ mod tests {
         assert!(text.starts_with("# This config cannot be written as TOML"), "{text}");
         let err = Config::parse(&text, Path::new("demo.toml")).unwrap_err();
         assert_eq!(err.key(), Some("kiosk"));
+    }
+
+    #[test]
+    fn accessibility_errors_name_their_key() {
+        let demo = Config::demo(Path::new("/tmp/bookstation-demo")).to_toml();
+        let parse = |from: &str, to: &str| {
+            assert!(demo.contains(from), "{from} in {demo}");
+            Config::parse(&demo.replacen(from, to, 1), Path::new("k.toml"))
+        };
+        let always = parse("speech = \"on-request\"", "speech = \"always\"").expect("a mode");
+        assert_eq!(always.accessibility.speech, SpeechMode::Always);
+        for (from, to, key) in [
+            ("speech = \"on-request\"", "speech = \"loud\"", "accessibility.speech"),
+            ("rate = 160", "rate = 1000", "accessibility.rate"),
+            ("back = [", "back = [\"5\", ", "accessibility.keys.back"),
+            ("help = [", "help = [\"F1\", ", "accessibility.keys.help"),
+        ] {
+            let err = parse(from, to).expect_err(to);
+            assert_eq!(err.key(), Some(key), "{to}: {err}");
+        }
     }
 }

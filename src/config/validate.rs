@@ -205,6 +205,16 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
     within(file, "district.cover_cache_mib", d.cover_cache_mib, 1..=4096)?;
 
     // [logging]
+    // [accessibility]
+    within(file, "accessibility.rate", c.accessibility.rate, 80..=450)?;
+    within(file, "accessibility.volume", c.accessibility.volume, 10..=200)?;
+    if c.accessibility.espeak.as_os_str().is_empty() {
+        return fail("accessibility.espeak", "must name the espeak-ng program".into());
+    }
+    c.accessibility
+        .keys
+        .check()
+        .map_err(|(key, message)| ConfigError::invalid(file, format!("accessibility.keys.{key}"), message))?;
     check_log_level(&c.logging.level).map_err(|message| ConfigError::invalid(file, "logging.level", message))?;
 
     // [[staff]]

@@ -9,6 +9,8 @@
 mod bridge;
 pub mod hangul;
 #[cfg(feature = "ui")]
+mod narrator;
+#[cfg(feature = "ui")]
 mod simulator;
 #[cfg(feature = "ui")]
 mod window;
@@ -25,8 +27,10 @@ pub use bridge::Bridge;
 #[cfg(feature = "ui")]
 pub use generated::{
     Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,
-    SimulatorWindow, StaffTask, Theme,
+    SimulatorWindow, Speech, StaffTask, Theme,
 };
+#[cfg(feature = "ui")]
+pub use narrator::{Narrator, key_name, key_text};
 #[cfg(feature = "ui")]
 pub use simulator::SimulatorPanel;
 #[cfg(feature = "ui")]

@@ -3,6 +3,7 @@
 
 use super::bridge::Bridge;
 use super::generated::{AppWindow, SimulatorWindow};
+use super::narrator::Narrator;
 use super::simulator::SimulatorPanel;
 use crate::control::{ControlRequest, Controller};
 use crate::engine::actor::EngineHandle;
@@ -36,11 +37,15 @@ pub struct WindowOptions {
     pub covers_dir: Option<PathBuf>,
     /// The demo cards shown in the simulator window: (UID, label).
     pub demo_cards: Vec<(String, String)>,
+    /// Voice guidance and the keypad (`[accessibility]`).
+    pub accessibility: crate::config::AccessibilityConfig,
 }
 
 thread_local! {
     /// The bridge lives on the UI thread; views arrive here from tokio.
     static BRIDGE: RefCell<Option<Rc<Bridge>>> = const { RefCell::new(None) };
+    /// Voice guidance and the keypad, after the bridge on every view.
+    static NARRATOR: RefCell<Option<Rc<Narrator>>> = const { RefCell::new(None) };
     /// The simulator window's panel, when the demo shows it, and the last
     /// view (the panel draws the doors the kiosk says were left open).
     static PANEL: RefCell<Option<Rc<SimulatorPanel>>> = const { RefCell::new(None) };
@@ -51,6 +56,11 @@ fn show_view(view: ViewState, world: Option<WorldSnapshot>) {
     BRIDGE.with(|b| {
         if let Some(bridge) = b.borrow().as_ref() {
             bridge.apply(&view);
+        }
+    });
+    NARRATOR.with(|n| {
+        if let Some(narrator) = n.borrow().as_ref() {
+            narrator.view(&view);
         }
     });
     if let Some(world) = world {
@@ -111,8 +121,13 @@ pub fn run_windows(
     });
     let bridge = Bridge::new(&window, sink, options.covers_dir.clone());
     let mut views = engine.views();
-    bridge.apply(&views.borrow_and_update().clone());
+    let first = views.borrow_and_update().clone();
+    bridge.apply(&first);
     BRIDGE.with(|b| *b.borrow_mut() = Some(bridge));
+    let espeak = Rc::new(crate::speech::Espeak::new(options.accessibility.espeak.clone()));
+    let narrator = Narrator::new(&window, espeak, &options.accessibility);
+    narrator.view(&first);
+    NARRATOR.with(|n| *n.borrow_mut() = Some(narrator));
     // Every view the engine publishes follows a change the simulator
     // window may show too (a door the engine opened, a book taken).
     let world_source = controller.clone();
@@ -148,6 +163,7 @@ pub fn run_windows(
     }
     let _ = window.hide();
     BRIDGE.with(|b| b.borrow_mut().take());
+    NARRATOR.with(|n| n.borrow_mut().take());
     PANEL.with(|p| p.borrow_mut().take());
     Ok(())
 }

@@ -3,8 +3,10 @@
 //! and the new view state is applied to the window — all on one thread.
 
 use super::Kiosk;
+use bookstation::config::AccessibilityConfig;
 use bookstation::engine::{Action, Input};
-use bookstation::ui::{Api, AppWindow, Bridge, Page};
+use bookstation::speech::Recorder;
+use bookstation::ui::{Api, AppWindow, Bridge, Narrator, Page};
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 use std::cell::RefCell;
@@ -18,6 +20,9 @@ pub struct UiKiosk {
     actions: Rc<RefCell<Vec<Action>>>,
     /// Controls pressed so far (set to 0 to count a stretch of a flow).
     pub touches: usize,
+    /// Voice guidance and the keypad, speaking into `spoken`.
+    narrator: Rc<Narrator>,
+    pub spoken: Recorder,
 }
 
 /// Slint's testing backend on this thread: mocked time, no threads, and the
@@ -47,14 +52,47 @@ impl UiKiosk {
         let actions = Rc::new(RefCell::new(Vec::new()));
         let queue = actions.clone();
         let bridge = Bridge::new(&window, Rc::new(move |a| queue.borrow_mut().push(a)), None);
-        let ui = Self { k, rt, window, bridge, actions, touches: 0 };
+        let spoken = Recorder::default();
+        let narrator = Narrator::new(&window, Rc::new(spoken.clone()), &AccessibilityConfig::default());
+        let ui = Self { k, rt, window, bridge, actions, touches: 0, narrator, spoken };
         ui.refresh();
         ui
     }
 
     /// Show the engine's current view.
     pub fn refresh(&self) {
-        self.bridge.apply(&self.k.runner.view());
+        let view = self.k.runner.view();
+        self.bridge.apply(&view);
+        self.narrator.view(&view);
+    }
+
+    /// Press a key of the keypad (a key map name: "Down", "Enter", "5"), as
+    /// the patron would, then feed what it did to the engine.
+    pub fn key(&mut self, name: &str) {
+        let text: slint::SharedString = bookstation::ui::key_text(name).into();
+        let window = self.window.window();
+        window.dispatch_event(slint::platform::WindowEvent::KeyPressed { text: text.clone() });
+        window.dispatch_event(slint::platform::WindowEvent::KeyReleased { text });
+        self.pump();
+    }
+
+    /// Move the focus with `next` until the focused control is said to be
+    /// `words` (at most `limit` keys); how many keys it took. What was said
+    /// on the way is forgotten.
+    #[track_caller]
+    pub fn key_to(&mut self, words: &str, limit: usize) -> usize {
+        for n in 1..=limit {
+            self.key("Down");
+            if self.spoken.texts().last().map(String::as_str) == Some(words) {
+                self.spoken.clear();
+                return n;
+            }
+        }
+        panic!("{words:?} not reached in {limit} keys; said {:?}", self.spoken.texts());
+    }
+
+    pub fn speech_on(&self) -> bool {
+        self.narrator.is_on()
     }
 
     /// Feed the actions the window produced to the engine, then show the result.
