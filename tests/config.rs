@@ -242,10 +242,10 @@ fn every_validation_rule_names_its_key() {
             c.offline.per_outage = 2;
         }),
         ("offline.max_outage_hours", "at least 1", |c| c.offline.max_outage_hours = 0),
-        ("hardware.lockers", "from 1 to 500 (got 0)", |c| c.hardware.lockers = 0),
-        ("hardware.lockers", "from 1 to 500 (got 501)", |c| {
-            c.hardware.lockers = 501;
-            c.hardware.return_bin_slot = 502;
+        ("hardware.lockers", "from 1 to 2000 (got 0)", |c| c.hardware.lockers = 0),
+        ("hardware.lockers", "from 1 to 2000 (got 2001)", |c| {
+            c.hardware.lockers = 2001;
+            c.hardware.return_bin_slot = 2002;
         }),
         ("hardware.return_bin_slot", "above hardware.lockers (40)", |c| c.hardware.return_bin_slot = 40),
         ("hardware.return_bin_capacity", "at least 1", |c| c.hardware.return_bin_capacity = 0),

@@ -48,6 +48,30 @@ fn each_language_s_face_draws_its_whole_catalog() {
     }
 }
 
+/// Slint does not fall back from one embedded face to another, so the
+/// Chinese and Japanese faces draw what the district gives in Korean and
+/// Latin too: every demo title and author, and the language switch.
+#[test]
+fn the_chinese_and_japanese_faces_draw_korean_titles_too() {
+    let seed = bookstation::district::seed::demo_sized(1000);
+    let mut chars: BTreeSet<char> = seed
+        .items
+        .iter()
+        .flat_map(|i| i.item.title.chars().chain(i.item.author.chars()).collect::<Vec<_>>())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    chars.extend("한국어가".chars());
+    for file in [
+        "BookstationCJKSC-Regular.otf",
+        "BookstationCJKSC-Bold.otf",
+        "BookstationCJKJP-Regular.otf",
+        "BookstationCJKJP-Bold.otf",
+    ] {
+        let gaps = missing(&ui().join("fonts").join(file), &chars);
+        assert!(gaps.is_empty(), "{file} has no glyph for {gaps:?}: run `make fonts`");
+    }
+}
+
 #[test]
 fn a_missing_glyph_is_noticed() {
     // Nanum has Korean hanja (書, 館) and kana, not simplified Chinese.

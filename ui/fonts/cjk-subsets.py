@@ -3,7 +3,8 @@
 
 `make fonts` runs this after the zh or ja catalog changes (tests/fonts.rs fails
 until it has): each subset holds every character of its catalog, the kana,
-CJK punctuation, full-width forms and ASCII, in Noto Sans CJK's SC or JP
+CJK punctuation, full-width forms, Latin and every Hangul syllable
+(Korean titles), in Noto Sans CJK's SC or JP
 design, renamed so a system-wide Noto never stands in for it. Needs
 fonts-noto-cjk (Debian) and fontTools (PyPI).
 """
@@ -23,6 +24,11 @@ ALWAYS = (
     + [chr(c) for c in range(0x3000, 0x3040)]  # CJK symbols and punctuation
     + [chr(c) for c in range(0x3040, 0x3100)]  # hiragana, katakana
     + [chr(c) for c in range(0xFF00, 0xFFF0)]  # full-width forms
+    # Hangul, for the Korean titles and authors the district gives and the
+    # language switch's 한국어: Slint does not fall back to NanumGothic.
+    + [chr(c) for c in range(0xAC00, 0xD7A4)]
+    + [chr(c) for c in range(0x3130, 0x3190)]
+    + [chr(c) for c in range(0x0080, 0x0250)]  # Latin-1 and Latin Extended (Exupéry)
     + list("·…—–“”‘’×←→↑↓◐")
 )
 
