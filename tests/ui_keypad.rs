@@ -72,7 +72,7 @@ fn borrow_by_keypad_with_voice_guidance() {
     said_one_containing(&ui, "Enter the PIN of your library card.");
     // Digits on the keypad go straight into the PIN pad (2, 4, 6, 8 move
     // the focus elsewhere, never here).
-    type_pin(&mut ui, &|n| format!("{n} digits entered"));
+    type_pin(&mut ui, &|n| if n == 1 { "1 digit entered".to_owned() } else { format!("{n} digits entered") });
     assert_eq!(ui.page(), Page::Home);
     let home = said_one_containing(&ui, "You can borrow");
     assert!(home.contains("The Little Prince"), "the shelf is read: {home}");
@@ -86,7 +86,7 @@ fn borrow_by_keypad_with_voice_guidance() {
     ui.key("5");
     assert_eq!(ui.page(), Page::Confirm);
     said_one_containing(&ui, "Due back on Mon 14 Dec");
-    ui.key_to("Borrow, button", 30);
+    ui.key_to("Borrow 1 book, button", 30);
     ui.key("5");
     assert_eq!(ui.page(), Page::Dispensing);
     let door = said_one_containing(&ui, "Take your book from locker 2");
