@@ -53,6 +53,11 @@ pub enum Phase {
 /// 2.2.1 asks for at least 20 seconds to ask for it).
 pub const WARNING_MS: i64 = 20_000;
 
+/// A waiting door's last seconds, when the screen offers "more time".
+pub(super) fn in_warning(seconds_left: Option<u32>) -> bool {
+    seconds_left.is_some_and(|s| i64::from(s) * 1000 <= WARNING_MS)
+}
+
 /// The books of one confirmation, handed out in order.
 #[derive(Debug, Clone)]
 pub struct Dispense {
@@ -104,7 +109,7 @@ impl Engine {
             let State::Dispensing(d) = &mut self.state else { return };
             let Some(pick) = d.current().cloned() else {
                 let lines = std::mem::take(&mut d.lines);
-                self.finish_dispense(lines, fx);
+                self.finish_dispense(lines);
                 return;
             };
             let usable =
@@ -142,7 +147,7 @@ impl Engine {
         }
     }
 
-    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>, _fx: &mut Vec<Effect>) {
+    fn finish_dispense(&mut self, lines: Vec<ReceiptLine>) {
         let until = self.now.plus_millis(self.settings.receipt_ms);
         self.last_activity = self.now;
         self.state = State::Receipt { lines, until, sent: None };
@@ -280,7 +285,7 @@ impl Engine {
             d.lines.extend(rest.iter().map(|p| line(p, None, Some(Problem::LastDoorOpen))));
             d.index = d.picks.len();
             let lines = std::mem::take(&mut d.lines);
-            self.finish_dispense(lines, fx);
+            self.finish_dispense(lines);
             return;
         }
         let State::Dispensing(d) = &self.state else { return };

@@ -92,7 +92,7 @@ impl Engine {
                         Phase::AwaitingShut { deadline, .. } => (DispenseStep::CloseDoor, Some(seconds(deadline))),
                         Phase::Closing { .. } => (DispenseStep::Saving, None),
                     };
-                    let warning = seconds_left.is_some_and(|s| i64::from(s) * 1000 <= super::dispense::WARNING_MS);
+                    let warning = super::dispense::in_warning(seconds_left);
                     DispenseView {
                         slot: pick.slot,
                         title: pick.title.clone(),
@@ -124,7 +124,7 @@ impl Engine {
                 let seconds_left = flow.deadline().map(|deadline| self.now.seconds_until(deadline));
                 v.returning = Some(ReturnView {
                     seconds_left,
-                    warning: seconds_left.is_some_and(|s| i64::from(s) * 1000 <= super::dispense::WARNING_MS),
+                    warning: super::dispense::in_warning(seconds_left),
                     step,
                     title: item.map(|i| self.kiosk.title(i)),
                     slot: self.settings.bin_slot,
