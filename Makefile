@@ -122,14 +122,18 @@ check-translations: deps slint-tr-extractor
 soak: deps
 	SOAK_SESSIONS=$${SOAK_SESSIONS:-2000} $(CARGO) test --locked --test soak -- --nocapture
 
-## bench: engine and district sync figures (tables; not tests)
+## bench: every figure of docs/benchmarks.md at 40, 500 and 1,000 lockers, each beside its goal or floor (tables; not tests)
 bench: deps
+	$(CARGO) build --release --locked
 	$(CARGO) run --release --locked --example engine_bench
 	$(CARGO) run --release --locked --example sync_bench
+	$(CARGO) run --release --locked --example ui_frames
+	$(CARGO) run --release --locked --example ui_bench
 
-## bench-ui: touch-UI figures in Xvfb (first frame, idle CPU, memory)
+## bench-ui: the touch-UI figures alone: frames in process, then the real demo in Xvfb (start-up, idle CPU, memory)
 bench-ui: deps
 	$(CARGO) build --release --locked
+	$(CARGO) run --release --locked --example ui_frames
 	$(CARGO) run --release --locked --example ui_bench
 
 ## fuzz: run each fuzz target FUZZ_SECS seconds (default 60; nightly, AddressSanitizer; installs cargo-fuzz when missing); crashes land in fuzz/artifacts/

@@ -1,133 +1,181 @@
-//! How long the kiosk's flows take inside the engine: a borrow, a return, a
-//! bin unload and a restock, each end to end through the runner, the real
-//! SQLite store on disk (WAL, synchronous=FULL) and the simulated world, with
-//! a virtual clock so only the work is timed. Also the core state machine
-//! alone, with no I/O. Prints a table; run with `make bench`.
+//! How long the kiosk's flows take inside the engine, and what they cost in
+//! counts that do not drift with the machine, at 40, 500 and 1,000 lockers:
+//! a borrow, a return, a bin unload and a restock, each end to end through
+//! the runner, the real SQLite store on disk (WAL, synchronous=FULL) and the
+//! simulated world, with a virtual clock so only the work is timed. Beside
+//! each time: the allocations, the SQL statements, the commits and the
+//! fsyncs (counted where they happen: every `fsync`/`fdatasync` of this
+//! process goes through the wrappers below). Prints a table; run with
+//! `make bench` or `cargo run --release --locked --example engine_bench`.
 
 // A benchmark's figures are its output.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use bookstation::config::{Config, DEMO_STAFF_CARD, DEMO_STAFF_PIN};
-use bookstation::demo::{SimNetwork, seed_demo};
-use bookstation::district::SimDistrict;
-use bookstation::domain::Timestamp;
-use bookstation::engine::{Action, Deps, EngineSettings, Input, Runner, VirtualClock};
-use bookstation::store::{AsyncStore, CardHasher, Store};
-use bookstation_hardware::{SimLayout, SimWorld};
+mod support;
+
+use bookstation::config::{DEMO_STAFF_CARD, DEMO_STAFF_PIN};
+use bookstation::engine::Input;
+use bookstation::store::StoreCounts;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{BenchKiosk, Counting, SIZES, action, allocations, spread};
 
-const ROUNDS: usize = 200;
-const CARD: &str = "04A1B2C3D4E5F6";
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
-fn action(v: serde_json::Value) -> Input {
-    Input::Action(serde_json::from_value::<Action>(v).expect("action"))
-}
+/// Rounds of the four flows at each size.
+const ROUNDS: usize = 100;
 
-struct Bench {
-    runner: Runner,
-    world: SimWorld,
-}
+/// Every fsync of the process, by the file it made durable.
+#[allow(unsafe_code)] // wrapping libc's fsync takes `no_mangle` and a system call
+mod fsyncs {
+    use nix::libc::{self, c_char, c_int};
+    use std::sync::atomic::{AtomicU64, Ordering};
 
-impl Bench {
-    async fn feed(&mut self, input: Input) {
-        self.runner.feed(input).await;
-    }
-    async fn physical(&mut self, f: impl FnOnce(&SimWorld)) {
-        f(&self.world);
-        self.runner.poll_sensors().await;
-    }
+    pub static WAL: AtomicU64 = AtomicU64::new(0);
+    pub static DATABASE: AtomicU64 = AtomicU64::new(0);
+    pub static OTHER: AtomicU64 = AtomicU64::new(0);
 
-    async fn borrow(&mut self) {
-        self.feed(Input::CardTapped(CARD.into())).await;
-        self.feed(action(json!({"action": "pin", "pin": "1234"}))).await;
-        self.feed(action(json!({"action": "browse"}))).await;
-        self.feed(action(json!({"action": "select", "item_id": "MP0001"}))).await;
-        self.feed(action(json!({"action": "confirm"}))).await;
-        self.feed(action(json!({"action": "confirm"}))).await;
-        self.physical(|w| drop(w.take(1).expect("take"))).await;
-        self.physical(|w| w.close(1).expect("close")).await;
-        self.feed(action(json!({"action": "logout"}))).await;
-    }
-
-    async fn give_back(&mut self) {
-        self.feed(Input::Scanned("MP0001".into())).await;
-        self.physical(|w| w.put(41, "MP0001").expect("put")).await;
-        self.physical(|w| w.close(41).expect("close")).await;
-        self.feed(action(json!({"action": "logout"}))).await;
-    }
-
-    async fn unload(&mut self) {
-        self.feed(Input::CardTapped(DEMO_STAFF_CARD.into())).await;
-        self.feed(action(json!({"action": "staff_pin", "pin": DEMO_STAFF_PIN}))).await;
-        self.feed(action(json!({"action": "unload_bin"}))).await;
-        self.physical(|w| drop(w.empty_bin().expect("empty"))).await;
-        self.physical(|w| w.close(41).expect("close")).await;
-    }
-
-    async fn restock(&mut self) {
-        self.feed(action(json!({"action": "restock", "slot": 1}))).await;
-        self.feed(Input::Scanned("MP0001".into())).await;
-        self.physical(|w| w.put(1, "MP0001").expect("put")).await;
-        self.physical(|w| w.close(1).expect("close")).await;
-        self.feed(action(json!({"action": "logout"}))).await;
-    }
-}
-
-fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let at = |q: f64| ms(samples[((samples.len() - 1) as f64 * q) as usize]);
-    (at(0.5), at(0.95), ms(*samples.last().expect("samples")))
-}
-
-#[tokio::main]
-async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::demo(dir.path());
-    config.policy.kiosk_limit = 100_000;
-    config.policy.district_quota = 100_000;
-    let layout = SimLayout { lockers: 40, return_bin: 41 };
-    let world = SimWorld::open(&dir.path().join("world.json"), layout).expect("world");
-    let mut store = Store::open(&dir.path().join("bookstation.db")).expect("store");
-    seed_demo(&mut store, &world, Timestamp(1_795_914_000_000)).expect("seed");
-    let clock = VirtualClock::new(Timestamp(1_795_914_000_000));
-    let deps = Deps {
-        store: AsyncStore::new(store).expect("store thread"),
-        board: Arc::new(world.board()),
-        district: Arc::new(SimNetwork::new(SimDistrict::demo(&config.kiosk.id), world.clone())),
-        hasher: Arc::new(CardHasher::from_key([1; 32])),
-        clock: Arc::new(clock.clone()),
-        district_timeout: Duration::from_secs(5),
-    };
-    let (runner, _) = Runner::start(EngineSettings::from_config(&config), deps).await.expect("runner");
-    let mut b = Bench { runner, world };
-    let mut rows: Vec<(&str, Vec<Duration>)> = vec![
-        ("borrow (card, PIN, select, door, loan)", vec![]),
-        ("return (scan, bin, record)", vec![]),
-        ("unload bin (staff sign-in incl. Argon2)", vec![]),
-        ("restock (open, scan, close)", vec![]),
-    ];
-    for _ in 0..ROUNDS {
-        for (i, row) in rows.iter_mut().enumerate() {
-            let t = Instant::now();
-            match i {
-                0 => b.borrow().await,
-                1 => b.give_back().await,
-                2 => b.unload().await,
-                _ => b.restock().await,
+    /// The file behind `fd`, looked up without allocating (the allocation
+    /// counts stay the engine's own).
+    fn count(fd: c_int) {
+        let mut link = [0u8; 32];
+        link[..14].copy_from_slice(b"/proc/self/fd/");
+        let (mut digits, mut at, mut rest) = ([0u8; 10], 10, fd.unsigned_abs());
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
             }
-            row.1.push(t.elapsed());
-            clock.advance_ms(1_000);
         }
+        link[14..14 + 10 - at].copy_from_slice(&digits[at..]);
+        let mut target = [0u8; 512];
+        // SAFETY: both buffers are ours and sized; readlink writes at most `len` bytes.
+        let n = unsafe {
+            libc::readlink(link.as_ptr().cast::<c_char>(), target.as_mut_ptr().cast::<c_char>(), target.len())
+        };
+        let path = &target[..usize::try_from(n).unwrap_or(0)];
+        let counter = if path.ends_with(b".db-wal") {
+            &WAL
+        } else if path.ends_with(b".db") {
+            &DATABASE
+        } else {
+            &OTHER
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
-    let events = b.runner.deps().store.call(|s| s.outbox_stats()).await.expect("thread").expect("stats");
-    println!("Bookstation engine flows: {ROUNDS} rounds, SQLite on disk (WAL, synchronous=FULL), simulated world file");
-    println!("{:<44} {:>10} {:>10} {:>10}", "flow", "median ms", "p95 ms", "max ms");
-    for (name, samples) in rows {
-        let (p50, p95, max) = stats(samples);
-        println!("{name:<44} {p50:>10.2} {p95:>10.2} {max:>10.2}");
+
+    /// Every fsync the store (SQLite) and the simulated world (std) ask for.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn fsync(fd: c_int) -> c_int {
+        count(fd);
+        // SAFETY: the system call with the caller's file descriptor, as libc's fsync is.
+        unsafe { libc::syscall(libc::SYS_fsync, fd) as c_int }
     }
-    println!("events written: {}", events.pending);
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn fdatasync(fd: c_int) -> c_int {
+        count(fd);
+        // SAFETY: as `fsync`.
+        unsafe { libc::syscall(libc::SYS_fdatasync, fd) as c_int }
+    }
+
+    pub fn now() -> [u64; 3] {
+        [WAL.load(Ordering::Relaxed), DATABASE.load(Ordering::Relaxed), OTHER.load(Ordering::Relaxed)]
+    }
+}
+
+const FLOWS: [&str; 4] = [
+    "borrow (card, PIN, choose, door, loan)",
+    "return (scan, bin, record)",
+    "unload bin (staff sign-in incl. Argon2)",
+    "restock (open, scan, close)",
+];
+
+async fn unload(k: &mut BenchKiosk) {
+    let bin = k.return_bin;
+    k.feed(Input::CardTapped(DEMO_STAFF_CARD.into())).await;
+    k.feed(action(json!({"action": "staff_pin", "pin": DEMO_STAFF_PIN}))).await;
+    k.feed(action(json!({"action": "unload_bin"}))).await;
+    k.physical(|w| drop(w.empty_bin().expect("empty"))).await;
+    k.physical(|w| w.close(bin).expect("close")).await;
+}
+
+async fn restock(k: &mut BenchKiosk) {
+    k.feed(action(json!({"action": "restock", "slot": 1}))).await;
+    k.feed(Input::Scanned("MP0001".into())).await;
+    k.physical(|w| w.put(1, "MP0001").expect("put")).await;
+    k.physical(|w| w.close(1).expect("close")).await;
+    k.feed(action(json!({"action": "logout"}))).await;
+}
+
+/// One flow's samples and its counts over all rounds.
+#[derive(Default)]
+struct Row {
+    times: Vec<Duration>,
+    allocations: u64,
+    statements: u64,
+    commits: u64,
+    fsyncs: [u64; 3],
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    println!(
+        "Bookstation engine flows, {ROUNDS} rounds at each size: SQLite on disk (WAL, synchronous=FULL), simulated world file"
+    );
+    println!("machine: {}", support::machine());
+    println!("rerun: cargo run --release --locked --example engine_bench");
+    println!();
+    println!(
+        "{:>7}  {:<40} {:>8} {:>8} {:>8}  {:>7} {:>5} {:>7} {:>11}",
+        "lockers", "flow", "p50 ms", "p95 ms", "max ms", "allocs", "SQL", "commits", "fsyncs w/d/o"
+    );
+    for lockers in SIZES {
+        let mut k = BenchKiosk::new(lockers, None).await;
+        let mut rows: Vec<Row> = FLOWS.iter().map(|_| Row::default()).collect();
+        for _ in 0..ROUNDS {
+            for (i, row) in rows.iter_mut().enumerate() {
+                let (a, s, f) = (allocations(), StoreCounts::now(), fsyncs::now());
+                let t = Instant::now();
+                match i {
+                    0 => k.borrow("MP0001", 1).await,
+                    1 => k.give_back("MP0001").await,
+                    2 => unload(&mut k).await,
+                    _ => restock(&mut k).await,
+                }
+                row.times.push(t.elapsed());
+                let counts = StoreCounts::since(s);
+                let f2 = fsyncs::now();
+                row.allocations += allocations() - a;
+                row.statements += counts.statements;
+                row.commits += counts.commits;
+                for n in 0..3 {
+                    row.fsyncs[n] += f2[n] - f[n];
+                }
+                k.clock.advance_ms(1_000);
+            }
+        }
+        let n = ROUNDS as f64;
+        for (name, row) in FLOWS.iter().zip(rows) {
+            let (p50, p95, max) = spread(row.times);
+            let per = |x: u64| x as f64 / n;
+            let f = row.fsyncs.map(per);
+            println!(
+                "{lockers:>7}  {name:<40} {p50:>8.2} {p95:>8.2} {max:>8.2}  {:>7.0} {:>5.1} {:>7.1} {:>11}",
+                per(row.allocations),
+                per(row.statements),
+                per(row.commits),
+                format!("{:.1}/{:.1}/{:.1}", f[0], f[1], f[2]),
+            );
+        }
+        let view = k.runner.view();
+        assert_eq!(view.screen, bookstation::engine::Screen::Attract, "every round ends where it began");
+    }
+    println!();
+    println!("allocs, SQL (statements run), commits and fsyncs are per flow, averaged over the rounds; fsyncs are");
+    println!("w = the WAL (one per commit under synchronous=FULL: the floor), d = the database file (checkpoints),");
+    println!("o = other files (the simulated world's file and its directory: no such cost on real hardware).");
 }

@@ -25,6 +25,7 @@
 
 mod async_store;
 mod card_key;
+mod counts;
 mod items;
 mod journal;
 mod kiosk;
@@ -39,6 +40,7 @@ pub mod state_dir;
 pub use crate::domain::IntentId;
 pub use async_store::AsyncStore;
 pub use card_key::CardHasher;
+pub use counts::StoreCounts;
 pub use journal::{Intent, IntentState};
 pub use open::{APPLICATION_ID, Pragmas};
 pub use outbox::{OutboxEvent, OutboxState, OutboxStats};

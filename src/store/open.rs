@@ -186,6 +186,7 @@ fn configure(conn: &Connection, path: Option<&Path>) -> Result<()> {
         Ok(mode)
     };
     let mode = set().map_err(|e| classify(shown, e))?;
+    super::counts::watch(conn);
     if path.is_some() && !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unsafe {
             path: shown.to_owned(),

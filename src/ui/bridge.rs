@@ -1,6 +1,8 @@
 //! View state → `Api` properties, and `Api` callbacks → engine actions.
 //! Holds no business rule: it copies, converts and forwards.
 
+use super::book_rows::{BookRow, BookRows};
+use super::covers::{CoverSize, Covers};
 use super::generated::{
     self as ui, Api, AppWindow, AuditRow, Book, HoldRow, LoanRow, OutboxRow, Page, ReceiptRow, SlotCell, Theme,
 };
@@ -13,9 +15,8 @@ use crate::engine::view::{
     DispenseStep, DisplayModes, ItemView, NoticeKey, NoticeKind, Problem, ReceiptVia, ReturnStep, Screen, StaffStep,
     ViewState,
 };
-use slint::{ComponentHandle, Image, Model, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -28,9 +29,12 @@ pub struct Bridge {
     sink: Sink,
     /// The search field's keystrokes, composed into Hangul.
     composer: RefCell<Composer>,
-    /// Covers found on disk, by URL; `None` when there is none (placeholder art).
-    covers: RefCell<HashMap<String, Option<Image>>>,
-    covers_dir: Option<PathBuf>,
+    /// Covers decoded at the size shown, for the rows lately shown.
+    covers: Rc<Covers>,
+    /// The window's book lists: the shelf, the chosen books, the holds.
+    books: Rc<BookRows>,
+    selected: Rc<BookRows>,
+    holds: Rc<BookRows>,
     last_language: RefCell<Option<Language>>,
 }
 
@@ -274,15 +278,23 @@ impl Bridge {
     /// Wire a window's callbacks to `sink` and return the bridge that
     /// applies view states to it.
     pub fn new(window: &AppWindow, sink: Sink, covers_dir: Option<PathBuf>) -> Rc<Self> {
+        let covers = Rc::new(Covers::new(covers_dir));
+        let rows = || BookRows::new(covers.clone(), CoverSize::List);
         let bridge = Rc::new(Self {
             window: window.as_weak(),
             sink,
             composer: RefCell::new(Composer::default()),
-            covers: RefCell::new(HashMap::new()),
-            covers_dir,
+            books: rows(),
+            selected: rows(),
+            holds: rows(),
+            covers,
             last_language: RefCell::new(None),
         });
-        bridge.wire(&window.global::<Api>());
+        let api = window.global::<Api>();
+        api.set_books(ModelRc::from(bridge.books.clone()));
+        api.set_selected(ModelRc::from(bridge.selected.clone()));
+        api.set_holds(ModelRc::from(bridge.holds.clone()));
+        bridge.wire(&api);
         bridge
     }
 
@@ -367,22 +379,13 @@ impl Bridge {
         });
     }
 
-    fn cover(&self, url: Option<&str>) -> Option<Image> {
-        let url = url?;
-        let dir = self.covers_dir.as_ref()?;
-        self.covers
-            .borrow_mut()
-            .entry(url.to_owned())
-            .or_insert_with(|| {
-                let name = std::path::Path::new(url).file_name()?;
-                Image::load_from_path(&dir.join(name)).ok()
-            })
-            .clone()
+    /// The covers shown so far: how many decoded, and the sizes kept.
+    pub fn covers(&self) -> &Covers {
+        &self.covers
     }
 
-    fn book(&self, item: &ItemView) -> Book {
-        let cover = self.cover(item.cover_url.as_deref());
-        Book {
+    fn book(item: &ItemView) -> BookRow {
+        let book = Book {
             id: item.id.as_str().into(),
             title: words(&item.title),
             author: words(&item.author),
@@ -391,14 +394,15 @@ impl Bridge {
             available: item.available,
             selected: item.selected,
             hue: hue(&item.id),
-            has_cover: cover.is_some(),
-            cover: cover.unwrap_or_default(),
+            has_cover: false,
+            cover: slint::Image::default(),
             title_em: longest_word_em(&item.title),
-        }
+        };
+        BookRow { book, cover_url: item.cover_url.clone() }
     }
 
-    fn books(&self, items: &[ItemView]) -> Vec<Book> {
-        items.iter().map(|i| self.book(i)).collect()
+    fn books(items: &[ItemView]) -> Vec<BookRow> {
+        items.iter().map(Self::book).collect()
     }
 
     /// Show a view state.
@@ -451,13 +455,13 @@ impl Bridge {
         api.set_help_text(view.help.text.as_str().into());
         api.set_help_hours(words(&view.help.hours));
         api.set_help_requested(view.help_requested);
-        set_rows(api.get_holds(), self.books(patron.map_or(&[][..], |p| &p.ready_holds)), |m| api.set_holds(m));
+        self.holds.set(Self::books(patron.map_or(&[][..], |p| &p.ready_holds)));
 
         api.set_query(view.query.as_deref().unwrap_or("").into());
-        set_rows(api.get_books(), self.books(&view.items), |m| api.set_books(m));
-        set_rows(api.get_selected(), self.books(&view.selected), |m| api.set_selected(m));
+        self.books.set(Self::books(&view.items));
+        self.selected.set(Self::books(&view.selected));
         if let Some(detail) = &view.detail {
-            api.set_detail(self.book(detail));
+            api.set_detail(BookRows::with_cover(&self.covers, &Self::book(detail), CoverSize::Detail));
         }
         api.set_pin_failures(view.pin_failures.map_or(0, count));
 

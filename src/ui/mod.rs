@@ -6,7 +6,11 @@
 //! `hangul` needs no Slint and is there without the `ui` feature too.
 
 #[cfg(feature = "ui")]
+mod book_rows;
+#[cfg(feature = "ui")]
 mod bridge;
+#[cfg(feature = "ui")]
+mod covers;
 pub mod hangul;
 #[cfg(feature = "ui")]
 mod narrator;
@@ -24,6 +28,8 @@ mod generated {
 
 #[cfg(feature = "ui")]
 pub use bridge::Bridge;
+#[cfg(feature = "ui")]
+pub use covers::{CoverSize, Covers};
 #[cfg(feature = "ui")]
 pub use generated::{
     Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,

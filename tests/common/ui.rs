@@ -47,16 +47,26 @@ impl UiKiosk {
     pub fn new() -> Self {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let k = rt.block_on(Kiosk::new());
+        Self::with_kiosk(rt, k, None)
+    }
+
+    /// The window on `k` (started on `rt`), covers from `covers_dir`.
+    pub fn with_kiosk(rt: tokio::runtime::Runtime, k: Kiosk, covers_dir: Option<std::path::PathBuf>) -> Self {
         let window = AppWindow::new().expect("window");
         window.window().set_size(slint::PhysicalSize::new(1080, 1920));
         let actions = Rc::new(RefCell::new(Vec::new()));
         let queue = actions.clone();
-        let bridge = Bridge::new(&window, Rc::new(move |a| queue.borrow_mut().push(a)), None);
+        let bridge = Bridge::new(&window, Rc::new(move |a| queue.borrow_mut().push(a)), covers_dir);
         let spoken = Recorder::default();
         let narrator = Narrator::new(&window, Rc::new(spoken.clone()), &AccessibilityConfig::default());
         let ui = Self { k, rt, window, bridge, actions, touches: 0, narrator, spoken };
         ui.refresh();
         ui
+    }
+
+    /// The bridge between the engine's views and the window.
+    pub fn bridge(&self) -> &Bridge {
+        &self.bridge
     }
 
     /// Show the engine's current view.
