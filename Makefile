@@ -126,6 +126,7 @@ soak: deps
 bench: deps
 	$(CARGO) run --release --locked --example engine_bench
 	$(CARGO) run --release --locked --example sync_bench
+	$(CARGO) run --release --locked --example sensor_bench
 
 ## bench-ui: touch-UI figures in Xvfb (first frame, idle CPU, memory)
 bench-ui: deps
