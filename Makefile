@@ -127,6 +127,7 @@ bench: deps
 	$(CARGO) build --release --locked
 	$(CARGO) run --release --locked --example engine_bench
 	$(CARGO) run --release --locked --example sync_bench
+	$(CARGO) run --release --locked --example sensor_bench
 	$(CARGO) run --release --locked --example ui_frames
 	$(CARGO) run --release --locked --example ui_bench
 
