@@ -46,10 +46,12 @@ pub enum Screen {
 
 pub fn run(config: Config, demo: bool, screen: Screen) -> anyhow::Result<()> {
     service::init_logging(&config.logging.level);
+    super::memory::return_big_blocks();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let with_window = matches!(screen, Screen::Window(_));
     let running = runtime.block_on(start(config, demo, stopped, with_window))?;
+    runtime.spawn(super::memory::trim_after_sessions(running.engine.views()));
     if let Screen::Window(options) = screen {
         // Slint's event loop runs on this thread until the kiosk window closes;
         // systemd hears "ready" once the window is up.

@@ -8,6 +8,7 @@ mod daemon;
 mod district;
 mod doctor;
 mod hardware;
+mod memory;
 mod outbox;
 mod reset;
 mod service;

@@ -267,7 +267,24 @@ fn words(text: &str) -> SharedString {
     crate::domain::line_break::keep_all(text).into()
 }
 
-fn set_rows<T: Clone + PartialEq + 'static>(current: ModelRc<T>, rows: Vec<T>, set: impl FnOnce(ModelRc<T>)) {
+/// Show `rows` in a list: the rows that changed are replaced in the model
+/// the window has (so a locker that changed redraws alone, and the other
+/// rows' elements are not made anew); a list of another length is a new one.
+pub(super) fn set_rows<T: Clone + PartialEq + 'static>(
+    current: ModelRc<T>,
+    rows: Vec<T>,
+    set: impl FnOnce(ModelRc<T>),
+) {
+    if let Some(model) = current.as_any().downcast_ref::<VecModel<T>>()
+        && model.row_count() == rows.len()
+    {
+        for (i, row) in rows.into_iter().enumerate() {
+            if model.row_data(i).as_ref() != Some(&row) {
+                model.set_row_data(i, row);
+            }
+        }
+        return;
+    }
     let same = current.row_count() == rows.len() && current.iter().zip(&rows).all(|(a, b)| a == *b);
     if !same {
         set(ModelRc::new(VecModel::from(rows)));

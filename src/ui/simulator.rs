@@ -8,7 +8,7 @@
 use super::generated::{DemoCard, Sim, SimLocker, SimulatorWindow};
 use crate::engine::ViewState;
 use bookstation_hardware::{SimCommand, WorldSnapshot};
-use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -97,10 +97,7 @@ impl SimulatorPanel {
                 }
             })
             .collect();
-        let same = sim.get_lockers().iter().eq(lockers.iter().cloned());
-        if !same {
-            sim.set_lockers(ModelRc::new(VecModel::from(lockers)));
-        }
+        super::bridge::set_rows(sim.get_lockers(), lockers, |m| sim.set_lockers(m));
         sim.set_max_slot(i32::from(bin));
         sim.set_card_present(world.card_present);
         sim.set_network_up(world.network_up);
