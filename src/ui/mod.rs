@@ -7,6 +7,8 @@
 
 #[cfg(feature = "ui")]
 mod bridge;
+#[cfg(feature = "ui")]
+mod display;
 pub mod hangul;
 #[cfg(feature = "ui")]
 mod narrator;
@@ -25,9 +27,11 @@ mod generated {
 #[cfg(feature = "ui")]
 pub use bridge::Bridge;
 #[cfg(feature = "ui")]
+pub use display::show_panel;
+#[cfg(feature = "ui")]
 pub use generated::{
     Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,
-    SimulatorWindow, Speech, StaffTask, Theme,
+    SimulatorWindow, Speech, StaffTask, TextSize, Theme,
 };
 #[cfg(feature = "ui")]
 pub use narrator::{Narrator, key_name, key_text};
