@@ -98,9 +98,12 @@ fn check(ui: &UiKiosk, panel: &DisplayConfig, screen: &str, failures: &mut Vec<S
     controls.len()
 }
 
-/// Controls lower (and the text size) for this session, as the access bar asks.
+/// English, controls lower and the text size for this session, as the access bar asks.
 fn lower(ui: &mut UiKiosk, text_size: &str) {
-    ui.world(async |k| k.act(json!({"action": "display", "text_size": text_size, "reach": true})).await);
+    ui.world(async |k| {
+        k.act(json!({"action": "language", "language": "en"})).await;
+        k.act(json!({"action": "display", "text_size": text_size, "reach": true})).await;
+    });
 }
 
 /// Every patron screen with controls lower at `text_size`, on `panel`.
@@ -155,6 +158,8 @@ fn walk(panel: DisplayConfig, text_size: &str) -> (Vec<String>, usize) {
     lower(&mut ui, text_size);
     at(&mut ui, "return");
     ui.world(async |k| {
+        k.put(41, "MP0041").await;
+        k.close(41).await;
         k.act(json!({"action": "logout"})).await;
         k.login(SUSPENDED).await;
     });
@@ -210,6 +215,7 @@ fn a_panel_all_within_reach_keeps_its_layout() {
 fn without_controls_lower_the_top_bar_is_out_of_reach() {
     let mut ui = UiKiosk::on_testing_backend();
     show_panel(&ui.window, &DisplayConfig::default());
+    ui.press("English");
     ui.world(async |k| k.tap(GOOD).await);
     let mut failures = Vec::new();
     check(&ui, &DisplayConfig::default(), "pin", &mut failures);

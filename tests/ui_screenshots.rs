@@ -20,10 +20,12 @@ struct Variant {
     lang: &'static str,
     text: TextSize,
     contrast: bool,
+    /// Controls lower, on the default panel.
+    reach: bool,
 }
 
 const fn variant(name: &'static str, size: (u32, u32), lang: &'static str, text: TextSize, contrast: bool) -> Variant {
-    Variant { name, size, lang, text, contrast }
+    Variant { name, size, lang, text, contrast, reach: false }
 }
 
 const PORTRAIT: (u32, u32) = (1080, 1920);
@@ -32,7 +34,7 @@ const NORMAL: TextSize = TextSize::Normal;
 
 /// Large text at 1.5x and 2x in Korean; 2x in English too, whose words are
 /// the longest.
-const VARIANTS: [Variant; 10] = [
+const VARIANTS: [Variant; 11] = [
     variant("portrait-ko", PORTRAIT, "ko", NORMAL, false),
     variant("portrait-en", PORTRAIT, "en", NORMAL, false),
     variant("portrait-zh", PORTRAIT, "zh", NORMAL, false),
@@ -43,6 +45,7 @@ const VARIANTS: [Variant; 10] = [
     variant("portrait-ko-2x", PORTRAIT, "ko", TextSize::Largest, false),
     variant("portrait-en-2x", PORTRAIT, "en", TextSize::Largest, false),
     variant("portrait-ko-contrast", PORTRAIT, "ko", NORMAL, true),
+    Variant { reach: true, ..variant("portrait-en-lowered", PORTRAIT, "en", NORMAL, false) },
 ];
 
 /// The language switch's words for `lang`.
@@ -145,6 +148,7 @@ fn every_screen_in_every_variant() {
             let theme = ui.window.global::<Theme>();
             theme.set_text_size(v.text);
             theme.set_high_contrast(v.contrast);
+            theme.set_reach(v.reach);
             let image = snap(&ui.window);
             let total = (image.width() * image.height()) as usize;
             let inked = ink(&image, None);
