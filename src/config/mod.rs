@@ -62,10 +62,6 @@ pub struct Config {
     /// The touch screen's display backend.
     #[serde(default)]
     pub ui: UiConfig,
-    /// The touch panel as mounted: its height and how high above the floor
-    /// (`[display]`), for "controls lower".
-    #[serde(default)]
-    pub display: DisplayConfig,
     /// Staff who may enter maintenance mode (`[[staff]]` entries). None means
     /// nobody can restock at the kiosk, which is legal but rarely wanted.
     #[serde(default)]
@@ -77,6 +73,10 @@ pub struct Config {
     /// Voice guidance and the keypad (`[accessibility]`, `[accessibility.keys]`).
     #[serde(default)]
     pub accessibility: AccessibilityConfig,
+    /// The touch panel as mounted: its height and how high above the floor
+    /// (`[display]`), for "controls lower".
+    #[serde(default)]
+    pub display: DisplayConfig,
 }
 
 /// `[help]`: the library's contact, shown by the help control on every
