@@ -292,7 +292,7 @@ mod tests {
     fn every_action() -> Vec<Value> {
         use crate::domain::Language;
         use crate::domain::{ItemId, SlotNo};
-        use crate::engine::view::DisplayModes;
+        use crate::engine::view::{DisplayModes, TextSize};
         let item = || ItemId("MP0001".into());
         let all = [
             Action::Touch,
@@ -313,7 +313,7 @@ mod tests {
             Action::StartReturn,
             Action::PickupHolds,
             Action::Language { language: Language::En },
-            Action::Display(DisplayModes { large_text: true, high_contrast: false, reach: true }),
+            Action::Display(DisplayModes { text_size: TextSize::Largest, high_contrast: false, reach: true }),
             Action::StaffPin { pin: "2580".into() },
             Action::Restock { slot: SlotNo(3) },
             Action::UnloadBin,
@@ -345,7 +345,7 @@ mod tests {
                 Action::PickupHolds => json!({"action": "pickup_holds"}),
                 Action::Language { language } => json!({"action": "language", "language": language}),
                 Action::Display(m) => json!({
-                    "action": "display", "large_text": m.large_text, "high_contrast": m.high_contrast, "reach": m.reach
+                    "action": "display", "text_size": m.text_size, "high_contrast": m.high_contrast, "reach": m.reach
                 }),
                 Action::StaffPin { pin } => json!({"action": "staff_pin", "pin": &**pin}),
                 Action::Restock { slot } => json!({"action": "restock", "slot": slot}),
@@ -408,6 +408,34 @@ mod tests {
             assert!(parsed.is_ok(), "{request}: {parsed:?}");
         }
         assert_eq!(ControlRequest::parse(r#"{"status":true}"#), Ok(ControlRequest::Status));
+    }
+
+    #[test]
+    fn the_display_action_takes_a_text_size_and_the_older_large_text() {
+        use crate::engine::view::{DisplayModes, TextSize};
+        let display = |line: &str| match ControlRequest::parse(line) {
+            Ok(ControlRequest::Action(Action::Display(m))) => Ok(m),
+            Ok(other) => panic!("{line}: {other:?}"),
+            Err(e) => Err(e),
+        };
+        let size = |text_size| Ok(DisplayModes { text_size, ..DisplayModes::default() });
+        assert_eq!(display(r#"{"action":"display","text_size":"normal"}"#), size(TextSize::Normal));
+        assert_eq!(display(r#"{"action":"display","text_size":"1.5x"}"#), size(TextSize::Large));
+        assert_eq!(display(r#"{"action":"display","text_size":"2x"}"#), size(TextSize::Largest));
+        assert_eq!(display(r#"{"action":"display","large_text":true}"#), size(TextSize::Large));
+        assert_eq!(display(r#"{"action":"display","large_text":false}"#), size(TextSize::Normal));
+        assert_eq!(
+            display(r#"{"action":"display","large_text":false,"high_contrast":true,"reach":true}"#),
+            Ok(DisplayModes { text_size: TextSize::Normal, high_contrast: true, reach: true })
+        );
+        assert_eq!(display(r#"{"action":"display"}"#), Ok(DisplayModes::default()), "every key left out is off");
+        let both = display(r#"{"action":"display","text_size":"2x","large_text":true}"#).expect_err("both");
+        assert!(both.contains("not both"), "{both}");
+        let bad = display(r#"{"action":"display","text_size":"3x"}"#).expect_err("3x");
+        assert!(bad.contains("1.5x") && bad.contains("2x"), "names what is allowed: {bad}");
+        // The view says it back in the same words.
+        let json = serde_json::to_value(DisplayModes { text_size: TextSize::Large, ..DisplayModes::default() });
+        assert_eq!(json.ok(), Some(json!({"text_size": "1.5x", "high_contrast": false, "reach": false})));
     }
 
     #[test]

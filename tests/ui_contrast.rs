@@ -7,7 +7,7 @@
 
 mod common;
 
-use bookstation::ui::{Api, AppWindow, Palette, Theme};
+use bookstation::ui::{Api, AppWindow, Palette, TextSize, Theme};
 use common::ui::UiKiosk;
 use common::*;
 use i_slint_backend_testing::ElementHandle;
@@ -154,9 +154,10 @@ fn every_themed_pair_keeps_4_5_to_1() {
     let mut lowest = (f64::MAX, String::new());
     for (mode, high_contrast) in [("normal", false), ("high contrast", true)] {
         // Large text changes sizes only; its palette is checked with the rest.
-        for large in [false, true] {
+        for size in [TextSize::Normal, TextSize::Large, TextSize::Largest] {
+            let large = size != TextSize::Normal;
             theme.set_high_contrast(high_contrast);
-            theme.set_large_text(large);
+            theme.set_text_size(size);
             let p = theme.get_palette();
             let mut check = |what: String, fg: (u8, u8, u8), bg: (u8, u8, u8)| {
                 let r = ratio(fg, bg);

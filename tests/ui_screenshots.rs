@@ -1,11 +1,12 @@
 //! Every screen rendered with Slint's software renderer to PNG — portrait
-//! and landscape, Korean, English, Chinese and Japanese, large text and high contrast — into
+//! and landscape, Korean, English, Chinese and Japanese, large text (1.5× and
+//! 2×) and high contrast — into
 //! `docs/screenshots/`. Each image must not be blank, and the Korean ones
 //! must show Hangul (with no Korean font, Slint silently draws nothing).
 
 mod common;
 
-use bookstation::ui::{AppWindow, Theme};
+use bookstation::ui::{AppWindow, TextSize, Theme};
 use common::ui::UiKiosk;
 use common::*;
 use serde_json::json;
@@ -17,19 +18,34 @@ struct Variant {
     size: (u32, u32),
     /// `ko`, `en`, `zh` or `ja`.
     lang: &'static str,
-    large: bool,
+    text: TextSize,
     contrast: bool,
+    /// Controls lower, on the default panel.
+    reach: bool,
 }
 
-const VARIANTS: [Variant; 8] = [
-    Variant { name: "portrait-ko", size: (1080, 1920), lang: "ko", large: false, contrast: false },
-    Variant { name: "portrait-en", size: (1080, 1920), lang: "en", large: false, contrast: false },
-    Variant { name: "portrait-zh", size: (1080, 1920), lang: "zh", large: false, contrast: false },
-    Variant { name: "portrait-ja", size: (1080, 1920), lang: "ja", large: false, contrast: false },
-    Variant { name: "landscape-ko", size: (1920, 1080), lang: "ko", large: false, contrast: false },
-    Variant { name: "landscape-en", size: (1920, 1080), lang: "en", large: false, contrast: false },
-    Variant { name: "portrait-ko-large", size: (1080, 1920), lang: "ko", large: true, contrast: false },
-    Variant { name: "portrait-ko-contrast", size: (1080, 1920), lang: "ko", large: false, contrast: true },
+const fn variant(name: &'static str, size: (u32, u32), lang: &'static str, text: TextSize, contrast: bool) -> Variant {
+    Variant { name, size, lang, text, contrast, reach: false }
+}
+
+const PORTRAIT: (u32, u32) = (1080, 1920);
+const LANDSCAPE: (u32, u32) = (1920, 1080);
+const NORMAL: TextSize = TextSize::Normal;
+
+/// Large text at 1.5x and 2x in Korean; 2x in English too, whose words are
+/// the longest.
+const VARIANTS: [Variant; 11] = [
+    variant("portrait-ko", PORTRAIT, "ko", NORMAL, false),
+    variant("portrait-en", PORTRAIT, "en", NORMAL, false),
+    variant("portrait-zh", PORTRAIT, "zh", NORMAL, false),
+    variant("portrait-ja", PORTRAIT, "ja", NORMAL, false),
+    variant("landscape-ko", LANDSCAPE, "ko", NORMAL, false),
+    variant("landscape-en", LANDSCAPE, "en", NORMAL, false),
+    variant("portrait-ko-1.5x", PORTRAIT, "ko", TextSize::Large, false),
+    variant("portrait-ko-2x", PORTRAIT, "ko", TextSize::Largest, false),
+    variant("portrait-en-2x", PORTRAIT, "en", TextSize::Largest, false),
+    variant("portrait-ko-contrast", PORTRAIT, "ko", NORMAL, true),
+    Variant { reach: true, ..variant("portrait-en-lowered", PORTRAIT, "en", NORMAL, false) },
 ];
 
 /// The language switch's words for `lang`.
@@ -111,11 +127,17 @@ fn every_screen_in_every_variant() {
     common::ui::testing_platform(true).expect("platform");
     let dir = out_dir();
     let mut written = 0;
-    for v in &VARIANTS {
+    // `SCREENSHOTS=portrait-en-2x,portrait-ko` renders only those, while
+    // working on a layout; all of them otherwise.
+    let only = std::env::var("SCREENSHOTS").unwrap_or_default();
+    let chosen: Vec<&Variant> =
+        VARIANTS.iter().filter(|v| only.is_empty() || only.split(',').any(|name| name == v.name)).collect();
+    assert!(!chosen.is_empty(), "SCREENSHOTS={only} names no variant");
+    for v in chosen.iter().copied() {
         let mut ui = UiKiosk::new();
         ui.window.window().set_size(slint::PhysicalSize::new(v.size.0, v.size.1));
         let theme = ui.window.global::<Theme>();
-        theme.set_large_text(v.large);
+        theme.set_text_size(v.text);
         theme.set_high_contrast(v.contrast);
         let lang = v.lang;
         if lang != "ko" {
@@ -124,8 +146,9 @@ fn every_screen_in_every_variant() {
         let mut shoot = |ui: &mut UiKiosk, screen: &str| {
             // The session's display modes survive inside one tour.
             let theme = ui.window.global::<Theme>();
-            theme.set_large_text(v.large);
+            theme.set_text_size(v.text);
             theme.set_high_contrast(v.contrast);
+            theme.set_reach(v.reach);
             let image = snap(&ui.window);
             let total = (image.width() * image.height()) as usize;
             let inked = ink(&image, None);
@@ -259,7 +282,7 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, VARIANTS.len() * 25);
+    assert_eq!(written, chosen.len() * 25);
 }
 
 /// The trainers' simulator window, a locker open for a loan: its fields

@@ -212,6 +212,7 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
                     covers_dir: Some(config.kiosk.state_dir.join("covers")),
                     demo_cards: Vec::new(),
                     accessibility: config.accessibility.clone(),
+                    display: config.display,
                 })),
             };
             daemon::run(config, demo_books, screen)?;
@@ -262,6 +263,7 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
                     covers_dir: Some(config.kiosk.state_dir.join("covers")),
                     demo_cards: demo_cards(),
                     accessibility: config.accessibility.clone(),
+                    display: config.display,
                 }))
             };
             daemon::run(config, true, screen)?;

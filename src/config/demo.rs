@@ -50,6 +50,7 @@ impl Config {
             district: DistrictConfig::sim(),
             logging: LoggingConfig::default(),
             ui: UiConfig { backend: UiBackend::Winit, fullscreen: false },
+            display: super::DisplayConfig::default(),
             staff: vec![StaffMember {
                 id: "demo-staff".to_owned(),
                 card_sha256: staff_card_digest(DEMO_STAFF_CARD),

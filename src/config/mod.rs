@@ -10,12 +10,14 @@
 //!
 //! This file holds the config's types and their loading; `validate.rs` the
 //! rules across keys, `devices.rs` the `[hardware]` device tables,
+//! `display.rs` the panel's geometry (`[display]`),
 //! `error.rs` the errors, and `demo.rs` the demo kiosk's config
 //! ([`Config::demo`]).
 
 mod accessibility;
 mod demo;
 mod devices;
+mod display;
 mod error;
 mod validate;
 
@@ -26,6 +28,7 @@ pub use devices::{
 
 pub use accessibility::{AccessibilityConfig, KEY_NAMES, KeyAction, KeyMap, SpeechMode};
 pub use demo::{DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2};
+pub use display::{DisplayConfig, REACH_HIGH_MM, REACH_LOW_MM};
 pub use error::ConfigError;
 
 pub use crate::domain::StaffMember;
@@ -70,6 +73,10 @@ pub struct Config {
     /// Voice guidance and the keypad (`[accessibility]`, `[accessibility.keys]`).
     #[serde(default)]
     pub accessibility: AccessibilityConfig,
+    /// The touch panel as mounted: its height and how high above the floor
+    /// (`[display]`), for "controls lower".
+    #[serde(default)]
+    pub display: DisplayConfig,
 }
 
 /// `[help]`: the library's contact, shown by the help control on every
@@ -539,6 +546,31 @@ mod tests {
         assert!(text.starts_with("# This config cannot be written as TOML"), "{text}");
         let err = Config::parse(&text, Path::new("demo.toml")).unwrap_err();
         assert_eq!(err.key(), Some("kiosk"));
+    }
+
+    #[test]
+    fn display_geometry_is_checked_and_a_typo_named() {
+        let with =
+            |table: &str| {
+                let text = format!("{}\n{table}\n", Config::demo(Path::new("/tmp/bookstation-demo")).to_toml())
+                    .replacen("[display]\npanel_height_mm = 476\nbottom_edge_mm = 900\n", "", 1);
+                Config::parse(&text, Path::new("k.toml"))
+            };
+        let low = with("[display]\nbottom_edge_mm = 700").expect("a lower panel");
+        assert_eq!(low.display, DisplayConfig { panel_height_mm: 476, bottom_edge_mm: 700 });
+        assert_eq!(with("").expect("the defaults").display, DisplayConfig::default());
+        for (table, key) in [
+            ("[display]\nbottom_edge = 700", "display.bottom_edge"),
+            ("[display]\npanel_height_mm = 47600", "display.panel_height_mm"),
+            ("[display]\nbottom_edge_mm = 1000", "display.bottom_edge_mm"),
+            ("[display]\nbottom_edge_mm = -5", "display.bottom_edge_mm"),
+        ] {
+            let err = with(table).expect_err(table);
+            assert_eq!(err.key(), Some(key), "{table}: {err}");
+            assert!(err.to_string().starts_with("k.toml"), "names the file: {err}");
+        }
+        let high = with("[display]\nbottom_edge_mm = 1000").expect_err("too high").to_string();
+        assert!(high.contains("1000 to 1476 mm") && high.contains("400 to 1200 mm"), "{high}");
     }
 
     #[test]

@@ -204,6 +204,26 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
     within(file, "district.inventory_refresh_secs", d.inventory_refresh_secs, 60..=86_400)?;
     within(file, "district.cover_cache_mib", d.cover_cache_mib, 1..=4096)?;
 
+    // [display]
+    let panel = &c.display;
+    within(file, "display.panel_height_mm", panel.panel_height_mm, 100..=2500)?;
+    within(file, "display.bottom_edge_mm", panel.bottom_edge_mm, 0..=2500)?;
+    if panel.share_in_reach() < super::display::MIN_SHARE_IN_REACH {
+        return fail(
+            "display.bottom_edge_mm",
+            format!(
+                "puts less than {:.0}% of the panel ({} to {} mm above the floor) within a wheelchair user's \
+                 reach ({} to {} mm), too little for \"controls lower\" to hold a screen's controls: mount the \
+                 panel lower, or give its real height in display.panel_height_mm",
+                super::display::MIN_SHARE_IN_REACH * 100.0,
+                panel.bottom_edge_mm,
+                panel.top_edge_mm(),
+                super::REACH_LOW_MM,
+                super::REACH_HIGH_MM,
+            ),
+        );
+    }
+
     // [logging]
     // [accessibility]
     within(file, "accessibility.rate", c.accessibility.rate, 80..=450)?;

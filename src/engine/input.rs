@@ -97,8 +97,11 @@ pub enum Action {
     Language {
         language: Language,
     },
-    /// The access bar's switches: large text, high contrast, controls
-    /// lower. `{"action":"display","large_text":true,"high_contrast":false,"reach":false}`.
+    /// The access bar's switches: the text size, high contrast, controls
+    /// lower. `{"action":"display","text_size":"2x","high_contrast":false,"reach":false}`;
+    /// `text_size` is `"normal"`, `"1.5x"` or `"2x"`, a key left out is
+    /// off. The older `"large_text": true` still means `"1.5x"` (not both
+    /// in one request). See [`DisplayModes`].
     Display(DisplayModes),
     StaffPin {
         pin: Secret,

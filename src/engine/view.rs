@@ -562,22 +562,70 @@ pub struct OutboxLine {
     pub last_error: Option<String>,
 }
 
-/// Everything the UI shows. Sections that do not apply to the screen are
-/// left out of the JSON.
-/// The patron's display modes, chosen on the screen (the access bar) for
-/// their session only. JSON: `{"large_text":true,"high_contrast":false,"reach":false}`.
+/// How large the patron asked the text to be: the normal type scale, 1.5×
+/// or 2× of it (the layout reflows; touch targets grow with it). JSON:
+/// `"normal"`, `"1.5x"`, `"2x"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+pub enum TextSize {
+    #[default]
+    #[serde(rename = "normal")]
+    Normal,
+    /// 1.5× the normal type (body text 48 px on the 1080×1920 panel).
+    #[serde(rename = "1.5x")]
+    Large,
+    /// 2× the normal type (body text 64 px).
+    #[serde(rename = "2x")]
+    Largest,
+}
+
+/// The patron's display modes, chosen on the screen (the access bar) for
+/// their session only. JSON: `{"text_size":"1.5x","high_contrast":false,"reach":false}`;
+/// a missing key is off (`"normal"`). The older `"large_text": true` is
+/// still taken, as `"1.5x"` (`false` as `"normal"`), but not together
+/// with `text_size`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DisplayModesWire")]
 pub struct DisplayModes {
-    /// About 1.25× text and larger touch targets.
-    pub large_text: bool,
+    /// The type scale: normal, 1.5× or 2×.
+    pub text_size: TextSize,
     /// Black, white and yellow, with borders on every control.
     pub high_contrast: bool,
-    /// Controls in the lower part of a portrait screen, within a
-    /// wheelchair user's reach.
+    /// Every control within a wheelchair user's reach (400–1200 mm above
+    /// the floor on the configured panel); above it, only information.
     pub reach: bool,
 }
 
+/// [`DisplayModes`] as a client may send it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplayModesWire {
+    #[serde(default)]
+    text_size: Option<TextSize>,
+    /// The switch before there were two large sizes.
+    #[serde(default)]
+    large_text: Option<bool>,
+    #[serde(default)]
+    high_contrast: bool,
+    #[serde(default)]
+    reach: bool,
+}
+
+impl TryFrom<DisplayModesWire> for DisplayModes {
+    type Error = &'static str;
+
+    fn try_from(w: DisplayModesWire) -> Result<Self, Self::Error> {
+        let text_size = match (w.text_size, w.large_text) {
+            (Some(_), Some(_)) => return Err("give `text_size` or `large_text`, not both"),
+            (Some(size), None) => size,
+            (None, Some(true)) => TextSize::Large,
+            (None, Some(false) | None) => TextSize::Normal,
+        };
+        Ok(Self { text_size, high_contrast: w.high_contrast, reach: w.reach })
+    }
+}
+
+/// Everything the UI shows. Sections that do not apply to the screen are
+/// left out of the JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ViewState {
     pub screen: Screen,

@@ -376,8 +376,9 @@ impl Bridge {
             ui::ReceiptVia::None => {}
         });
         let sink = self.sink.clone();
-        api.on_set_display(move |large_text, high_contrast, reach| {
-            sink(Action::Display(DisplayModes { large_text, high_contrast, reach }))
+        api.on_set_display(move |size, high_contrast, reach| {
+            let text_size = super::display::from_ui_text_size(size);
+            sink(Action::Display(DisplayModes { text_size, high_contrast, reach }))
         });
         let this = Rc::downgrade(self);
         api.on_search_key(move |key| {
@@ -598,7 +599,7 @@ impl Bridge {
             *last_language = Some(view.language);
         }
         let theme = window.global::<Theme>();
-        theme.set_large_text(view.display.large_text);
+        theme.set_text_size(super::display::ui_text_size(view.display.text_size));
         theme.set_high_contrast(view.display.high_contrast);
         theme.set_reach(view.display.reach);
         if view.query.as_deref().unwrap_or("").is_empty() {

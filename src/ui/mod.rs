@@ -11,6 +11,8 @@ mod book_rows;
 mod bridge;
 #[cfg(feature = "ui")]
 mod covers;
+#[cfg(feature = "ui")]
+mod display;
 pub mod hangul;
 #[cfg(feature = "ui")]
 mod narrator;
@@ -31,9 +33,11 @@ pub use bridge::Bridge;
 #[cfg(feature = "ui")]
 pub use covers::{CoverSize, Covers};
 #[cfg(feature = "ui")]
+pub use display::show_panel;
+#[cfg(feature = "ui")]
 pub use generated::{
     Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,
-    SimulatorWindow, Speech, StaffTask, Theme,
+    SimulatorWindow, Speech, StaffTask, TextSize, Theme,
 };
 #[cfg(feature = "ui")]
 pub use narrator::{Narrator, key_name, key_text};

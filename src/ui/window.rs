@@ -39,6 +39,8 @@ pub struct WindowOptions {
     pub demo_cards: Vec<(String, String)>,
     /// Voice guidance and the keypad (`[accessibility]`).
     pub accessibility: crate::config::AccessibilityConfig,
+    /// The panel as mounted (`[display]`): where "controls lower" puts the controls.
+    pub display: crate::config::DisplayConfig,
 }
 
 thread_local! {
@@ -111,6 +113,7 @@ pub fn run_windows(
         .map_err(|source| UiError::Backend { backend: options.backend.clone(), source })?;
     BACKEND_UP.store(true, Ordering::SeqCst);
     let window = AppWindow::new()?;
+    super::display::show_panel(&window, &options.display);
     let sink_engine = engine.clone();
     let sink_runtime = runtime.clone();
     let sink = Rc::new(move |action| {

@@ -12,6 +12,7 @@ use crate::engine::effect::IntentSpec;
 use crate::engine::input::AuthResult;
 use crate::engine::view::{
     DispenseStep, DisplayModes, PatronView, Problem, ReceiptLine, ReceiptOptions, ReceiptVia, ReturnStep, Screen,
+    TextSize,
 };
 
 const T0: Timestamp = Timestamp(1_795_900_000_000);
@@ -254,7 +255,7 @@ fn a_book_is_offered_only_while_its_sensor_sees_it() {
 
 #[test]
 fn display_modes_last_the_session_and_end_with_it() {
-    let large = DisplayModes { large_text: true, ..DisplayModes::default() };
+    let large = DisplayModes { text_size: TextSize::Largest, ..DisplayModes::default() };
     let mut e = engine();
     // Chosen on the attract screen, with a language: a card tapped starts
     // the session with both.
