@@ -263,7 +263,7 @@ async fn borrow_until_door_open(engine: &EngineHandle, from: u16) -> anyhow::Res
         bail!("after the PIN: {:?}", v.screen);
     }
     let mut offered: Vec<(u16, String)> =
-        v.items.into_iter().filter(|i| i.available).filter_map(|i| Some((i.slot?.0, i.id))).collect();
+        v.items.into_iter().filter(|i| i.available).filter_map(|i| Some((i.slot?.0, i.id.clone()))).collect();
     offered.sort();
     let (slot, item) =
         offered.iter().find(|(slot, _)| *slot >= from).or(offered.last()).cloned().context("no book on offer")?;

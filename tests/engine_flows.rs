@@ -179,7 +179,7 @@ async fn search_finds_titles_and_korean_initials() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;
     k.act(json!({"action": "search", "query": "ㅎㄱㄷ"})).await;
-    let titles: Vec<_> = k.view().items.into_iter().map(|i| i.title).collect();
+    let titles: Vec<_> = k.view().items.into_iter().map(|i| i.title.clone()).collect();
     assert!(titles.iter().any(|t| t == "홍길동전"), "{titles:?}");
     k.act(json!({"action": "search", "query": "little PRINCE"})).await;
     let items = k.view().items;
@@ -552,7 +552,9 @@ async fn a_language_chosen_before_the_card_carries_into_the_session() {
 async fn shelf_categories_are_in_the_patron_s_language_and_titles_as_given() {
     let mut k = Kiosk::new().await;
     k.login(GOOD).await;
-    let first = |k: &Kiosk| k.view().items.into_iter().find(|i| i.id == "MP0001").expect("MP0001 on the shelf");
+    let first = |k: &Kiosk| {
+        k.view().items.into_iter().find(|i| i.id == "MP0001").map(|i| (*i).clone()).expect("MP0001 on the shelf")
+    };
     assert_eq!((first(&k).title, first(&k).category), ("홍길동전".to_owned(), "고전".to_owned()));
     k.act(json!({"action": "language", "language": "en"})).await;
     assert_eq!((first(&k).title, first(&k).category), ("홍길동전".to_owned(), "Classics".to_owned()));
@@ -707,4 +709,22 @@ async fn wrong_pickup_codes_lock_code_entry_across_a_restart() {
     assert_eq!(k.refusal(), Some(RefusalReason::PinLocked), "even the right code waits out the lock");
     k.login(GOOD).await;
     assert_eq!(k.screen(), Screen::Home, "cards are not locked by codes");
+}
+
+#[tokio::test]
+async fn choosing_a_book_builds_one_new_row_and_shares_the_rest() {
+    let mut k = Kiosk::new().await;
+    k.login(GOOD).await;
+    k.act(json!({"action": "browse"})).await;
+    let before = k.view().items;
+    k.select("MP0002").await;
+    let after = k.view().items;
+    assert_eq!(before.len(), after.len());
+    let rebuilt: Vec<_> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| !std::sync::Arc::ptr_eq(b, a))
+        .map(|(_, a)| (a.id.as_str(), a.selected))
+        .collect();
+    assert_eq!(rebuilt, vec![("MP0002", true)], "only the chosen book's row is new");
 }

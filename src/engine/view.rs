@@ -6,6 +6,7 @@ use crate::domain::Timestamp;
 use crate::domain::audit::Finding;
 use crate::domain::{RefusalReason, SlotKind, SlotNo};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The screens, in snake_case in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -499,7 +500,7 @@ pub struct StaffView {
     pub task: StaffStep,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_slot: Option<SlotNo>,
-    pub slots: Vec<SlotView>,
+    pub slots: Vec<Arc<SlotView>>,
     pub bin_count: u32,
     pub bin_capacity: u32,
     pub kiosk_out_of_service: bool,
@@ -657,7 +658,7 @@ pub struct ViewState {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<ItemView>,
+    pub items: Vec<Arc<ItemView>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub selected: Vec<ItemView>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,7 @@ use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Where actions go (the engine in the daemon, a queue in tests).
 pub type Sink = Rc<dyn Fn(Action)>;
@@ -35,6 +36,9 @@ pub struct Bridge {
     books: Rc<BookRows>,
     selected: Rc<BookRows>,
     holds: Rc<BookRows>,
+    /// The shelf's rows last shown: a view whose shelf shares them all (a
+    /// countdown's tick, a notice) leaves the list alone.
+    shelf_shown: RefCell<Vec<Arc<ItemView>>>,
     last_language: RefCell<Option<Language>>,
 }
 
@@ -304,6 +308,7 @@ impl Bridge {
             books: rows(),
             selected: rows(),
             holds: rows(),
+            shelf_shown: RefCell::new(Vec::new()),
             covers,
             last_language: RefCell::new(None),
         });
@@ -419,8 +424,8 @@ impl Bridge {
         BookRow { book, cover_url: item.cover_url.clone() }
     }
 
-    fn books(items: &[ItemView]) -> Vec<BookRow> {
-        items.iter().map(Self::book).collect()
+    fn books<'a>(items: impl IntoIterator<Item = &'a ItemView>) -> Vec<BookRow> {
+        items.into_iter().map(Self::book).collect()
     }
 
     /// Show a view state.
@@ -476,7 +481,13 @@ impl Bridge {
         self.holds.set(Self::books(patron.map_or(&[][..], |p| &p.ready_holds)));
 
         api.set_query(view.query.as_deref().unwrap_or("").into());
-        self.books.set(Self::books(&view.items));
+        let mut shelf_shown = self.shelf_shown.borrow_mut();
+        // Rows are compared by pointer first: the engine shares unchanged ones.
+        if *shelf_shown != view.items {
+            self.books.set(Self::books(view.items.iter().map(|i| &**i)));
+            shelf_shown.clone_from(&view.items);
+        }
+        drop(shelf_shown);
         self.selected.set(Self::books(&view.selected));
         if let Some(detail) = &view.detail {
             api.set_detail(BookRows::with_cover(&self.covers, &Self::book(detail), CoverSize::Detail));

@@ -247,12 +247,12 @@ impl Kiosk {
 
     /// The ids of the books listed, in order.
     pub fn item_ids(&self) -> Vec<String> {
-        self.view().items.into_iter().map(|i| i.id).collect()
+        self.view().items.into_iter().map(|i| i.id.clone()).collect()
     }
 
     /// The ids of the books offered (listed and available), in order.
     pub fn offered_ids(&self) -> Vec<String> {
-        self.view().items.into_iter().filter(|i| i.available).map(|i| i.id).collect()
+        self.view().items.into_iter().filter(|i| i.available).map(|i| i.id.clone()).collect()
     }
 
     /// The ids of the books chosen so far, in order.

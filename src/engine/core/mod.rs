@@ -12,6 +12,7 @@ mod dispense;
 mod health;
 mod render;
 mod returns;
+mod rows;
 mod session;
 mod staff;
 mod standing;
@@ -184,6 +185,8 @@ pub struct Engine {
     help_asked_at: Option<Timestamp>,
     /// Shown until the session (or the idle screen's visit) ends.
     help_requested: bool,
+    /// The shelf's and the staff map's rows, shared between views.
+    rows: rows::Rows,
 }
 
 impl Engine {
@@ -217,6 +220,7 @@ impl Engine {
             shelf_is_home: true,
             help_asked_at: None,
             help_requested: false,
+            rows: rows::Rows::default(),
         }
     }
 

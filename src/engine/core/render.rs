@@ -2,12 +2,14 @@
 
 use super::dispense::Phase;
 use super::returns::ReturnPhase;
+use super::rows::{BookRow, LockerRow};
 use super::{Engine, StaffTask, State};
-use crate::domain::{Item, ItemId, Language, Timestamp};
+use crate::domain::{Item, ItemId, Language, Timestamp, rules};
 use crate::engine::view::{
     AuditLineView, AuditView, DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView,
-    ReturnStep, ReturnView, Screen, SlotView, StaffView, ViewState,
+    ReturnStep, ReturnView, Screen, StaffView, ViewState,
 };
+use std::sync::Arc;
 
 impl Engine {
     pub(super) fn render(&self) -> ViewState {
@@ -50,13 +52,13 @@ impl Engine {
             State::Home => {
                 // Home is the shelf too: one touch fewer to a book.
                 v.query = Some(self.query.clone());
-                v.items = self.browse_items().into_iter().map(|i| self.item_view(i)).collect();
+                v.items = self.shelf_rows();
                 v.selected = self.selected_views();
                 Screen::Home
             }
             State::Browse => {
                 v.query = Some(self.query.clone());
-                v.items = self.browse_items().into_iter().map(|i| self.item_view(i)).collect();
+                v.items = self.shelf_rows();
                 v.selected = self.selected_views();
                 Screen::Browse
             }
@@ -210,16 +212,39 @@ impl Engine {
             id: item.id.to_string(),
             title: item.title.clone(),
             author: item.author.clone(),
-            category: match (self.language, &item.category_en) {
-                (Language::Ko, _) | (_, None) => item.category.clone(),
-                (_, Some(en)) => en.clone(),
-            },
+            category: self.category(item).to_owned(),
             cover_url: item.cover_url.clone(),
             slot: slot.map(|s| s.no),
             available: item.hold_for.is_none() && self.kiosk.offering(&item.id).is_some(),
             selected: self.selected.contains(&item.id),
             keep_until: None,
         }
+    }
+
+    /// The book's shelf category in the patron's language.
+    fn category<'a>(&self, item: &'a Item) -> &'a str {
+        match (self.language, &item.category_en) {
+            (Language::Ko, _) | (_, None) => &item.category,
+            (_, Some(en)) => en,
+        }
+    }
+
+    /// The shelf ([`Engine::browse_slots`]), each row shared with the last
+    /// view when its book did not change. The slot comes with the book, so
+    /// the list is one pass over the lockers.
+    fn shelf_rows(&self) -> Vec<Arc<ItemView>> {
+        self.browse_slots()
+            .map(|(slot, item)| {
+                let row = BookRow {
+                    item,
+                    category: self.category(item),
+                    slot: Some(slot.no),
+                    available: item.hold_for.is_none() && rules::offered(slot, self.kiosk.seen(slot.no)),
+                    selected: self.selected.contains(&item.id),
+                };
+                self.rows.book(&row, self.kiosk.items.len())
+            })
+            .collect()
     }
 
     fn selected_views(&self) -> Vec<ItemView> {
@@ -242,18 +267,14 @@ impl Engine {
                 .map(|s| {
                     let sensor = self.kiosk.sensor(s.no);
                     let item = s.item.as_ref().and_then(|id| self.kiosk.items.get(id));
-                    SlotView {
-                        slot: s.no,
-                        kind: s.kind,
-                        item_id: s.item.as_ref().map(ToString::to_string),
-                        title: item.map(|i| i.title.clone()),
+                    self.rows.locker(&LockerRow {
+                        slot: s,
+                        title: item.map(|i| i.title.as_str()),
                         door_open: sensor.door_open,
                         item_present: sensor.item_present,
-                        out_of_service: s.out_of_service,
-                        fault: s.fault.clone(),
                         held: item.is_some_and(|i| i.hold_for.is_some()),
                         finding: self.kiosk.finding(s),
-                    }
+                    })
                 })
                 .collect(),
             bin_count: u32::try_from(self.kiosk.bin_items.len()).unwrap_or(u32::MAX),

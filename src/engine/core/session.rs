@@ -299,15 +299,14 @@ impl Engine {
 
     /// Items the browse screen lists: books their lockers' sensors see,
     /// that match the query.
-    pub(super) fn browse_items(&self) -> Vec<&crate::domain::Item> {
+    /// The shelf's books with the lockers they are in, in locker order.
+    pub(super) fn browse_slots(&self) -> impl Iterator<Item = (&crate::domain::Slot, &crate::domain::Item)> {
         self.kiosk
             .slots
             .values()
             .filter(|s| self.kiosk.seen(s.no))
-            .filter_map(|s| s.item.as_ref())
-            .filter_map(|id| self.kiosk.items.get(id))
-            .filter(|i| search::matches(&self.query, &i.title) || search::matches(&self.query, &i.author))
-            .collect()
+            .filter_map(|s| Some((s, self.kiosk.items.get(s.item.as_ref()?)?)))
+            .filter(|(_, i)| search::matches(&self.query, &i.title) || search::matches(&self.query, &i.author))
     }
 
     /// A scan: a member's QR code, a book to return, or a book for a restock.
