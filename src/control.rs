@@ -313,7 +313,12 @@ mod tests {
             Action::StartReturn,
             Action::PickupHolds,
             Action::Language { language: Language::En },
-            Action::Display(DisplayModes { text_size: TextSize::Largest, high_contrast: false, reach: true }),
+            Action::Display(DisplayModes {
+                text_size: TextSize::Largest,
+                high_contrast: false,
+                reach: true,
+                easy: true,
+            }),
             Action::StaffPin { pin: "2580".into() },
             Action::Restock { slot: SlotNo(3) },
             Action::UnloadBin,
@@ -426,7 +431,11 @@ mod tests {
         assert_eq!(display(r#"{"action":"display","large_text":false}"#), size(TextSize::Normal));
         assert_eq!(
             display(r#"{"action":"display","large_text":false,"high_contrast":true,"reach":true}"#),
-            Ok(DisplayModes { text_size: TextSize::Normal, high_contrast: true, reach: true })
+            Ok(DisplayModes { text_size: TextSize::Normal, high_contrast: true, reach: true, easy: false })
+        );
+        assert_eq!(
+            display(r#"{"action":"display","easy":true}"#),
+            Ok(DisplayModes { easy: true, ..DisplayModes::default() })
         );
         assert_eq!(display(r#"{"action":"display"}"#), Ok(DisplayModes::default()), "every key left out is off");
         let both = display(r#"{"action":"display","text_size":"2x","large_text":true}"#).expect_err("both");
@@ -435,7 +444,10 @@ mod tests {
         assert!(bad.contains("1.5x") && bad.contains("2x"), "names what is allowed: {bad}");
         // The view says it back in the same words.
         let json = serde_json::to_value(DisplayModes { text_size: TextSize::Large, ..DisplayModes::default() });
-        assert_eq!(json.ok(), Some(json!({"text_size": "1.5x", "high_contrast": false, "reach": false})));
+        assert_eq!(
+            json.ok(),
+            Some(json!({"text_size": "1.5x", "high_contrast": false, "reach": false, "easy": false}))
+        );
     }
 
     #[test]

@@ -728,3 +728,21 @@ async fn choosing_a_book_builds_one_new_row_and_shares_the_rest() {
         .collect();
     assert_eq!(rebuilt, vec![("MP0002", true)], "only the chosen book's row is new");
 }
+
+#[tokio::test]
+async fn a_book_s_page_pages_through_the_shelf_as_searched() {
+    let mut k = Kiosk::new().await;
+    k.login(GOOD).await;
+    k.act(json!({"action": "detail", "item_id": "MP0002"})).await;
+    let v = k.view();
+    assert_eq!((v.detail_previous.as_deref(), v.detail_next.as_deref()), (Some("MP0001"), Some("MP0003")));
+    k.act(json!({"action": "detail", "item_id": "MP0001"})).await;
+    assert_eq!(k.view().detail_previous, None, "the shelf's first book");
+    k.act(json!({"action": "back"})).await;
+    k.act(json!({"action": "search", "query": "little PRINCE"})).await;
+    let found: Vec<_> = k.view().items.iter().map(|i| i.id.clone()).collect();
+    k.act(json!({"action": "detail", "item_id": found[0]})).await;
+    let v = k.view();
+    assert_eq!(v.detail_previous, None);
+    assert_eq!(v.detail_next, found.get(1).cloned(), "the next book the search found, not the next locker's");
+}

@@ -204,3 +204,18 @@ fn keys_move_a_visible_focus_ring_without_voice_guidance() {
     assert_eq!(said(&ui), vec!["음성 안내를 끕니다".to_owned()]);
     assert!(!ui.speech_on());
 }
+
+#[test]
+fn a_key_held_down_acts_once() {
+    let mut ui = UiKiosk::on_testing_backend();
+    ui.key("*");
+    assert!(ui.speech_on());
+    said(&ui);
+    ui.hold("Down", 6);
+    let moved = said(&ui);
+    assert_eq!(moved.len(), 1, "one step for one press, however long it is held: {moved:?}");
+    ui.key("Down");
+    let next = said(&ui);
+    assert_eq!(next.len(), 1);
+    assert_ne!(moved, next, "the next press moves on from there");
+}

@@ -9,28 +9,13 @@
 mod common;
 
 use bookstation::config::{DisplayConfig, REACH_HIGH_MM, REACH_LOW_MM};
-use bookstation::ui::{AppWindow, show_panel};
+use bookstation::ui::{AppWindow, is_control, show_panel};
 use common::ui::UiKiosk;
 use common::*;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
 use serde_json::json;
 use slint::ComponentHandle;
 use std::ops::ControlFlow;
-
-/// What a patron can press or type into.
-fn is_control(role: AccessibleRole) -> bool {
-    matches!(
-        role,
-        AccessibleRole::Button
-            | AccessibleRole::TextInput
-            | AccessibleRole::Checkbox
-            | AccessibleRole::Switch
-            | AccessibleRole::Slider
-            | AccessibleRole::Spinbox
-            | AccessibleRole::Combobox
-            | AccessibleRole::Tab
-    )
-}
 
 /// An element drawn on the window: its label, top and bottom (px).
 struct Placed {
@@ -191,6 +176,11 @@ fn every_control_is_within_reach_on_the_default_panel() {
 #[test]
 fn every_control_is_within_reach_in_large_text() {
     assert_within_reach(DisplayConfig::default(), "1.5x");
+}
+
+#[test]
+fn every_control_is_within_reach_in_the_largest_text() {
+    assert_within_reach(DisplayConfig::default(), "2x");
 }
 
 /// The highest mount the config accepts (60% of the panel within reach).

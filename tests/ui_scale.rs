@@ -123,6 +123,22 @@ fn covers_are_decoded_for_the_rows_shown_at_the_size_shown() {
     assert_eq!((detail.cover.size().width, detail.cover.size().height), CoverSize::Detail.pixels());
 }
 
+#[test]
+fn the_easy_view_decodes_the_shelf_s_covers_at_its_larger_size() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut ui = station();
+    sign_in(&mut ui);
+    draw(&ui);
+    let before = ui.bridge().covers().decoded();
+    ui.rt.block_on(ui.k.act(json!({"action": "display", "easy": true})));
+    ui.refresh();
+    draw(&ui);
+    assert!(ui.bridge().covers().decoded() > before, "the rows shown are decoded again");
+    let kept = ui.bridge().covers().kept();
+    let easy = kept.iter().filter(|&&size| size == CoverSize::EasyList.pixels()).count();
+    assert!((1..=12).contains(&easy), "{easy} covers at the easy size: {kept:?}");
+}
+
 /// One patron visit that changes nothing they hold: the shelf, a search,
 /// a scroll, a book's page, a book chosen and put back, logout.
 fn visit(ui: &mut UiKiosk) {

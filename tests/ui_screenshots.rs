@@ -1,6 +1,6 @@
 //! Every screen rendered with Slint's software renderer to PNG — portrait
 //! and landscape, Korean, English, Chinese and Japanese, large text (1.5× and
-//! 2×) and high contrast — into
+//! 2×), high contrast and the easy view — into
 //! `docs/screenshots/`. Each image must not be blank, and the Korean ones
 //! must show Hangul (with no Korean font, Slint silently draws nothing).
 
@@ -22,10 +22,12 @@ struct Variant {
     contrast: bool,
     /// Controls lower, on the default panel.
     reach: bool,
+    /// The easy view: fewer words, bigger pictures.
+    easy: bool,
 }
 
 const fn variant(name: &'static str, size: (u32, u32), lang: &'static str, text: TextSize, contrast: bool) -> Variant {
-    Variant { name, size, lang, text, contrast, reach: false }
+    Variant { name, size, lang, text, contrast, reach: false, easy: false }
 }
 
 const PORTRAIT: (u32, u32) = (1080, 1920);
@@ -34,7 +36,7 @@ const NORMAL: TextSize = TextSize::Normal;
 
 /// Large text at 1.5x and 2x in Korean; 2x in English too, whose words are
 /// the longest.
-const VARIANTS: [Variant; 11] = [
+const VARIANTS: [Variant; 14] = [
     variant("portrait-ko", PORTRAIT, "ko", NORMAL, false),
     variant("portrait-en", PORTRAIT, "en", NORMAL, false),
     variant("portrait-zh", PORTRAIT, "zh", NORMAL, false),
@@ -46,6 +48,9 @@ const VARIANTS: [Variant; 11] = [
     variant("portrait-en-2x", PORTRAIT, "en", TextSize::Largest, false),
     variant("portrait-ko-contrast", PORTRAIT, "ko", NORMAL, true),
     Variant { reach: true, ..variant("portrait-en-lowered", PORTRAIT, "en", NORMAL, false) },
+    Variant { reach: true, ..variant("portrait-en-2x-lowered", PORTRAIT, "en", TextSize::Largest, false) },
+    Variant { easy: true, ..variant("portrait-ko-easy", PORTRAIT, "ko", NORMAL, false) },
+    Variant { easy: true, ..variant("portrait-en-easy", PORTRAIT, "en", NORMAL, false) },
 ];
 
 /// The language switch's words for `lang`.
@@ -149,6 +154,7 @@ fn every_screen_in_every_variant() {
             theme.set_text_size(v.text);
             theme.set_high_contrast(v.contrast);
             theme.set_reach(v.reach);
+            theme.set_easy(v.easy);
             let image = snap(&ui.window);
             let total = (image.width() * image.height()) as usize;
             let inked = ink(&image, None);

@@ -90,7 +90,14 @@ impl BenchKiosk {
         config.policy.kiosk_limit = 100_000;
         config.policy.district_quota = 100_000;
         let layout = SimLayout { lockers, return_bin: lockers + 1 };
-        let world = SimWorld::open(&dir.path().join("world.json"), layout).expect("world");
+        // BENCH_WORLD=memory: the simulated world without its file, to tell
+        // the simulator's allocations (it rewrites its JSON on every change)
+        // from the kiosk's.
+        let world = if std::env::var("BENCH_WORLD").is_ok_and(|w| w == "memory") {
+            SimWorld::in_memory(layout)
+        } else {
+            SimWorld::open(&dir.path().join("world.json"), layout).expect("world")
+        };
         let mut store = Store::open(&dir.path().join("bookstation.db")).expect("store");
         seed_demo(&mut store, &world, T0).expect("seed");
         let mut catalogue = seed::demo_sized(lockers);

@@ -32,6 +32,11 @@ pub struct AccessibilityConfig {
     pub volume: u16,
     /// The espeak-ng program (a name looked up on `PATH`, or a path).
     pub espeak: PathBuf,
+    /// Whether a key held down acts again and again. Off by default: a
+    /// held arrow would race the focus through the screen faster than the
+    /// voice can say where it is, and a hand that rests on a key should
+    /// not press it twice (EN 301 549 5.7: key repeat can be turned off).
+    pub key_repeat: bool,
     /// Which keys do what.
     pub keys: KeyMap,
 }
@@ -43,6 +48,7 @@ impl Default for AccessibilityConfig {
             rate: 160,
             volume: 100,
             espeak: PathBuf::from("espeak-ng"),
+            key_repeat: false,
             keys: KeyMap::default(),
         }
     }

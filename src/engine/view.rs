@@ -580,7 +580,8 @@ pub enum TextSize {
 }
 
 /// The patron's display modes, chosen on the screen (the access bar) for
-/// their session only. JSON: `{"text_size":"1.5x","high_contrast":false,"reach":false}`;
+/// their session only. JSON:
+/// `{"text_size":"1.5x","high_contrast":false,"reach":false,"easy":false}`;
 /// a missing key is off (`"normal"`). The older `"large_text": true` is
 /// still taken, as `"1.5x"` (`false` as `"normal"`), but not together
 /// with `text_size`.
@@ -594,6 +595,10 @@ pub struct DisplayModes {
     /// Every control within a wheelchair user's reach (400–1200 mm above
     /// the floor on the configured panel); above it, only information.
     pub reach: bool,
+    /// Fewer words and bigger pictures (for children and older patrons):
+    /// the shelf shows each book's cover larger with its title and locker
+    /// only, and the screens leave out their explanations.
+    pub easy: bool,
 }
 
 /// [`DisplayModes`] as a client may send it.
@@ -609,6 +614,8 @@ struct DisplayModesWire {
     high_contrast: bool,
     #[serde(default)]
     reach: bool,
+    #[serde(default)]
+    easy: bool,
 }
 
 impl TryFrom<DisplayModesWire> for DisplayModes {
@@ -621,7 +628,7 @@ impl TryFrom<DisplayModesWire> for DisplayModes {
             (None, Some(true)) => TextSize::Large,
             (None, Some(false) | None) => TextSize::Normal,
         };
-        Ok(Self { text_size, high_contrast: w.high_contrast, reach: w.reach })
+        Ok(Self { text_size, high_contrast: w.high_contrast, reach: w.reach, easy: w.easy })
     }
 }
 
@@ -663,6 +670,12 @@ pub struct ViewState {
     pub selected: Vec<ItemView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<ItemView>,
+    /// The books before and after the detail screen's on the shelf as the
+    /// patron's search shows it: the page pages through the shelf.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_previous: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_next: Option<String>,
     /// Wrong PINs so far on the PIN pad (the PIN itself never leaves the engine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pin_failures: Option<u32>,

@@ -8,7 +8,7 @@
 use super::covers::{CoverSize, Covers};
 use super::generated::Book;
 use slint::{Model, ModelNotify, ModelTracker};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// One listed book: its row without the cover, and where the cover is.
@@ -21,13 +21,21 @@ pub struct BookRow {
 pub struct BookRows {
     rows: RefCell<Vec<BookRow>>,
     covers: Rc<Covers>,
-    size: CoverSize,
+    size: Cell<CoverSize>,
     notify: ModelNotify,
 }
 
 impl BookRows {
     pub fn new(covers: Rc<Covers>, size: CoverSize) -> Rc<Self> {
-        Rc::new(Self { rows: RefCell::new(Vec::new()), covers, size, notify: ModelNotify::default() })
+        Rc::new(Self { rows: RefCell::new(Vec::new()), covers, size: Cell::new(size), notify: ModelNotify::default() })
+    }
+
+    /// Draw the covers at `size` from now on (the easy view's are larger):
+    /// every row is fetched again, its cover decoded at the new size.
+    pub fn set_cover_size(&self, size: CoverSize) {
+        if self.size.replace(size) != size {
+            self.notify.reset();
+        }
     }
 
     /// Show `rows`: nothing happens when they are the rows shown already.
@@ -67,7 +75,7 @@ impl Model for BookRows {
 
     fn row_data(&self, row: usize) -> Option<Book> {
         let rows = self.rows.borrow();
-        Some(Self::with_cover(&self.covers, rows.get(row)?, self.size))
+        Some(Self::with_cover(&self.covers, rows.get(row)?, self.size.get()))
     }
 
     fn model_tracker(&self) -> &dyn ModelTracker {

@@ -381,9 +381,9 @@ impl Bridge {
             ui::ReceiptVia::None => {}
         });
         let sink = self.sink.clone();
-        api.on_set_display(move |size, high_contrast, reach| {
+        api.on_set_display(move |size, high_contrast, reach, easy| {
             let text_size = super::display::from_ui_text_size(size);
-            sink(Action::Display(DisplayModes { text_size, high_contrast, reach }))
+            sink(Action::Display(DisplayModes { text_size, high_contrast, reach, easy }))
         });
         let this = Rc::downgrade(self);
         api.on_search_key(move |key| {
@@ -481,6 +481,7 @@ impl Bridge {
         self.holds.set(Self::books(patron.map_or(&[][..], |p| &p.ready_holds)));
 
         api.set_query(view.query.as_deref().unwrap_or("").into());
+        self.books.set_cover_size(if view.display.easy { CoverSize::EasyList } else { CoverSize::List });
         let mut shelf_shown = self.shelf_shown.borrow_mut();
         // Rows are compared by pointer first: the engine shares unchanged ones.
         if *shelf_shown != view.items {
@@ -491,6 +492,8 @@ impl Bridge {
         self.selected.set(Self::books(&view.selected));
         if let Some(detail) = &view.detail {
             api.set_detail(BookRows::with_cover(&self.covers, &Self::book(detail), CoverSize::Detail));
+            api.set_detail_previous(view.detail_previous.as_deref().unwrap_or("").into());
+            api.set_detail_next(view.detail_next.as_deref().unwrap_or("").into());
         }
         api.set_pin_failures(view.pin_failures.map_or(0, count));
 
@@ -613,6 +616,7 @@ impl Bridge {
         theme.set_text_size(super::display::ui_text_size(view.display.text_size));
         theme.set_high_contrast(view.display.high_contrast);
         theme.set_reach(view.display.reach);
+        theme.set_easy(view.display.easy);
         if view.query.as_deref().unwrap_or("").is_empty() {
             self.composer.borrow_mut().clear();
         }

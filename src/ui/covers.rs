@@ -9,11 +9,13 @@ use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
 /// Where a cover is drawn, and so the pixels it is decoded to
-/// (`Theme.size.cover-width`/`cover-height`, and twice that on the detail
-/// screen; the panel's scale factor is 1).
+/// (`Theme.size.cover-width`/`cover-height`, half as large again in the
+/// easy view's list, and twice that on the detail screen; the panel's scale
+/// factor is 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoverSize {
     List,
+    EasyList,
     Detail,
 }
 
@@ -21,6 +23,7 @@ impl CoverSize {
     pub const fn pixels(self) -> (u32, u32) {
         match self {
             Self::List => (150, 210),
+            Self::EasyList => (225, 315),
             Self::Detail => (300, 420),
         }
     }
@@ -30,6 +33,7 @@ impl CoverSize {
     const fn kept(self) -> usize {
         match self {
             Self::List => 32,
+            Self::EasyList => 24,
             Self::Detail => 2,
         }
     }

@@ -40,7 +40,7 @@ pub use generated::{
     SimulatorWindow, Speech, StaffTask, TextSize, Theme,
 };
 #[cfg(feature = "ui")]
-pub use narrator::{Narrator, key_name, key_text};
+pub use narrator::{Narrator, is_control, key_name, key_text};
 #[cfg(feature = "ui")]
 pub use simulator::SimulatorPanel;
 #[cfg(feature = "ui")]

@@ -99,6 +99,7 @@ pub struct Narrator {
     speaker: Rc<dyn Speaker>,
     mode: SpeechMode,
     keys: KeyMap,
+    key_repeat: bool,
     start: Prosody,
     state: RefCell<State>,
 }
@@ -114,7 +115,9 @@ fn shown(e: &ElementHandle, window: slint::LogicalSize) -> bool {
         && p.x + s.width > 0.0
 }
 
-fn is_control(role: AccessibleRole) -> bool {
+/// What a patron can press or type into: what the focus stops at (and
+/// what `tests/ui_reach.rs` keeps within reach).
+pub fn is_control(role: AccessibleRole) -> bool {
     matches!(
         role,
         AccessibleRole::Button
@@ -199,6 +202,7 @@ impl Narrator {
             speaker,
             mode: config.speech,
             keys: config.keys.clone(),
+            key_repeat: config.key_repeat,
             start,
             state: RefCell::new(State {
                 on: config.speech == SpeechMode::Always,
@@ -237,7 +241,7 @@ impl Narrator {
             }
         });
         let this = Rc::downgrade(&narrator);
-        api.on_key(move |text| this.upgrade().is_some_and(|n| n.key(&text)));
+        api.on_key(move |text, repeat| this.upgrade().is_some_and(|n| n.key(&text, repeat)));
         narrator
     }
 
@@ -481,10 +485,15 @@ impl Narrator {
         self.say(text);
     }
 
-    /// A key from the keypad; true when it did something.
-    pub fn key(&self, text: &str) -> bool {
+    /// A key from the keypad (`repeat`: held down, the window's repeat);
+    /// true when it did something or was a mapped key held down and so
+    /// deliberately ignored.
+    pub fn key(&self, text: &str, repeat: bool) -> bool {
         let Some(window) = self.window.upgrade() else { return false };
         let Some(name) = key_name(text) else { return false };
+        if repeat && !self.key_repeat {
+            return self.keys.action(&name).is_some() || is_digit_label(&name);
+        }
         let scene = self.scene(&window);
         if scene.pad && is_digit_label(&name) {
             let key = scene.controls.iter().find(|c| c.label == name);

@@ -86,6 +86,18 @@ impl UiKiosk {
         self.pump();
     }
 
+    /// Hold the key `name` down: pressed, repeated `times` by the keyboard, released.
+    pub fn hold(&mut self, name: &str, times: usize) {
+        let text: slint::SharedString = bookstation::ui::key_text(name).into();
+        let window = self.window.window();
+        window.dispatch_event(slint::platform::WindowEvent::KeyPressed { text: text.clone() });
+        for _ in 0..times {
+            window.dispatch_event(slint::platform::WindowEvent::KeyPressRepeated { text: text.clone() });
+        }
+        window.dispatch_event(slint::platform::WindowEvent::KeyReleased { text });
+        self.pump();
+    }
+
     /// Move the focus with `next` until the focused control is said to be
     /// `words` (at most `limit` keys); how many keys it took. What was said
     /// on the way is forgotten.

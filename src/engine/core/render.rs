@@ -33,6 +33,8 @@ impl Engine {
             items: Vec::new(),
             selected: Vec::new(),
             detail: None,
+            detail_previous: None,
+            detail_next: None,
             pin_failures: None,
             dispensing: None,
             receipt: Vec::new(),
@@ -64,6 +66,7 @@ impl Engine {
             }
             State::Detail { item } => {
                 v.detail = self.kiosk.items.get(item).map(|i| self.item_view(i));
+                (v.detail_previous, v.detail_next) = self.shelf_neighbours(item);
                 v.selected = self.selected_views();
                 Screen::Detail
             }
@@ -245,6 +248,19 @@ impl Engine {
                 self.rows.book(&row, self.kiosk.items.len())
             })
             .collect()
+    }
+
+    /// The books before and after `item` on the shelf the patron browses.
+    fn shelf_neighbours(&self, item: &ItemId) -> (Option<String>, Option<String>) {
+        let mut previous = None;
+        let mut shelf = self.browse_slots().map(|(_, i)| &i.id);
+        for id in shelf.by_ref() {
+            if id == item {
+                return (previous.map(ToString::to_string), shelf.next().map(ToString::to_string));
+            }
+            previous = Some(id);
+        }
+        (None, None)
     }
 
     fn selected_views(&self) -> Vec<ItemView> {
