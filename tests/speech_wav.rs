@@ -1,4 +1,5 @@
-//! Voice guidance's real voice: espeak-ng renders Korean and English to WAV
+//! Voice guidance's real voice: espeak-ng renders Korean, English, Chinese
+//! (`cmn`) and Japanese to WAV
 //! files (the `-w` mode beside the speaker's), which must be valid PCM, not
 //! silent, and longer for a longer text. Needs espeak-ng (`make deps`).
 
@@ -46,7 +47,7 @@ fn render(language: Language, text: &str) -> (f64, f64) {
 }
 
 #[test]
-fn korean_and_english_speech_is_valid_audible_and_as_long_as_its_text() {
+fn speech_in_each_language_is_valid_audible_and_as_long_as_its_text() {
     for (language, short, long) in [
         (
             Language::Ko,
@@ -57,6 +58,12 @@ fn korean_and_english_speech_is_valid_audible_and_as_long_as_its_text() {
             Language::En,
             "Locker 2",
             "Take your book from locker 2. When you close the door your loan is saved. It is due back on Monday 14 December.",
+        ),
+        (Language::Zh, "2号柜", "请从2号柜取书。关门后借阅即被保存。归还日期是12月14日。"),
+        (
+            Language::Ja,
+            "ロッカー2",
+            "ロッカー2から本を取ってください。ドアを閉めると貸出が保存されます。返却日は12月14日です。",
         ),
     ] {
         let (short_secs, short_rms) = render(language, short);

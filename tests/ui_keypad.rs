@@ -219,3 +219,20 @@ fn a_key_held_down_acts_once() {
     assert_eq!(next.len(), 1);
     assert_ne!(moved, next, "the next press moves on from there");
 }
+
+#[test]
+fn a_key_struck_twice_within_the_acceptance_delay_counts_once() {
+    let config = bookstation::config::AccessibilityConfig { key_acceptance_ms: 500, ..Default::default() };
+    let mut ui = UiKiosk::with_accessibility(&config);
+    ui.key("*");
+    said(&ui);
+    let step = |ui: &mut UiKiosk, after_ms: u64| {
+        i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(after_ms));
+        ui.key("Down");
+        said(ui).len()
+    };
+    assert_eq!(step(&mut ui, 1_000), 1, "the first press is taken");
+    assert_eq!(step(&mut ui, 120), 0, "a bounce 120 ms later is not");
+    assert_eq!(step(&mut ui, 300), 0, "nor one 300 ms after that bounce");
+    assert_eq!(step(&mut ui, 600), 1, "a press 600 ms after the last strike is");
+}

@@ -37,6 +37,10 @@ pub struct AccessibilityConfig {
     /// voice can say where it is, and a hand that rests on a key should
     /// not press it twice (EN 301 549 5.7: key repeat can be turned off).
     pub key_repeat: bool,
+    /// A key pressed again within this many milliseconds of the same key is
+    /// not taken (a tremor's double strike; EN 301 549 5.8), 0 to 2000; 0,
+    /// the default, takes every press.
+    pub key_acceptance_ms: u16,
     /// Which keys do what.
     pub keys: KeyMap,
 }
@@ -49,6 +53,7 @@ impl Default for AccessibilityConfig {
             volume: 100,
             espeak: PathBuf::from("espeak-ng"),
             key_repeat: false,
+            key_acceptance_ms: 0,
             keys: KeyMap::default(),
         }
     }

@@ -585,6 +585,7 @@ mod tests {
         for (from, to, key) in [
             ("speech = \"on-request\"", "speech = \"loud\"", "accessibility.speech"),
             ("rate = 160", "rate = 1000", "accessibility.rate"),
+            ("key_acceptance_ms = 0", "key_acceptance_ms = 5000", "accessibility.key_acceptance_ms"),
             ("back = [", "back = [\"5\", ", "accessibility.keys.back"),
             ("help = [", "help = [\"F1\", ", "accessibility.keys.help"),
         ] {

@@ -228,6 +228,7 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
     // [accessibility]
     within(file, "accessibility.rate", c.accessibility.rate, 80..=450)?;
     within(file, "accessibility.volume", c.accessibility.volume, 10..=200)?;
+    within(file, "accessibility.key_acceptance_ms", c.accessibility.key_acceptance_ms, 0..=2000)?;
     if c.accessibility.espeak.as_os_str().is_empty() {
         return fail("accessibility.espeak", "must name the espeak-ng program".into());
     }

@@ -100,6 +100,9 @@ pub struct Narrator {
     mode: SpeechMode,
     keys: KeyMap,
     key_repeat: bool,
+    key_acceptance: std::time::Duration,
+    /// The last key taken and when (the window's clock), for `key_acceptance`.
+    last_key: RefCell<Option<(String, std::time::Duration)>>,
     start: Prosody,
     state: RefCell<State>,
 }
@@ -203,6 +206,8 @@ impl Narrator {
             mode: config.speech,
             keys: config.keys.clone(),
             key_repeat: config.key_repeat,
+            key_acceptance: std::time::Duration::from_millis(u64::from(config.key_acceptance_ms)),
+            last_key: RefCell::new(None),
             start,
             state: RefCell::new(State {
                 on: config.speech == SpeechMode::Always,
@@ -241,7 +246,10 @@ impl Narrator {
             }
         });
         let this = Rc::downgrade(&narrator);
-        api.on_key(move |text, repeat| this.upgrade().is_some_and(|n| n.key(&text, repeat)));
+        api.on_key(move |text, repeat, at| {
+            let at = std::time::Duration::from_millis(u64::try_from(at).unwrap_or(0));
+            this.upgrade().is_some_and(|n| n.key(&text, repeat, at))
+        });
         narrator
     }
 
@@ -485,14 +493,26 @@ impl Narrator {
         self.say(text);
     }
 
-    /// A key from the keypad (`repeat`: held down, the window's repeat);
-    /// true when it did something or was a mapped key held down and so
-    /// deliberately ignored.
-    pub fn key(&self, text: &str, repeat: bool) -> bool {
+    /// A key from the keypad (`repeat`: held down, the window's repeat;
+    /// `at`: the window's clock); true when it did something, or was a
+    /// mapped key deliberately not taken (held down, or struck twice).
+    pub fn key(&self, text: &str, repeat: bool, at: std::time::Duration) -> bool {
         let Some(window) = self.window.upgrade() else { return false };
         let Some(name) = key_name(text) else { return false };
+        let ours = self.keys.action(&name).is_some() || is_digit_label(&name);
         if repeat && !self.key_repeat {
-            return self.keys.action(&name).is_some() || is_digit_label(&name);
+            return ours;
+        }
+        if ours && !repeat {
+            let mut last = self.last_key.borrow_mut();
+            let struck_twice =
+                last.as_ref().is_some_and(|(key, when)| *key == name && at.saturating_sub(*when) < self.key_acceptance);
+            // Measured from the last strike, taken or not: a tremor's
+            // bounces are not taken however many there are.
+            *last = Some((name.clone(), at));
+            if struck_twice {
+                return true;
+            }
         }
         let scene = self.scene(&window);
         if scene.pad && is_digit_label(&name) {

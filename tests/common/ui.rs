@@ -50,15 +50,32 @@ impl UiKiosk {
         Self::with_kiosk(rt, k, None)
     }
 
+    /// On the testing backend, voice guidance and the keys configured by `accessibility`.
+    pub fn with_accessibility(accessibility: &AccessibilityConfig) -> Self {
+        let _ = testing_platform(false);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let k = rt.block_on(Kiosk::new());
+        Self::build(rt, k, None, accessibility)
+    }
+
     /// The window on `k` (started on `rt`), covers from `covers_dir`.
     pub fn with_kiosk(rt: tokio::runtime::Runtime, k: Kiosk, covers_dir: Option<std::path::PathBuf>) -> Self {
+        Self::build(rt, k, covers_dir, &AccessibilityConfig::default())
+    }
+
+    fn build(
+        rt: tokio::runtime::Runtime,
+        k: Kiosk,
+        covers_dir: Option<std::path::PathBuf>,
+        accessibility: &AccessibilityConfig,
+    ) -> Self {
         let window = AppWindow::new().expect("window");
         window.window().set_size(slint::PhysicalSize::new(1080, 1920));
         let actions = Rc::new(RefCell::new(Vec::new()));
         let queue = actions.clone();
         let bridge = Bridge::new(&window, Rc::new(move |a| queue.borrow_mut().push(a)), covers_dir);
         let spoken = Recorder::default();
-        let narrator = Narrator::new(&window, Rc::new(spoken.clone()), &AccessibilityConfig::default());
+        let narrator = Narrator::new(&window, Rc::new(spoken.clone()), accessibility);
         let ui = Self { k, rt, window, bridge, actions, touches: 0, narrator, spoken };
         ui.refresh();
         ui
