@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 # Debian packages the build and the tests need (checked, installed when missing).
 DEB_PACKAGES := pkg-config build-essential libfontconfig-dev libudev-dev libinput-dev libxkbcommon-dev xvfb x11-apps libpcsclite-dev pcscd vsmartcard-vpcd \
-  systemd dpkg-dev gettext python3-venv openssl espeak-ng
+  systemd dpkg-dev gettext python3-venv openssl espeak-ng dbus at-spi2-core python3-pyatspi
 STATE_DIR ?= demo-state
 CARGO ?= cargo
 # cargo-deb, pinned (MSRV 1.85; builds with our rustc 1.95): `make deb` installs it into ~/.cargo/bin.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::Xvfb;
 use common::daemon::Daemon;
 use serde_json::Value;
 use std::os::unix::net::UnixDatagram;
@@ -197,37 +198,6 @@ fn a_backup_taken_while_running_restores_once_the_daemon_is_stopped() {
     // And the kiosk starts on it.
     let d = Daemon::demo(&state).start();
     assert_eq!(d.screen(), "attract");
-}
-
-/// A private X server on a display it picks itself (`-displayfd`), killed when dropped.
-struct Xvfb {
-    child: std::process::Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Self {
-        use std::io::BufRead;
-        let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1080x1920x24", "-nolisten", "tcp"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian package xvfb, installed by make deps)");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("Xvfb's stdout");
-        // Xvfb writes the display number once it accepts clients.
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb's display number");
-        assert!(!line.trim().is_empty(), "Xvfb did not start");
-        Self { child, display: format!(":{}", line.trim()) }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

@@ -295,3 +295,34 @@ async fn start(
     let (runner, _report) = Runner::start(EngineSettings::from_config(config), deps).await.expect("runner");
     runner
 }
+
+/// A private X server on a display it picks itself (`-displayfd`), killed when dropped.
+pub struct Xvfb {
+    child: std::process::Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1080x1920x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb (Debian package xvfb, installed by make deps)");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("Xvfb's stdout");
+        // Xvfb writes the display number once it accepts clients.
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb's display number");
+        assert!(!line.trim().is_empty(), "Xvfb did not start");
+        Self { child, display: format!(":{}", line.trim()) }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
