@@ -746,3 +746,23 @@ async fn a_book_s_page_pages_through_the_shelf_as_searched() {
     assert_eq!(v.detail_previous, None);
     assert_eq!(v.detail_next, found.get(1).cloned(), "the next book the search found, not the next locker's");
 }
+
+#[tokio::test]
+async fn more_time_keeps_the_receipt_on_the_screen() {
+    let mut k = Kiosk::new().await;
+    k.login(GOOD).await;
+    k.select("MP0001").await;
+    k.act(json!({"action": "confirm"})).await;
+    k.act(json!({"action": "confirm"})).await;
+    k.take(1).await;
+    k.close(1).await;
+    assert_eq!(k.screen(), Screen::Receipt);
+    // The demo's policy.receipt_secs.
+    let secs = 15;
+    k.advance(secs - 2).await;
+    k.act(json!({"action": "more_time"})).await;
+    k.advance(secs - 2).await;
+    assert_eq!(k.screen(), Screen::Receipt, "still there {} s after it would have gone", secs - 4);
+    k.advance(3).await;
+    assert_eq!(k.screen(), Screen::Attract, "and it goes when the new time is up");
+}

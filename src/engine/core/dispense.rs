@@ -235,6 +235,14 @@ impl Engine {
     }
 
     /// "More time": the door's full time again, from now.
+    /// The receipt's time, whole again: a patron still reading it.
+    pub(super) fn receipt_more_time(&mut self) {
+        let full = self.now.plus_millis(self.settings.receipt_ms);
+        if let State::Receipt { until, .. } = &mut self.state {
+            *until = full;
+        }
+    }
+
     pub(super) fn dispense_more_time(&mut self) {
         let full = self.now.plus_millis(self.settings.dispense_timeout_ms);
         let State::Dispensing(d) = &mut self.state else { return };

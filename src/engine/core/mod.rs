@@ -462,6 +462,7 @@ impl Engine {
             Action::Confirm if matches!(self.state, State::Staff { .. }) => self.staff_confirm(fx),
             Action::StartReturn => self.start_return(),
             Action::MoreTime if matches!(self.state, State::Return(_)) => self.return_more_time(),
+            Action::MoreTime if matches!(self.state, State::Receipt { .. }) => self.receipt_more_time(),
             Action::MoreTime => self.dispense_more_time(),
             Action::Help => self.ask_for_help(fx),
             Action::Receipt { via } => self.send_receipt(via, fx),
