@@ -340,7 +340,8 @@ async fn measure(lockers: u16) -> anyhow::Result<SizeResult> {
 fn print(results: &[SizeResult]) {
     let wire = exchange_wire();
     let settings = LinkSettings::new("/dev/null");
-    let probe = settings.timeout * (1 + settings.retries);
+    // A probe is one try (a read of an answering board may make 1 + retries).
+    let probe = settings.timeout;
 
     println!("\n### Whole background sweep ({SWEEP_ROUNDS} sweeps; every board read once, buses in parallel)\n");
     println!(
@@ -376,10 +377,9 @@ fn print(results: &[SizeResult]) {
         "\n### One silent board (bus 0, address 1; {SILENT_ROUNDS} whole sweeps after start-up marked it silent)\n"
     );
     println!(
-        "A probe waits out {} tries of {} ms = {} ms; it comes on every {SILENT_PROBE_EVERY}th of the board's turns and never while a locker is watched.\n",
+        "A probe waits out one try of {} ms (a read would make {}); it comes on every {SILENT_PROBE_EVERY}th of the board's turns and never while a locker is watched.\n",
+        probe.as_millis(),
         1 + settings.retries,
-        settings.timeout.as_millis(),
-        probe.as_millis()
     );
     println!(
         "| lockers | probes | pty median ms | pty p95 | pty max | mean | silent board's cost per sweep (mean - healthy mean) | its floor ({} ms / {SILENT_PROBE_EVERY}) |",

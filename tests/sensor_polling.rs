@@ -28,6 +28,12 @@ struct WorldUnit {
     silent: bool,
 }
 
+thread_local! {
+    /// Probes of a board known to be silent (rather than reads), on this
+    /// test's thread (a `#[tokio::test]` runs on one).
+    static PROBES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 impl WorldUnit {
     fn check(&self) -> Result<(), HwError> {
         if self.silent {
@@ -52,6 +58,10 @@ impl BoardUnit for WorldUnit {
         self.check()?;
         Panel::unlock(&self.world, self.first + channel);
         Ok(())
+    }
+    async fn probe(&self) -> Result<Vec<ChannelState>, HwError> {
+        PROBES.with(|p| p.set(p.get() + 1));
+        self.read().await
     }
     async fn read(&self) -> Result<Vec<ChannelState>, HwError> {
         self.check()?;
@@ -154,6 +164,7 @@ async fn idle_the_sweep_covers_the_cabinet_and_probes_the_silent_board_rarely() 
     // it is probed on every SILENT_PROBE_EVERY-th turn.
     let ticks = 16 * u64::from(SILENT_PROBE_EVERY) * 2;
     let before = cab.reads_per_board();
+    let probes_before = PROBES.with(std::cell::Cell::get);
     for _ in 0..ticks {
         let at = cab.reads_per_board();
         k.runner.poll_tick().await;
@@ -165,6 +176,11 @@ async fn idle_the_sweep_covers_the_cabinet_and_probes_the_silent_board_rarely() 
         (1..=2).contains(&total[SILENT_BOARD]),
         "silent board probed {} times in {ticks} ticks",
         total[SILENT_BOARD]
+    );
+    assert_eq!(
+        PROBES.with(std::cell::Cell::get) - probes_before,
+        total[SILENT_BOARD],
+        "a board known silent is probed (one try), never read with all its tries"
     );
     let fewest = total.iter().enumerate().filter(|(i, _)| *i != SILENT_BOARD).map(|(_, n)| *n).min().unwrap_or(0);
     assert!(fewest >= ticks / 17, "every answering board swept about once per round: {total:?}");

@@ -278,3 +278,33 @@ async fn the_return_bin_counts_drops_from_its_sensor() {
     r.panel.set_item(20, true);
     assert_eq!(r.cabinet.read_all().await.unwrap()[19].drop_count, 2);
 }
+
+/// A board known to be silent is probed with one try, not all of a read's:
+/// the engine task waits for it. The driver's error says how many tries it
+/// made (settings: 1 retry, so a read makes 2).
+#[tokio::test]
+async fn a_probe_of_a_silent_board_is_one_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let kerong = dir.path().join("kerong");
+    let panel = Arc::new(MemPanel::new(1, 4));
+    let only_0 = KerongSim::new(vec![KerongSimBoard { address: 0, first_slot: 1, channels: 4 }]);
+    let _k = PtySim::start(&kerong, only_0, panel.clone()).unwrap();
+    let modbus = dir.path().join("modbus");
+    let l = ModbusLayout { pulse: Duration::ZERO, ..ModbusLayout::standard(4) };
+    let only_1 = ModbusSim::new(vec![ModbusSimUnit { unit: 1, first_slot: 1, channels: 4, layout: l }]);
+    let _m = PtySim::start(&modbus, only_1, panel).unwrap();
+    let silent: [Box<dyn BoardUnit>; 2] = [
+        Box::new(KerongCu::new(SerialLink::new(settings(&kerong)), 1, 4, KerongPolarity::default()).unwrap()),
+        Box::new(ModbusBoard::new(SerialLink::new(LinkSettings { baud: 9600, ..settings(&modbus) }), 2, 4, l).unwrap()),
+    ];
+    for board in &silent {
+        let read = board.read().await.unwrap_err().to_string();
+        assert!(read.contains("after 2 tries"), "{read}");
+        let probe = board.probe().await.unwrap_err().to_string();
+        assert!(probe.contains("after 1 tries"), "{probe}");
+        assert!(
+            board.read().await.unwrap_err().to_string().contains("after 2 tries"),
+            "a read after a probe retries again"
+        );
+    }
+}

@@ -61,6 +61,12 @@ pub trait BoardUnit: Send + Sync {
     async fn unlock(&self, channel: u16) -> Result<(), HwError>;
     /// Read every wired channel, in channel order.
     async fn read(&self) -> Result<Vec<ChannelState>, HwError>;
+    /// [`BoardUnit::read`] for a board known to be silent: whether it is
+    /// back, as cheaply as the board's protocol allows (a serial board: one
+    /// try, no retries). By default the same as a read.
+    async fn probe(&self) -> Result<Vec<ChannelState>, HwError> {
+        self.read().await
+    }
 }
 
 /// A board and the slots it drives: channel `i` is slot `first_slot + i`.
@@ -201,7 +207,9 @@ impl Cabinet {
             let mut results = Vec::with_capacity(bus.len());
             for i in bus {
                 self.reads[i].fetch_add(1, Ordering::Relaxed);
-                results.push((i, self.mounts[i].unit.read().await));
+                let silent = self.silent.lock().unwrap_or_else(PoisonError::into_inner).contains(&i);
+                let unit = &self.mounts[i].unit;
+                results.push((i, if silent { unit.probe().await } else { unit.read().await }));
             }
             results
         });

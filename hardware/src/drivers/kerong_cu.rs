@@ -13,7 +13,7 @@
 
 use crate::codec::kerong_cu::{CMD_DATA, Decoded, MAX_BOARDS, MAX_CHANNELS, Reply, Request, decode_reply};
 use crate::drivers::cabinet::{BoardUnit, ChannelState};
-use crate::drivers::serial_link::SerialLink;
+use crate::drivers::serial_link::{Port, SerialLink};
 use crate::{ErrorKind, HwError};
 
 /// What a set bit means on this board revision.
@@ -68,21 +68,29 @@ impl KerongCu {
     }
 
     async fn ask(&self, request: Request) -> Result<Reply, HwError> {
+        self.ask_tries(request, false).await
+    }
+
+    /// [`Self::ask`], with `once`: one try, no retries.
+    async fn ask_tries(&self, request: Request, once: bool) -> Result<Reply, HwError> {
         let board = self.board;
         let what = format!("Kerong CU board {board}");
         let cmd = request.cmd;
         self.link
             .run(move |port| {
-                port.transact(&what, &request.encode(), |buf| match decode_reply(buf) {
-                    // A reply from another board or to another command is a
-                    // stray frame on the bus, not ours.
-                    Decoded::Frame { frame, len }
-                        if frame.board() != board || !(frame.cmd == cmd || frame.cmd == CMD_DATA) =>
-                    {
-                        Decoded::Skip(len)
-                    }
-                    other => other,
-                })
+                let exchange = |port: &mut Port| {
+                    port.transact(&what, &request.encode(), |buf| match decode_reply(buf) {
+                        // A reply from another board or to another command is a
+                        // stray frame on the bus, not ours.
+                        Decoded::Frame { frame, len }
+                            if frame.board() != board || !(frame.cmd == cmd || frame.cmd == CMD_DATA) =>
+                        {
+                            Decoded::Skip(len)
+                        }
+                        other => other,
+                    })
+                };
+                if once { port.single_try(exchange) } else { exchange(port) }
             })
             .await
     }
@@ -119,6 +127,11 @@ impl BoardUnit for KerongCu {
 
     async fn read(&self) -> Result<Vec<ChannelState>, HwError> {
         let reply = self.ask(Request::status(self.board)).await?;
+        Ok(self.states(&reply))
+    }
+
+    async fn probe(&self) -> Result<Vec<ChannelState>, HwError> {
+        let reply = self.ask_tries(Request::status(self.board), true).await?;
         Ok(self.states(&reply))
     }
 }

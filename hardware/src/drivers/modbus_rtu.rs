@@ -93,6 +93,30 @@ fn inputs(port: &mut Port, what: &str, unit: u8, first: u16, count: u16) -> Resu
     }
 }
 
+impl ModbusBoard {
+    /// Every channel's door and item inputs; `once`: one try each, no retries.
+    async fn read_tries(&self, once: bool) -> Result<Vec<ChannelState>, HwError> {
+        let (what, unit, l, n) = (self.describe(), self.unit, self.layout, self.channels);
+        self.link
+            .run(move |port| {
+                let both = |port: &mut Port| -> Result<Vec<ChannelState>, HwError> {
+                    let doors = inputs(port, &what, unit, l.door_input_base, n)?;
+                    let items = inputs(port, &what, unit, l.item_input_base, n)?;
+                    Ok(doors
+                        .iter()
+                        .zip(&items)
+                        .map(|(d, i)| ChannelState {
+                            door_open: *d == l.door_open_when,
+                            item_present: *i == l.item_present_when,
+                        })
+                        .collect())
+                };
+                if once { port.single_try(both) } else { both(port) }
+            })
+            .await
+    }
+}
+
 #[async_trait::async_trait]
 impl BoardUnit for ModbusBoard {
     fn bus(&self) -> String {
@@ -134,20 +158,10 @@ impl BoardUnit for ModbusBoard {
     }
 
     async fn read(&self) -> Result<Vec<ChannelState>, HwError> {
-        let (what, unit, l, n) = (self.describe(), self.unit, self.layout, self.channels);
-        self.link
-            .run(move |port| {
-                let doors = inputs(port, &what, unit, l.door_input_base, n)?;
-                let items = inputs(port, &what, unit, l.item_input_base, n)?;
-                Ok(doors
-                    .iter()
-                    .zip(&items)
-                    .map(|(d, i)| ChannelState {
-                        door_open: *d == l.door_open_when,
-                        item_present: *i == l.item_present_when,
-                    })
-                    .collect())
-            })
-            .await
+        self.read_tries(false).await
+    }
+
+    async fn probe(&self) -> Result<Vec<ChannelState>, HwError> {
+        self.read_tries(true).await
     }
 }

@@ -125,12 +125,14 @@ pub struct Port {
     backoff: Backoff,
     /// Why the port is closed, for the next request's error.
     down_reason: Option<String>,
+    /// One try only, no retries: a probe of a board known to be silent.
+    single_try: bool,
 }
 
 impl Port {
     fn new(settings: LinkSettings) -> Self {
         let backoff = Backoff::new(settings.reopen_min, settings.reopen_max);
-        Self { settings, port: None, next_open: Instant::now(), backoff, down_reason: None }
+        Self { settings, port: None, next_open: Instant::now(), backoff, down_reason: None, single_try: false }
     }
 
     /// The settings the port was made with.
@@ -184,15 +186,26 @@ impl Port {
         self.next_open = Instant::now() + self.backoff.next_delay();
     }
 
+    /// Run `f` with every exchange in it tried once, without retries: a
+    /// board known to be silent is asked whether it is back at the cost of
+    /// one timeout, not of all its tries (the engine task waits for it).
+    pub fn single_try<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.single_try = true;
+        let out = f(self);
+        self.single_try = false;
+        out
+    }
+
     /// Send `request` and read until `decode` finds its answer, retrying
-    /// on silence; `what` names the device in errors ("Kerong board 2").
+    /// on silence (not within [`Port::single_try`]); `what` names the
+    /// device in errors ("Kerong board 2").
     pub fn transact<T>(
         &mut self,
         what: &str,
         request: &[u8],
         decode: impl Fn(&[u8]) -> Decoded<T>,
     ) -> Result<T, HwError> {
-        let tries = self.settings.retries.saturating_add(1);
+        let tries = if self.single_try { 1 } else { self.settings.retries.saturating_add(1) };
         let mut saw_bytes = false;
         for _ in 0..tries {
             self.ensure_open()?;
