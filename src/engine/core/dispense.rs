@@ -234,7 +234,6 @@ impl Engine {
         }
     }
 
-    /// "More time": the door's full time again, from now.
     /// The receipt's time, whole again: a patron still reading it.
     pub(super) fn receipt_more_time(&mut self) {
         let full = self.now.plus_millis(self.settings.receipt_ms);
@@ -243,6 +242,7 @@ impl Engine {
         }
     }
 
+    /// "More time": the door's full time again, from now.
     pub(super) fn dispense_more_time(&mut self) {
         let full = self.now.plus_millis(self.settings.dispense_timeout_ms);
         let State::Dispensing(d) = &mut self.state else { return };

@@ -83,10 +83,10 @@ impl Kiosk {
         self.sensors.get(&slot).is_some_and(|s| s.item_present)
     }
 
-    /// The locker a patron may be given this book from, if any: its record
-    /// names the book and its sensor sees one ([`rules::offered`]).
-    fn offering(&self, item: &ItemId) -> Option<&Slot> {
-        self.slot_of(item).filter(|s| crate::domain::rules::offered(s, self.seen(s.no)))
+    /// Whether a patron may be given the book `slot` holds: its record names
+    /// one and its sensor sees one ([`rules::offered`]).
+    fn offers(&self, slot: &Slot) -> bool {
+        crate::domain::rules::offered(slot, self.seen(slot.no))
     }
 
     /// Lockers whose record names a book the sensor does not see, door

@@ -4,7 +4,7 @@ use super::dispense::Phase;
 use super::returns::ReturnPhase;
 use super::rows::{BookRow, LockerRow};
 use super::{Engine, StaffTask, State};
-use crate::domain::{Item, ItemId, Language, Timestamp, rules};
+use crate::domain::{Item, ItemId, Language, Slot, Timestamp};
 use crate::engine::view::{
     AuditLineView, AuditView, DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView,
     ReturnStep, ReturnView, Screen, StaffView, ViewState,
@@ -210,17 +210,18 @@ impl Engine {
     }
 
     fn item_view(&self, item: &Item) -> ItemView {
-        let slot = self.kiosk.slot_of(&item.id);
-        ItemView {
-            id: item.id.to_string(),
-            title: item.title.clone(),
-            author: item.author.clone(),
-            category: self.category(item).to_owned(),
-            cover_url: item.cover_url.clone(),
+        self.book_row(item, self.kiosk.slot_of(&item.id)).build()
+    }
+
+    /// What `item`'s row shows, when it is in `slot`: available when no
+    /// hold is on it and its locker offers it.
+    fn book_row<'a>(&self, item: &'a Item, slot: Option<&Slot>) -> BookRow<'a> {
+        BookRow {
+            item,
+            category: self.category(item),
             slot: slot.map(|s| s.no),
-            available: item.hold_for.is_none() && self.kiosk.offering(&item.id).is_some(),
+            available: item.hold_for.is_none() && slot.is_some_and(|s| self.kiosk.offers(s)),
             selected: self.selected.contains(&item.id),
-            keep_until: None,
         }
     }
 
@@ -237,16 +238,7 @@ impl Engine {
     /// the list is one pass over the lockers.
     fn shelf_rows(&self) -> Vec<Arc<ItemView>> {
         self.browse_slots()
-            .map(|(slot, item)| {
-                let row = BookRow {
-                    item,
-                    category: self.category(item),
-                    slot: Some(slot.no),
-                    available: item.hold_for.is_none() && rules::offered(slot, self.kiosk.seen(slot.no)),
-                    selected: self.selected.contains(&item.id),
-                };
-                self.rows.book(&row, self.kiosk.items.len())
-            })
+            .map(|(slot, item)| self.rows.book(&self.book_row(item, Some(slot)), self.kiosk.items.len()))
             .collect()
     }
 

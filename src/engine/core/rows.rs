@@ -37,7 +37,9 @@ pub(super) struct BookRow<'a> {
 }
 
 impl BookRow<'_> {
-    fn build(&self) -> ItemView {
+    /// The row, new (the detail screen and the chosen books build theirs
+    /// each view; the shelf's are kept).
+    pub fn build(&self) -> ItemView {
         ItemView {
             id: self.item.id.to_string(),
             title: self.item.title.clone(),

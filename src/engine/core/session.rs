@@ -297,9 +297,8 @@ impl Engine {
         }
     }
 
-    /// Items the browse screen lists: books their lockers' sensors see,
-    /// that match the query.
-    /// The shelf's books with the lockers they are in, in locker order.
+    /// The shelf: books their lockers' sensors see, that match the query,
+    /// with the lockers they are in, in locker order.
     pub(super) fn browse_slots(&self) -> impl Iterator<Item = (&crate::domain::Slot, &crate::domain::Item)> {
         self.kiosk
             .slots
