@@ -8,33 +8,27 @@
 
 mod common;
 
-use common::Xvfb;
 use common::daemon::Daemon;
+use common::{ReadyProcess, Xvfb};
 use serde_json::{Value, json};
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 /// A session bus of the test's own, killed when dropped.
 struct SessionBus {
-    child: Child,
+    _daemon: ReadyProcess,
     address: String,
 }
 
 impl SessionBus {
     fn start() -> Self {
-        let mut child = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian package dbus, installed by make deps)");
-        let mut address = String::new();
-        let stdout = child.stdout.take().expect("dbus-daemon's stdout");
+        let mut dbus = Command::new("dbus-daemon");
+        dbus.args(["--session", "--nofork", "--print-address=1"]);
         // The address comes once the bus accepts connections.
-        std::io::BufReader::new(stdout).read_line(&mut address).expect("the bus address");
+        let (daemon, address) =
+            ReadyProcess::start(&mut dbus, "dbus-daemon (Debian package dbus, installed by make deps)");
         assert!(address.starts_with("unix:"), "dbus-daemon printed {address:?}");
-        Self { child, address: address.trim().to_owned() }
+        Self { _daemon: daemon, address }
     }
 
     /// Screen reader on, as Orca says when it starts: AccessKit serves the
@@ -88,13 +82,6 @@ impl SessionBus {
                 }
             })
             .collect()
-    }
-}
-
-impl Drop for SessionBus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -298,31 +298,45 @@ async fn start(
 
 /// A private X server on a display it picks itself (`-displayfd`), killed when dropped.
 pub struct Xvfb {
-    child: std::process::Child,
+    _server: ReadyProcess,
     pub display: String,
 }
 
 impl Xvfb {
     pub fn start() -> Self {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1080x1920x24", "-nolisten", "tcp"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian package xvfb, installed by make deps)");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("Xvfb's stdout");
+        let mut xvfb = std::process::Command::new("Xvfb");
+        xvfb.args(["-displayfd", "1", "-screen", "0", "1080x1920x24", "-nolisten", "tcp"]);
         // Xvfb writes the display number once it accepts clients.
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb's display number");
-        assert!(!line.trim().is_empty(), "Xvfb did not start");
-        Self { child, display: format!(":{}", line.trim()) }
+        let (server, number) = ReadyProcess::start(&mut xvfb, "Xvfb (Debian package xvfb, installed by make deps)");
+        assert!(!number.is_empty(), "Xvfb did not start");
+        Self { _server: server, display: format!(":{number}") }
     }
 }
 
-impl Drop for Xvfb {
+/// A helper process (an X server, a session bus) that says it is ready by
+/// printing one line on its standard output; killed when dropped.
+pub struct ReadyProcess(std::process::Child);
+
+impl ReadyProcess {
+    /// Start `command` (`what` names it and its package for the error) and
+    /// wait for its first line, returned trimmed.
+    pub fn start(command: &mut std::process::Command, what: &str) -> (Self, String) {
+        use std::io::BufRead;
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("a piped stdout");
+        std::io::BufReader::new(stdout).read_line(&mut line).unwrap_or_else(|e| panic!("{what}: {e}"));
+        (Self(child), line.trim().to_owned())
+    }
+}
+
+impl Drop for ReadyProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
