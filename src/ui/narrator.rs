@@ -101,7 +101,7 @@ pub struct Narrator {
     keys: KeyMap,
     key_repeat: bool,
     key_acceptance: std::time::Duration,
-    /// The last key taken and when (the window's clock), for `key_acceptance`.
+    /// The last key struck, taken or not, and when (the window's clock), for `key_acceptance`.
     last_key: RefCell<Option<(String, std::time::Duration)>>,
     start: Prosody,
     state: RefCell<State>,
