@@ -67,7 +67,7 @@ async fn every_event_arrives_once_and_in_order_across_faults() {
 
     let card = Credential::card("04A1B2C3D4E5F6").unwrap();
     match district.authenticate(&card, Some(DEMO_PATRON_PIN)).await.unwrap() {
-        AuthAnswer::Patron { status } => assert_eq!((status.loans_here, status.loans_total), (2, 2)),
+        AuthAnswer::Patron { status, .. } => assert_eq!((status.loans_here, status.loans_total), (2, 2)),
         other => panic!("expected a patron, got {other:?}"),
     }
 }

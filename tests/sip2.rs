@@ -20,7 +20,7 @@ fn card(uid: &str) -> Credential {
 
 async fn patron(district: &impl District, uid: &str) -> PatronStatus {
     match district.authenticate(&card(uid), Some(PIN)).await {
-        Ok(AuthAnswer::Patron { status }) => status,
+        Ok(AuthAnswer::Patron { status, .. }) => status,
         other => panic!("expected a patron, got {other:?}"),
     }
 }
@@ -205,10 +205,12 @@ async fn a_checkout_applied_whose_answer_was_lost_is_counted_once() {
     assert_eq!(outcomes(&results), [&EventOutcome::Duplicate]);
     assert_eq!(peer.applied("checkout", "MP0004").await, 1, "not applied twice");
 
-    // A kiosk restarted meanwhile no longer knows it sent it: still once.
+    // A kiosk restarted meanwhile no longer knows it sent it: 63 says the
+    // item is out to this patron, so it is this checkout, still once.
     let restarted = peer.district(generic());
     let results = restarted.submit(std::slice::from_ref(&lent)).await.unwrap();
-    assert!(results[0].outcome.is_delivered(), "{results:?}");
+    assert_eq!(outcomes(&results), [&EventOutcome::Duplicate]);
+    assert_eq!(results[0].due_date, Some(toy_due()), "the library's date, read back from 17");
     assert_eq!(peer.applied("checkout", "MP0004").await, 1);
 
     // A lost checkin answer likewise.
@@ -238,4 +240,96 @@ async fn a_server_restart_mid_replay_loses_and_repeats_nothing() {
     for n in 5..=8 {
         assert_eq!(peer.applied("checkout", &format!("MP{n:04}")).await, 1, "MP{n:04}");
     }
+}
+
+/// The due date the toy library gives an online loan with `--loan-days`.
+fn due_in(days: i64) -> String {
+    (chrono::Local::now().date_naive() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+#[tokio::test]
+async fn the_due_date_is_the_one_the_library_answers() {
+    let mut peer = Peer::start(PeerOptions { loan_days: Some(14), ..Default::default() }).await;
+    let d = peer.district(generic());
+    // The kiosk proposed its own 15 days; the library lends for 14.
+    let results = d.submit(&[loan(1, "MP0001", "1000001", &due_in(15), false)]).await.unwrap();
+    assert_eq!(outcomes(&results), [&EventOutcome::Applied]);
+    assert_eq!(results[0].due_date, Some(due_in(14)), "AH of the 12, not the kiosk's guess");
+
+    // A lost answer: the retry finds the item out to the same patron, and
+    // gives the library's date too, whatever the kiosk had proposed.
+    assert_eq!(peer.ask("drop 11").await, "ok drop 11 1");
+    let lent = loan(2, "MP0002", "1000001", "2031-01-01", false);
+    assert!(d.submit(std::slice::from_ref(&lent)).await.is_err());
+    let restarted = peer.district(generic());
+    let results = restarted.submit(std::slice::from_ref(&lent)).await.unwrap();
+    assert_eq!(outcomes(&results), [&EventOutcome::Duplicate]);
+    assert_eq!(results[0].due_date, Some(due_in(14)));
+    assert_eq!(peer.applied("checkout", "MP0002").await, 1);
+
+    // Out to someone else (an offline loan replayed): sent with no block,
+    // the library moves the loan, and staff are told.
+    let other = loan(3, "MP0002", "1000005", &due_in(15), true);
+    let results = restarted.submit(std::slice::from_ref(&other)).await.unwrap();
+    assert!(matches!(results[0].outcome, EventOutcome::Flagged { .. }), "{results:?}");
+}
+
+#[tokio::test]
+async fn decomposed_korean_from_the_library_is_stored_composed_and_found() {
+    let peer = Peer::start(PeerOptions { nfd: true, ..Default::default() }).await;
+    let d = peer.district_with(generic(), None, vec![]);
+    for (seq, item) in [(1, "MP0001"), (2, "MP0009")] {
+        let restock = EventBody::Restock { item_id: ItemId::new(item), slot: SlotNo(1) };
+        assert_eq!(outcomes(&d.submit(&[event(seq, false, now(), restock)]).await.unwrap()), [&EventOutcome::Applied]);
+    }
+    let inventory = d.inventory().await.unwrap();
+    let titles: Vec<&str> = inventory.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, ["홍길동전", "82년생 김지영"], "NFC, as the keyboard composes");
+    let found: Vec<&str> =
+        titles.iter().copied().filter(|t| bookstation::domain::search::matches("홍길동", t)).collect();
+    assert_eq!(found, ["홍길동전"]);
+    let by_initials: Vec<&str> =
+        titles.iter().copied().filter(|t| bookstation::domain::search::matches("ㄱㅈㅇ", t)).collect();
+    assert_eq!(by_initials, ["82년생 김지영"]);
+}
+
+#[tokio::test]
+async fn the_librarys_screen_message_reaches_the_kiosk() {
+    let said = "Card blocked: please see library staff";
+    let peer = Peer::start(PeerOptions { screen_message: Some(said.into()), ..Default::default() }).await;
+    let d = peer.district(generic());
+    match d.authenticate(&card("04000000000003"), Some(PIN)).await.unwrap() {
+        AuthAnswer::Patron { status, message } => {
+            assert_eq!(status.standing, Standing::Suspended);
+            // AF, then AG where it says something else.
+            assert_eq!(message.as_deref(), Some(format!("{said}\nAG:{said}").as_str()));
+        }
+        other => panic!("expected the blocked patron, got {other:?}"),
+    }
+    match d.authenticate(&card("04A1B2C3D4E5F6"), Some(PIN)).await.unwrap() {
+        AuthAnswer::Patron { message, .. } => assert_eq!(message, None, "nothing said to a patron in good standing"),
+        other => panic!("{other:?}"),
+    }
+    // A refused checkout's AF comes back with the rejection.
+    let results = d.submit(&[loan(1, "MP0001", "1000003", &due_in(15), false)]).await.unwrap();
+    assert!(matches!(results[0].outcome, EventOutcome::Rejected { .. }), "{results:?}");
+    assert_eq!(results[0].message.as_deref(), Some(said));
+}
+
+#[tokio::test]
+async fn the_keepalive_keeps_a_session_the_library_would_drop_when_idle() {
+    // The library closes a session idle for 3 s; the kiosk sends a 99
+    // after 2 s idle. A fixed 2 s tick let a session used just after a
+    // tick sit idle for nearly 4 s, and the library dropped it.
+    let mut peer = Peer::start(PeerOptions { idle_timeout: Some(3.0), ..Default::default() }).await;
+    peer.keepalive = std::time::Duration::from_secs(2);
+    let d = std::sync::Arc::new(peer.district(generic()));
+    let keepalive = d.spawn_keepalive();
+    // Used just after the keep-alive task started (its old first tick).
+    d.probe().await.expect("the session opens");
+    // The opening 99, then four keep-alives: some 8 s of an idle session.
+    assert_eq!(peer.ask("wait_count sc_status 5").await, "ok sc_status 5");
+    let state = peer.state().await;
+    assert_eq!((state["connections"].as_u64(), state["idle_closed"].as_u64()), (Some(1), Some(0)), "{state}");
+    keepalive.abort();
 }

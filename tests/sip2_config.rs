@@ -105,5 +105,5 @@ fn doctor_logs_in_and_reports_what_the_server_says() {
     std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600)).unwrap();
     let (ok, out) = doctor(&path);
     assert!(!ok);
-    assert!(out.contains("refused the login"), "{out}");
+    assert!(out.contains("the library refused the kiosk's login"), "{out}");
 }

@@ -16,12 +16,17 @@ use serde_json::json;
 #[test]
 fn the_demo_borrows_and_returns_against_a_sip2_library() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let mut library = runtime.block_on(Peer::start(PeerOptions::default()));
+    // Koha and Evergreen close a connection that sends anything before a 93.
+    let login = Some(("kiosk".to_owned(), "s3cret".to_owned()));
+    let mut library = runtime.block_on(Peer::start(PeerOptions { login, ..Default::default() }));
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sip2://127.0.0.1:{}", library.port);
-    let kiosk = Daemon::demo(dir.path()).args(["--district", url.as_str()]).start();
+    let url = format!("sip2://kiosk@127.0.0.1:{}", library.port);
+    // The password from the environment, never an argument.
+    let kiosk =
+        Daemon::demo(dir.path()).args(["--district", url.as_str()]).env("BOOKSTATION_SIP2_PASSWORD", "s3cret").start();
     let config = std::fs::read_to_string(dir.path().join("bookstation.toml")).unwrap();
-    assert!(config.contains("kind = \"sip2\""), "{config}");
+    assert!(config.contains("kind = \"sip2\"") && config.contains("login_user = \"kiosk\""), "{config}");
+    assert!(!config.contains("s3cret"), "the password is in its own file: {config}");
 
     // Signed in by the library system over SIP2.
     let slot = kiosk.borrow_until_door_open("MP0001");
@@ -42,5 +47,32 @@ fn the_demo_borrows_and_returns_against_a_sip2_library() {
     let log = state["log"].as_array().unwrap();
     assert_eq!(log.len(), 2, "each once: {state}");
     assert!(log.iter().any(|e| e["op"] == "checkout" && e["patron"] == "1000001" && e["no_block"] == false));
+    assert!(state["logins"].as_u64() >= Some(1), "logged in with 93: {state}");
     kiosk.stop();
+}
+
+#[test]
+fn a_password_on_the_demos_command_line_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bookstation"))
+        .args(["demo", "--headless", "--state-dir"])
+        .arg(dir.path())
+        .args(["--district", "sip2://kiosk:s3cret@127.0.0.1:6001"])
+        .output()
+        .expect("run the demo");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("does not go on the command line") && !err.contains("s3cret"), "{err}");
+
+    // A user without a password anywhere: told where to give it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bookstation"))
+        .args(["demo", "--headless", "--state-dir"])
+        .arg(dir.path())
+        .args(["--district", "sip2://kiosk@127.0.0.1:6001"])
+        .env_remove("BOOKSTATION_SIP2_PASSWORD")
+        .output()
+        .expect("run the demo");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("BOOKSTATION_SIP2_PASSWORD"), "{err}");
 }

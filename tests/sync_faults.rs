@@ -347,7 +347,7 @@ async fn every_authentication_answer_and_the_inventory_cross_http() {
     let district = client(&server, Duration::from_secs(2));
     let card = Credential::card(GOOD).unwrap();
     match district.authenticate(&card, Some(PIN)).await.unwrap() {
-        AuthAnswer::Patron { status } => assert_eq!(status.patron_id.as_str(), "1000001"),
+        AuthAnswer::Patron { status, .. } => assert_eq!(status.patron_id.as_str(), "1000001"),
         other => panic!("{other:?}"),
     }
     assert_eq!(
@@ -461,7 +461,7 @@ async fn a_rejected_loan_retried_after_its_return_leaves_no_phantom_loan() {
     let loans_total = |district: Arc<dyn District>| async move {
         let card = Credential::card(GOOD).unwrap();
         match district.authenticate(&card, Some(PIN)).await.unwrap() {
-            AuthAnswer::Patron { status } => status.loans_total,
+            AuthAnswer::Patron { status, .. } => status.loans_total,
             other => panic!("{other:?}"),
         }
     };
@@ -540,4 +540,36 @@ async fn a_kiosk_that_lost_its_database_is_flagged_by_its_events_and_heartbeat()
         .collect();
     assert_eq!(alerts, vec![("event".to_owned(), 1, 3), ("heartbeat".to_owned(), 1, 3)], "{state}");
     drop(dir);
+}
+
+#[tokio::test]
+async fn the_receipt_takes_the_due_date_the_district_answers() {
+    let sim = SimDistrict::demo(K);
+    // The district lends for 10 days, whatever the kiosk proposes.
+    sim.set_loan_days(Some(10));
+    let server = serve(sim, None).await;
+    let mut kiosk = HttpKiosk::new(&server).await;
+    let mut due_dates = kiosk.worker.due_dates();
+    kiosk.login(GOOD).await;
+    kiosk.borrow_to_receipt("MP0001").await;
+    let kiosks = kiosk.view()["receipt"][0]["due_date"].as_str().expect("a due date").to_owned();
+    let library = kiosk.clock.now().seoul_date_plus_days(10).to_string();
+    assert_ne!(kiosks, library, "the test needs the two to differ");
+    assert_eq!(kiosk.view()["receipt"][0].get("due_confirmed"), None, "not the library's yet");
+
+    let now = kiosk.clock.now();
+    assert!(matches!(kiosk.worker.sync_once(now).await.unwrap(), SyncReport::Answered { delivered: 1, .. }));
+    let confirmed = due_dates.try_recv().expect("the worker tells the engine");
+    assert_eq!((confirmed.item_id.as_str(), confirmed.due_date.as_str()), ("MP0001", library.as_str()));
+    let events = outbox(&kiosk.store()).await;
+    assert_eq!(events[0].library_due_date.as_deref(), Some(library.as_str()), "kept in the store");
+
+    let input = bookstation::engine::Input::DueDateConfirmed {
+        item: confirmed.item_id,
+        due_date: confirmed.due_date,
+        message: confirmed.message,
+    };
+    kiosk.runner.feed(input).await;
+    let line = &kiosk.view()["receipt"][0];
+    assert_eq!((line["due_date"].as_str(), line["due_confirmed"].as_bool()), (Some(library.as_str()), Some(true)));
 }

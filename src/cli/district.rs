@@ -121,6 +121,7 @@ pub fn sip2_district(config: &Config, known: Vec<Item>) -> anyhow::Result<Sip2Di
     if let Some(path) = &d.catalogue_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("district.catalogue_file: reading {}", path.display()))?;
+        let text = bookstation::domain::text::nfc(&text);
         for barcode in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             if !catalogue.iter().any(|i| i.id.as_str() == barcode) {
                 catalogue.push(Item {
@@ -193,8 +194,25 @@ pub fn spawn_sync(
     let mut worker = SyncWorker::new(store, district, sync_settings(config));
     worker.set_faults(faults);
     let mut reachable = worker.reachability();
+    let mut due_dates = worker.due_dates();
     // Runs until the runtime stops with the daemon.
     tokio::spawn(worker.run(|| SystemClock.now(), wake, std::future::pending()));
+    let to_engine = engine.clone();
+    tokio::spawn(async move {
+        loop {
+            match due_dates.recv().await {
+                Ok(d) => {
+                    let input = Input::DueDateConfirmed { item: d.item_id, due_date: d.due_date, message: d.message };
+                    if !to_engine.send(input).await {
+                        break;
+                    }
+                }
+                // Missed ones are in the store; only a receipt on screen misses them.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
     tokio::spawn(async move {
         while reachable.changed().await.is_ok() {
             let online = *reachable.borrow_and_update();
@@ -260,6 +278,33 @@ async fn shutdown() {
         _ = term.recv() => {},
         _ = tokio::signal::ctrl_c() => {},
     }
+}
+
+/// The SIP2 login's password file for `demo --district sip2://USER@…`:
+/// the file given, else `BOOKSTATION_SIP2_PASSWORD` written into the state
+/// directory (mode 0600, replaced each start), so the password is never
+/// an argument anyone can read in the process list.
+pub fn demo_password_file(state_dir: &Path, file: Option<PathBuf>, env: Option<String>) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(file) = file {
+        read_token_file(&file).context("--sip2-password-file")?;
+        return Ok(file);
+    }
+    let password = env.filter(|p| !p.is_empty()).context(
+        "--district sip2://USER@HOST:PORT logs in as USER: give the password in the environment \
+         (BOOKSTATION_SIP2_PASSWORD) or a file (--sip2-password-file), never on the command line",
+    )?;
+    let path = state_dir.join("sip2.password");
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{password}\n").as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 /// Write a demo token file (mode 0600) unless one is there, for

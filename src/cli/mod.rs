@@ -59,9 +59,12 @@ enum Command {
         /// State directory (database, simulated world, control socket); created if missing.
         #[arg(long, default_value = DEMO_STATE_DIR)]
         state_dir: PathBuf,
-        /// A district server already running, instead of the simulated district started inside the demo: http://HOST:PORT (e.g. `bookstation district-sim`) or sip2://HOST:PORT (a SIP2 library system; institution id MAPO, no login, the generic dialect; docs/sip2.md).
+        /// A district server already running, instead of the simulated district started inside the demo: http://HOST:PORT (e.g. `bookstation district-sim`) or sip2://[USER@]HOST:PORT (a SIP2 library system; institution id MAPO, the generic dialect; with USER, a login 93 whose password comes from BOOKSTATION_SIP2_PASSWORD or --sip2-password-file, never the command line; docs/sip2.md).
         #[arg(long, value_name = "URL")]
         district: Option<String>,
+        /// The SIP2 login's password for `--district sip2://USER@HOST:PORT`: a file only its owner may read, one line.
+        #[arg(long, value_name = "FILE", requires = "district")]
+        sip2_password_file: Option<PathBuf>,
         /// `pty`: the locker board is a simulated Kerong CU bus on a pseudo-terminal, driven by the real serial driver.
         #[arg(long, value_enum, default_value = "mock")]
         hardware: DemoHardware,
@@ -217,7 +220,7 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             daemon::run(config, demo_books, screen)?;
         }
-        Command::Demo { headless, state_dir, district: url, hardware, lockers } => {
+        Command::Demo { headless, state_dir, district: url, sip2_password_file, hardware, lockers } => {
             let mut config = daemon::demo_config(&state_dir, lockers)?;
             if hardware == DemoHardware::Pty {
                 config.hardware.kind = bookstation::config::HardwareKind::Pty;
@@ -227,12 +230,31 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(url) = url {
                 config.district = match url.strip_prefix("sip2://") {
                     Some(address) => {
+                        let (user, address) = match address.rsplit_once('@') {
+                            Some((user, _)) if user.contains(':') => anyhow::bail!(
+                                "--district {}: a password does not go on the command line; \
+                                 give it in BOOKSTATION_SIP2_PASSWORD or --sip2-password-file",
+                                url.replace(user, "USER:…")
+                            ),
+                            Some((user, address)) => (Some(user), address),
+                            None => (None, address),
+                        };
                         let (host, port) = address
                             .trim_end_matches('/')
                             .rsplit_once(':')
                             .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
-                            .with_context(|| format!("--district {url}: expected sip2://HOST:PORT"))?;
-                        bookstation::config::DistrictConfig::sip2(host, port, DEMO_SIP2_INSTITUTION)
+                            .with_context(|| format!("--district {url}: expected sip2://[USER@]HOST:PORT"))?;
+                        let mut sip2 = bookstation::config::DistrictConfig::sip2(host, port, DEMO_SIP2_INSTITUTION);
+                        if let Some(user) = user {
+                            let password = std::env::var("BOOKSTATION_SIP2_PASSWORD").ok();
+                            sip2.login_user = Some(user.to_owned());
+                            sip2.password_file = Some(district::demo_password_file(
+                                &config.kiosk.state_dir,
+                                sip2_password_file,
+                                password,
+                            )?);
+                        }
+                        sip2
                     }
                     None => {
                         let token_file = district::demo_token_file(&config.kiosk.state_dir)?;

@@ -415,8 +415,10 @@ impl DistrictConfig {
     }
 }
 
+/// Under the idle timeouts library systems commonly set (60 s), so the
+/// session lives from patron to patron.
 fn default_keepalive() -> u64 {
-    120
+    45
 }
 fn is_default_keepalive(secs: &u64) -> bool {
     *secs == default_keepalive()

@@ -76,6 +76,12 @@ impl<D: District + ?Sized> District for Arc<D> {
 pub enum AuthAnswer {
     Patron {
         status: PatronStatus,
+        /// The library system's own words for this patron (SIP2 `AF`/`AG`,
+        /// "Card blocked: please see library staff"), shown under the
+        /// kiosk's as the library's message. May name the patron: never
+        /// logged, never cached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
     },
     UnknownCredential,
     /// The PIN is wrong. `patron_id` says whose the credential is, when the
@@ -135,6 +141,23 @@ pub struct EventResult {
     pub id: uuid::Uuid,
     #[serde(flatten)]
     pub outcome: EventOutcome,
+    /// For a loan or hold pickup the district holds: the due date it holds
+    /// (`YYYY-MM-DD`, the library's day), which the kiosk shows and keeps
+    /// in place of its own guess. `None` from a district that does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// The library system's words for the patron about this loan (SIP2
+    /// `AF`/`AG` of the checkout), shown on the receipt as the library's.
+    /// May name the patron: never logged, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl EventResult {
+    /// An answer without a due date.
+    pub fn new(id: uuid::Uuid, outcome: EventOutcome) -> Self {
+        Self { id, outcome, due_date: None, message: None }
+    }
 }
 
 /// The first three mean the event is delivered and may leave the outbox;
@@ -255,19 +278,24 @@ mod tests {
     #[test]
     fn results_and_answers_have_their_tags() {
         let id = uuid::Uuid::now_v7();
-        let flagged = EventResult { id, outcome: EventOutcome::Flagged { reason: "r".into() } };
+        let flagged = EventResult::new(id, EventOutcome::Flagged { reason: "r".into() });
         let value = serde_json::to_value(&flagged).unwrap();
         assert_eq!(value, json!({ "id": id.to_string(), "outcome": "flagged", "reason": "r" }));
         assert_eq!(serde_json::from_value::<EventResult>(value).unwrap(), flagged);
 
-        let applied = serde_json::to_value(EventResult { id, outcome: EventOutcome::Applied }).unwrap();
-        assert_eq!(applied["outcome"], "applied");
+        let applied = serde_json::to_value(EventResult::new(id, EventOutcome::Applied)).unwrap();
+        assert_eq!(applied, json!({ "id": id.to_string(), "outcome": "applied" }));
+        let dated = EventResult { due_date: Some("2026-12-21".into()), ..EventResult::new(id, EventOutcome::Applied) };
+        let value = serde_json::to_value(&dated).unwrap();
+        assert_eq!(value, json!({ "id": id.to_string(), "outcome": "applied", "due_date": "2026-12-21" }));
+        assert_eq!(serde_json::from_value::<EventResult>(value).unwrap(), dated);
 
         assert_eq!(
             serde_json::to_value(AuthAnswer::WrongPin { patron_id: None }).unwrap(),
             json!({ "result": "wrong_pin" })
         );
         let patron = AuthAnswer::Patron {
+            message: None,
             status: PatronStatus {
                 patron_id: PatronId::new("1"),
                 standing: Standing::Good,

@@ -373,7 +373,7 @@ mod tests {
     async fn status(credential: Credential) -> PatronStatus {
         let sim = SimDistrict::demo(DEMO_KIOSK_ID);
         match sim.authenticate(&credential, Some(DEMO_PATRON_PIN)).await {
-            Ok(AuthAnswer::Patron { status }) => status,
+            Ok(AuthAnswer::Patron { status, .. }) => status,
             other => panic!("expected a patron, got {other:?}"),
         }
     }

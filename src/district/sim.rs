@@ -193,6 +193,12 @@ pub struct SimState {
     /// Where kiosks' numbering went backwards.
     #[serde(default)]
     seq_alerts: Vec<SeqAlert>,
+    /// The district's own loan period: an online loan is due this many days
+    /// after it was made, whatever date the kiosk proposed (an offline one
+    /// keeps the kiosk's, as a library's no-block checkout does). `None`
+    /// takes the kiosk's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    loan_days: Option<u32>,
     /// The simulated faults; skipped so a restored sim starts reachable.
     #[serde(skip)]
     network: Network,
@@ -238,8 +244,18 @@ impl SimState {
             returns: Vec::new(),
             last_heartbeat: None,
             seq_alerts: Vec::new(),
+            loan_days: None,
             network: Network::default(),
         }
+    }
+
+    /// The due date the district holds for `item` lent to `patron`, if it is.
+    fn due_date_of(&self, body: &EventBody) -> Option<String> {
+        let (EventBody::Loan { item_id, patron_id, .. } | EventBody::HoldPickup { item_id, patron_id, .. }) = body
+        else {
+            return None;
+        };
+        self.loans.iter().find(|l| l.item_id == *item_id && l.patron_id == *patron_id).map(|l| l.due_date.clone())
     }
 
     /// What the simulated network does to a call before the server sees it.
@@ -268,7 +284,7 @@ impl SimState {
             Some(p) if pin.is_some_and(|pin| pin != p.pin) => {
                 AuthAnswer::WrongPin { patron_id: Some(p.patron_id.clone()) }
             }
-            Some(p) => AuthAnswer::Patron { status: self.status(p) },
+            Some(p) => AuthAnswer::Patron { status: self.status(p), message: None },
         }
     }
 
@@ -282,7 +298,7 @@ impl SimState {
                 let mut status = self.status(patron);
                 status.ready_holds.retain(|h| h.hold_id == hold.hold_id);
                 status.loans.clear();
-                AuthAnswer::Patron { status }
+                AuthAnswer::Patron { status, message: None }
             }
             _ => AuthAnswer::UnknownCredential,
         }
@@ -554,11 +570,15 @@ impl SimState {
             self.loans.remove(i);
             flags.push("item already on loan");
         }
+        let due_date = match self.loan_days {
+            Some(days) if !event.offline => event.created_at.seoul_date_plus_days(days).to_string(),
+            _ => due_date.to_owned(),
+        };
         self.loans.push(SimLoan {
             item_id: item.clone(),
             patron_id: patron.clone(),
             kiosk_id: event.kiosk_id.clone(),
-            due_date: due_date.to_owned(),
+            due_date,
             offline: event.offline,
             title: String::new(),
         });
@@ -722,6 +742,12 @@ impl SimDistrict {
         self.lock().today = today.into();
     }
 
+    /// The district's own loan period for online loans (`None`: the
+    /// kiosk's date stands); its answer to a loan carries the date it chose.
+    pub fn set_loan_days(&self, days: Option<u32>) {
+        self.lock().loan_days = days;
+    }
+
     /// A panic in another holder of the lock must not silence the sim: its
     /// state is still the best record there is, and a district that stopped
     /// answering would hide the failure that caused the panic.
@@ -747,7 +773,14 @@ impl District for SimDistrict {
     async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError> {
         let mut state = self.lock();
         state.gate()?;
-        Ok(batch.iter().map(|event| EventResult { id: event.id, outcome: state.receive(event) }).collect())
+        Ok(batch
+            .iter()
+            .map(|event| {
+                let outcome = state.receive(event);
+                let due_date = if outcome.is_delivered() { state.due_date_of(&event.body) } else { None };
+                EventResult { id: event.id, outcome, due_date, message: None }
+            })
+            .collect())
     }
 
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
@@ -799,7 +832,7 @@ mod tests {
     async fn status(sim: &SimDistrict, member: &str) -> PatronStatus {
         let credential = Credential::member_number(member).unwrap();
         match sim.authenticate(&credential, Some(DEMO_PATRON_PIN)).await.unwrap() {
-            AuthAnswer::Patron { status } => status,
+            AuthAnswer::Patron { status, .. } => status,
             other => panic!("expected a patron, got {other:?}"),
         }
     }

@@ -25,14 +25,35 @@
 
 use super::{District, DistrictError, EventOutcome, Health, SubmittedEvent};
 use crate::domain::Timestamp;
+use crate::domain::{EventBody, ItemId, Secret};
 use crate::domain::{Fault, health};
-use crate::store::{AsyncStore, OutboxEvent, Store, StoreError};
+use crate::store::{AsyncStore, Delivered, OutboxEvent, Store, StoreError};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
+
+/// The book a loan or hold pickup lent.
+fn lent_item(body: &EventBody) -> Option<&ItemId> {
+    match body {
+        EventBody::Loan { item_id, .. } | EventBody::HoldPickup { item_id, .. } => Some(item_id),
+        _ => None,
+    }
+}
+
+/// A due date from the district, kept only when it is a real `YYYY-MM-DD`
+/// day (anything else is logged and the kiosk's date stands).
+fn valid_date(text: &str) -> Option<String> {
+    match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(day) => Some(day.format("%Y-%m-%d").to_string()),
+        Err(_) => {
+            tracing::warn!("the district answered a loan with an unreadable due date; the kiosk's date stands");
+            None
+        }
+    }
+}
 
 /// The shortest back-off, whatever the jitter drew: no tight retry loop.
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
@@ -105,6 +126,17 @@ pub enum SyncReport {
     Failed { sent: usize, error: DistrictError, retry_at: Timestamp },
 }
 
+/// A loan or hold pickup the district took, with the due date it holds:
+/// the library's word, which the engine puts on the receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDateConfirmed {
+    pub item_id: ItemId,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
+    /// The library's words for the patron about the loan (may name them).
+    pub message: Option<Secret>,
+}
+
 /// The one sender of the outbox. See the module documentation.
 pub struct SyncWorker {
     store: AsyncStore,
@@ -116,6 +148,8 @@ pub struct SyncWorker {
     reachable: watch::Sender<Option<bool>>,
     /// The engine's and the devices' open faults, for the heartbeat.
     faults: watch::Receiver<Vec<Fault>>,
+    /// Due dates the district answered loans with, once recorded.
+    due_dates: broadcast::Sender<DueDateConfirmed>,
 }
 
 impl SyncWorker {
@@ -127,7 +161,14 @@ impl SyncWorker {
     pub fn with_rng(store: AsyncStore, district: Arc<dyn District>, settings: SyncSettings, rng: StdRng) -> Self {
         let (reachable, _) = watch::channel(None);
         let (_, faults) = watch::channel(Vec::new());
-        Self { store, district, settings, rng, reachable, faults }
+        let (due_dates, _) = broadcast::channel(64);
+        Self { store, district, settings, rng, reachable, faults, due_dates }
+    }
+
+    /// The due dates the district gives the loans it takes, each sent
+    /// once it is recorded in the store.
+    pub fn due_dates(&self) -> broadcast::Receiver<DueDateConfirmed> {
+        self.due_dates.subscribe()
     }
 
     /// Where the heartbeat reads the engine's and the devices' faults.
@@ -171,18 +212,32 @@ impl SyncWorker {
             Ok(results) => {
                 let mut delivered = Vec::new();
                 let mut rejected = Vec::new();
+                let mut confirmed = Vec::new();
                 for result in results {
-                    if !batch.iter().any(|e| e.id == result.id) {
+                    let Some(sent) = batch.iter().find(|e| e.id == result.id) else {
                         tracing::warn!(event = %result.id, "district answered for an event not in the batch; ignored");
                         continue;
+                    };
+                    let due_date = lent_item(&sent.body).and(result.due_date).and_then(|d| valid_date(&d));
+                    if let (Some(item_id), Some(due_date)) = (lent_item(&sent.body), &due_date)
+                        && result.outcome.is_delivered()
+                    {
+                        let message = result.message.clone().map(Secret::from);
+                        confirmed.push(DueDateConfirmed {
+                            item_id: item_id.clone(),
+                            due_date: due_date.clone(),
+                            message,
+                        });
                     }
                     match result.outcome {
-                        EventOutcome::Applied | EventOutcome::Duplicate => delivered.push((result.id, None)),
+                        EventOutcome::Applied | EventOutcome::Duplicate => {
+                            delivered.push(Delivered { id: result.id, flag: None, due_date })
+                        }
                         EventOutcome::Flagged { reason } => {
                             // Delivered; the reason stays in the outbox for staff
                             // (a reused seq says the kiosk's history went back).
                             tracing::info!(event = %result.id, %reason, "district flagged an event");
-                            delivered.push((result.id, Some(reason)));
+                            delivered.push(Delivered { id: result.id, flag: Some(reason), due_date });
                         }
                         EventOutcome::Rejected { reason } => {
                             tracing::warn!(event = %result.id, %reason, "district rejected an event; kept for staff");
@@ -192,6 +247,10 @@ impl SyncWorker {
                 }
                 let (d, r) = (delivered.len(), rejected.len());
                 db(&self.store, move |s| s.record_delivery(&delivered, &rejected)).await?;
+                for due in confirmed {
+                    // Nobody listening (no engine, as in some tests) is fine.
+                    let _ = self.due_dates.send(due);
+                }
                 let unanswered = batch.len().saturating_sub(d + r);
                 tracing::debug!(sent = batch.len(), delivered = d, rejected = r, unanswered, "batch answered");
                 Ok(SyncReport::Answered { sent: batch.len(), delivered: d, rejected: r, unanswered })

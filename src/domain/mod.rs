@@ -24,6 +24,7 @@ pub mod search;
 mod secret;
 mod slot;
 pub mod staff;
+pub mod text;
 mod time;
 
 pub use credential::{Credential, QrPattern};

@@ -142,6 +142,8 @@ pub enum AuthResult {
         status: PatronStatus,
         /// What this kiosk lent and took back that the status may not count.
         record: KioskRecord,
+        /// The library system's words for the patron, shown as its own.
+        library_message: Option<String>,
     },
     /// The district could not be reached; the offline policy decides. A
     /// cached patron is here only when the PIN matched its verifier (or the
@@ -181,6 +183,15 @@ pub enum Input {
     /// outage's start.
     Connectivity {
         online: bool,
+    },
+    /// The district took a loan of `item` and holds this due date for it
+    /// (`YYYY-MM-DD`): the library's word, which replaces the kiosk's guess
+    /// on a receipt still on the screen.
+    DueDateConfirmed {
+        item: ItemId,
+        due_date: String,
+        /// The library's words for the patron about the loan (may name them).
+        message: Option<Secret>,
     },
     /// New catalogue from the district.
     Inventory(Inventory),

@@ -83,18 +83,18 @@ pub(super) fn online(
     match answer {
         // A pickup code names one hold: never cached (it is spent at the
         // pickup), and a wrong one counts like a wrong PIN, kiosk-wide.
-        AuthAnswer::Patron { status } if credential.is_pickup_code() => {
+        AuthAnswer::Patron { status, message } if credential.is_pickup_code() => {
             let guard = Guard::new(hasher, credential, None);
             if guard.throttle(s)?.is_locked(now) {
                 return Ok(AuthResult::Locked);
             }
             guard.forgive(s)?;
-            Ok(AuthResult::Online { record: s.kiosk_record(&status.patron_id)?, status })
+            Ok(AuthResult::Online { record: s.kiosk_record(&status.patron_id)?, status, library_message: message })
         }
         AuthAnswer::UnknownCredential if credential.is_pickup_code() => {
             Guard::new(hasher, credential, None).fail(s, now)
         }
-        AuthAnswer::Patron { status } => {
+        AuthAnswer::Patron { status, message } => {
             let verifier = match pin {
                 Some(pin) => {
                     let guard = Guard::new(hasher, credential, Some(&status.patron_id));
@@ -109,7 +109,7 @@ pub(super) fn online(
                 None => None,
             };
             s.cache_patron(&hasher.hash(credential), &status, verifier.as_deref(), now)?;
-            Ok(AuthResult::Online { record: s.kiosk_record(&status.patron_id)?, status })
+            Ok(AuthResult::Online { record: s.kiosk_record(&status.patron_id)?, status, library_message: message })
         }
         AuthAnswer::UnknownCredential => Ok(AuthResult::UnknownCredential),
         AuthAnswer::WrongPin { patron_id } => {

@@ -357,6 +357,14 @@ pub struct ReceiptLine {
     /// Seoul date, when lent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
+    /// `due_date` is the library's (the district answered the loan with
+    /// it); `false`: the kiosk's own date, until the library confirms it
+    /// (the screen says so).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub due_confirmed: bool,
+    /// The library system's words for the patron about this loan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library_message: Option<String>,
     /// Why it was not lent, when it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
@@ -389,11 +397,21 @@ pub struct RefusalView {
     /// A suspension's last day (`YYYY-MM-DD`), when the district gave it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// The library system's own words for the patron, shown under the
+    /// kiosk's, marked as the library's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library_message: Option<String>,
 }
 
 impl From<RefusalReason> for RefusalView {
     fn from(reason: RefusalReason) -> Self {
-        Self { reason, message_key: reason.message_key(), help_key: reason.help_key(), until: None }
+        Self {
+            reason,
+            message_key: reason.message_key(),
+            help_key: reason.help_key(),
+            until: None,
+            library_message: None,
+        }
     }
 }
 

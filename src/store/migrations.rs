@@ -10,6 +10,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("sql/002_pin_guard.sql")),
     M::up(include_str!("sql/003_cache_acked_through.sql")),
     M::up(include_str!("sql/004_category_en.sql")),
+    M::up(include_str!("sql/005_library_due_date.sql")),
 ];
 
 /// How many migrations this build knows: the current schema version.

@@ -43,7 +43,7 @@ pub use card_key::CardHasher;
 pub use counts::StoreCounts;
 pub use journal::{Intent, IntentState};
 pub use open::{APPLICATION_ID, Pragmas};
-pub use outbox::{OutboxEvent, OutboxState, OutboxStats};
+pub use outbox::{Delivered, OutboxEvent, OutboxState, OutboxStats};
 pub use state_dir::open_state;
 
 use crate::domain::{SlotNo, Timestamp};

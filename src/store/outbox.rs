@@ -65,6 +65,18 @@ pub struct OutboxEvent {
     pub next_attempt_at: Option<Timestamp>,
     /// Why the last delivery failed or the district refused it.
     pub last_error: Option<String>,
+    /// A loan's due date as the district answered it, once it has.
+    pub library_due_date: Option<String>,
+}
+
+/// An event the district took, as [`Store::record_delivery`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub id: Uuid,
+    /// Why the district flagged it, when it did.
+    pub flag: Option<String>,
+    /// A loan's due date as the district holds it.
+    pub due_date: Option<String>,
 }
 
 /// The queue at a glance, for health reports and `doctor`.
@@ -82,7 +94,8 @@ pub struct OutboxStats {
     pub last_seq: i64,
 }
 
-const COLUMNS: &str = "seq, id, kind, payload, offline, created_at, state, attempts, next_attempt_at, last_error";
+const COLUMNS: &str =
+    "seq, id, kind, payload, offline, created_at, state, attempts, next_attempt_at, last_error, library_due_date";
 
 /// Event kinds that lend a book, for the lending counts.
 const LENDING_KINDS: &str = "('loan', 'hold_pickup')";
@@ -116,6 +129,7 @@ pub(super) fn append_in(conn: &Connection, event: &EventBody, offline: bool, now
         attempts: 0,
         next_attempt_at: None,
         last_error: None,
+        library_due_date: None,
     })
 }
 
@@ -152,6 +166,7 @@ fn event_from_row(row: &Row<'_>) -> Result<OutboxEvent> {
         attempts: count_u32("outbox", "attempts", row.get(7)?)?,
         next_attempt_at: timestamp(row.get(8)?),
         last_error: row.get(9)?,
+        library_due_date: row.get(10)?,
     })
 }
 
@@ -287,15 +302,16 @@ impl Store {
     /// kept in `last_error` for staff) and the rejected ones. Events the
     /// answer left out stay pending, due at once. Settled events are left
     /// alone, so an answer recorded twice changes nothing.
-    pub fn record_delivery(&mut self, delivered: &[(Uuid, Option<String>)], rejected: &[(Uuid, String)]) -> Result<()> {
+    pub fn record_delivery(&mut self, delivered: &[Delivered], rejected: &[(Uuid, String)]) -> Result<()> {
         let tx = self.write()?;
         {
             let mut ack = tx.prepare(
-                "UPDATE outbox SET state = 'acked', next_attempt_at = NULL, last_error = ?2
+                "UPDATE outbox SET state = 'acked', next_attempt_at = NULL, last_error = ?2, library_due_date = ?3
                  WHERE id = ?1 AND state = 'pending'",
             )?;
-            for (id, flag) in delivered {
-                ack.execute(params![id.to_string(), flag.as_ref().map(|r| format!("flagged: {r}"))])?;
+            for d in delivered {
+                let flag = d.flag.as_ref().map(|r| format!("flagged: {r}"));
+                ack.execute(params![d.id.to_string(), flag, d.due_date])?;
             }
             let mut reject = tx.prepare(
                 "UPDATE outbox SET state = 'rejected', next_attempt_at = NULL, last_error = ?2

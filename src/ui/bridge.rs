@@ -514,6 +514,8 @@ impl Bridge {
                 title: words(&r.title),
                 slot: i32::from(r.slot.0),
                 due_date: date(r.due_date.as_deref()),
+                due_confirmed: r.due_confirmed,
+                library_message: words(r.library_message.as_deref().unwrap_or_default()),
                 problem: r.problem.map_or(ui::Problem::None, problem),
             })
             .collect();
@@ -531,6 +533,8 @@ impl Bridge {
         set_rows(api.get_doors_left_open(), left_open, |m| api.set_doors_left_open(m));
         api.set_refusal_reason(view.refusal.as_ref().map_or(ui::Refusal::None, |r| refusal(r.reason)));
         api.set_refusal_until(date(view.refusal.as_ref().and_then(|r| r.until.as_deref())));
+        let library_message = view.refusal.as_ref().and_then(|r| r.library_message.as_deref());
+        api.set_refusal_library_message(words(library_message.unwrap_or_default()));
 
         if let Some(r) = &view.returning {
             api.set_return_step(return_step(r.step));

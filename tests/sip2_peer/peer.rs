@@ -31,8 +31,9 @@ pub struct Peer {
     lines: Lines<BufReader<ChildStdout>>,
     pub port: u16,
     dir: tempfile::TempDir,
-    encoding: String,
-    login: Option<(String, String)>,
+    options: PeerOptions,
+    /// How long the backends this peer makes wait before a keep-alive 99.
+    pub keepalive: Duration,
 }
 
 #[derive(Clone, Default)]
@@ -40,6 +41,14 @@ pub struct PeerOptions {
     /// Python's codec name: `utf-8` or `cp949`.
     pub encoding: Option<String>,
     pub login: Option<(String, String)>,
+    /// The library's own loan period (default 15 days).
+    pub loan_days: Option<u32>,
+    /// Send titles and names decomposed (NFD).
+    pub nfd: bool,
+    /// `AF`/`AG` for a blocked patron and a refused checkout.
+    pub screen_message: Option<String>,
+    /// Close a connection idle this many seconds.
+    pub idle_timeout: Option<f64>,
 }
 
 impl Peer {
@@ -47,11 +56,11 @@ impl Peer {
         let dir = tempfile::tempdir().expect("a temp dir");
         let seed = serde_json::to_string(&bookstation::district::seed::demo()).expect("the seed as JSON");
         std::fs::write(dir.path().join("seed.json"), seed).expect("write the seed");
-        let encoding = options.encoding.unwrap_or_else(|| "utf-8".into());
-        Self::spawn(dir, 0, encoding, options.login).await
+        Self::spawn(dir, 0, options).await
     }
 
-    async fn spawn(dir: tempfile::TempDir, port: u16, encoding: String, login: Option<(String, String)>) -> Self {
+    async fn spawn(dir: tempfile::TempDir, port: u16, options: PeerOptions) -> Self {
+        let encoding = options.encoding.clone().unwrap_or_else(|| "utf-8".into());
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sip2_peer/toy_library.py");
         let mut cmd = Command::new(python());
         cmd.arg(script)
@@ -63,8 +72,20 @@ impl Peer {
             .arg(dir.path().join("state.json"))
             .arg("--encoding")
             .arg(&encoding);
-        if let Some((user, password)) = &login {
+        if let Some((user, password)) = &options.login {
             cmd.arg("--login-user").arg(user).arg("--login-password").arg(password);
+        }
+        if let Some(days) = options.loan_days {
+            cmd.arg("--loan-days").arg(days.to_string());
+        }
+        if options.nfd {
+            cmd.arg("--nfd");
+        }
+        if let Some(message) = &options.screen_message {
+            cmd.arg("--screen-message").arg(message);
+        }
+        if let Some(secs) = options.idle_timeout {
+            cmd.arg("--idle-timeout").arg(secs.to_string());
         }
         let mut child = cmd
             .stdin(Stdio::piped())
@@ -81,7 +102,7 @@ impl Peer {
             .expect("its stdout")
             .expect("a first line");
         let port = first.strip_prefix("listening on ").and_then(|p| p.parse().ok()).expect("listening on PORT");
-        Self { child, stdin, lines, port, dir, encoding, login }
+        Self { child, stdin, lines, port, dir, options, keepalive: Duration::from_secs(60) }
     }
 
     /// One line to the toy library, its one line back.
@@ -117,9 +138,9 @@ impl Peer {
 
     /// Start again on the same port, from the saved state.
     pub async fn restart(self) -> Self {
-        let Self { mut child, dir, port, encoding, login, .. } = self;
+        let Self { mut child, dir, port, options, keepalive, .. } = self;
         let _ = child.kill().await;
-        Self::spawn(dir, port, encoding, login).await
+        Self { keepalive, ..Self::spawn(dir, port, options).await }
     }
 
     /// A backend for this server, with short timeouts and no back-off, so
@@ -127,7 +148,7 @@ impl Peer {
     pub fn district(&self, dialect: Dialect) -> Sip2District {
         self.district_with(
             dialect,
-            self.login.clone(),
+            self.options.login.clone(),
             bookstation::district::seed::demo().items.into_iter().map(|s| s.item).collect(),
         )
     }
@@ -158,7 +179,7 @@ impl Peer {
                 }),
                 reconnect_min: Duration::ZERO,
                 reconnect_max: Duration::ZERO,
-                keepalive: Duration::from_secs(60),
+                keepalive: self.keepalive,
             },
             site: Site { institution: "MAPO".into(), terminal_password: String::new(), location: "HAPJEONG".into() },
             dialect,

@@ -8,17 +8,42 @@ titles (Korean among them), loans and holds, loaded from Bookstation's
 demo seed (JSON, `--seed`) and kept in `--state` after every change, so a
 restarted server remembers what it applied.
 
+Options that make it behave like a particular real server (all optional;
+without them the answers are what they always were):
+
+  --loan-days N          an online checkout is due today + N days (15)
+  --nfd                  every text that may hold Korean (titles in 18, 12
+                         and 10, the patron's name in 64 and 24, the library
+                         name in 98, the screen message) is sent in Unicode
+                         NFD, as some servers store it; item ids stay as is
+  --screen-message TEXT  the 64 and 24 answers for a suspended patron carry
+                         TEXT in AF and "AG:" + TEXT in AG; a refused
+                         checkout (12 with ok 0) carries TEXT in AF
+  --idle-timeout SECS    close a connection that has sent nothing for SECS
+                         seconds (as Koha's and Evergreen's idle timeouts do)
+
+It counts, in memory only (a restart starts again from 0), the connections
+it accepted, the logins (93) and SC status requests (99) it received, and the
+connections its idle timeout closed.
+
 It prints `listening on PORT` once it accepts connections. Lines on stdin
 steer it (each answered with one line on stdout, so a test awaits the
 answer instead of sleeping):
 
-  state              -> the circulation log, loans and holds, as JSON
+  state              -> the circulation log, loans and holds, the counters
+                        (connections, logins, sc_status, idle_closed) and
+                        per_connection (logins, sc_status, idle_closed,
+                        closed of each connection, in the order accepted),
+                        as JSON
   drop 11 [N]        -> apply the next (Nth) checkout, then close the
                         connection without answering (a lost answer)
   exit_after 11 [N]  -> apply the next (Nth) checkout, save, and exit at
                         once (a server that dies mid-replay)
   wait OP ITEM       -> answered once the log has OP (checkout, checkin)
                         of ITEM, or after 60 s with `timeout`
+  wait_count KEY N   -> `ok KEY N` once the counter KEY (connections,
+                        logins, sc_status, idle_closed) reaches N, or after
+                        60 s `timeout KEY N`
   quit               -> exit
 """
 
@@ -29,6 +54,8 @@ import datetime
 import json
 import os
 import sys
+import threading
+import unicodedata
 
 import anyio
 from anyio.abc import SocketAttribute
@@ -47,13 +74,15 @@ from pysip2 import (
     CheckoutResponse,
     EndSessionResponse,
     ItemInformationResponse,
+    LoginRequest,
     LoginResponse,
     PatronInformationResponse,
     PatronStatusResponse,
+    SCStatusRequest,
 )
 from pysip2.errors import SIP2ProtocolError
 
-LOAN_DAYS = 15
+COUNTERS = ("connections", "logins", "sc_status", "idle_closed")
 
 
 class Library:
@@ -78,12 +107,30 @@ class Library:
         self.log: list[dict] = state["log"]
         # Faults steered from stdin: command id -> [what to do, on which answer].
         self.faults: dict[str, list] = {}
+        # Counted for the tests, in memory only; one dict per connection too.
+        self.counts = dict.fromkeys(COUNTERS, 0)
+        self.connections: list[dict] = []
         self.changed = anyio.Event()
+        self.loop_thread = threading.get_ident()
 
-    def save(self) -> None:
-        # Whoever waits for a change (`wait` on stdin) looks again.
+    def notify(self) -> None:
+        # Whoever waits for a change (`wait`, `wait_count` on stdin) looks
+        # again. The routes run in worker threads (pysip2 runs a plain def
+        # handler with to_thread), and an event is only set from the loop.
+        if threading.get_ident() != self.loop_thread:
+            anyio.from_thread.run_sync(self.notify)
+            return
         self.changed.set()
         self.changed = anyio.Event()
+
+    def count(self, key: str, connection: dict | None = None) -> None:
+        self.counts[key] += 1
+        if connection is not None and key in connection:
+            connection[key] += 1
+        self.notify()
+
+    def save(self) -> None:
+        self.notify()
         if not self.state_path:
             return
         tmp = self.state_path + ".tmp"
@@ -120,13 +167,21 @@ def count4(n: int) -> str:
 
 
 def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
+    def text(s: str) -> str:
+        """A text that may hold Korean, as the server sends it (`--nfd`)."""
+        return unicodedata.normalize("NFD", s) if args.nfd else s
+
+    screen = (text(args.screen_message),) if args.screen_message is not None else ()
+    printed = (text("AG:" + args.screen_message),) if args.screen_message is not None else ()
+
     app = DroppingServer(
         library,
         error_detection="required",
         encoding=args.encoding,
         institution_id="MAPO",
-        library_name="마포구립도서관",
+        library_name=text("마포구립도서관"),
         login_required=args.login_user is not None,
+        idle_timeout=args.idle_timeout,
     )
 
     @app.route(LOGIN)
@@ -149,6 +204,9 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
         if len(library.loans_of(p["patron_id"])) >= 5:
             f[5] = "Y"
         return "".join(f)
+
+    def suspended(p: dict | None) -> bool:
+        return p is not None and p["standing"] == "suspended"
 
     def password_ok(p: dict | None, given: str | None) -> str | None:
         if not given:
@@ -177,9 +235,11 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             unavailable_holds_count=count4(len(waiting)),
             institution_id=req.institution_id,
             patron_identifier=pid,
-            personal_name="홍길동" if p else "",
+            personal_name=text("홍길동") if p else "",
             valid_patron="Y" if p else "N",
             valid_patron_password=password_ok(p, req.patron_password),
+            screen_message=screen if suspended(p) else (),
+            print_line=printed if suspended(p) else (),
             hold_items=tuple(ready) if summary[0] == "Y" else (),
             overdue_items=tuple(l["item_id"] for l in overdue) if summary[1] == "Y" else (),
             charged_items=tuple(l["item_id"] for l in loans) if summary[2] == "Y" else (),
@@ -195,9 +255,11 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             transaction_date=ctx.now_18(),
             institution_id=req.institution_id,
             patron_identifier=p["patron_id"] if p else req.patron_identifier,
-            personal_name="홍길동" if p else "",
+            personal_name=text("홍길동") if p else "",
             valid_patron="Y" if p else "N",
             valid_patron_password=password_ok(p, req.patron_password),
+            screen_message=screen if suspended(p) else (),
+            print_line=printed if suspended(p) else (),
         )
 
     @app.route(END_PATRON_SESSION)
@@ -223,7 +285,7 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             due_date=sip_date(loan["due_date"]) if loan else None,
             hold_pickup_date=ctx.now_18() if hold else None,
             item_identifier=req.item_identifier,
-            title_identifier=item["title"] if item else "",
+            title_identifier=text(item["title"]) if item else "",
         )
 
     def checkout_answer(req, ctx, ok: bool, title: str, due: str) -> CheckoutResponse:
@@ -236,8 +298,9 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             institution_id=req.institution_id,
             patron_identifier=req.patron_identifier,
             item_identifier=req.item_identifier,
-            title_identifier=title,
+            title_identifier=text(title),
             due_date=due,
+            screen_message=() if ok else screen,
         )
 
     @app.route(CHECKOUT)
@@ -261,7 +324,7 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
         if offline:
             due = req.nb_due_date[:4] + "-" + req.nb_due_date[4:6] + "-" + req.nb_due_date[6:8]
         else:
-            due = (datetime.date.today() + datetime.timedelta(days=LOAN_DAYS)).isoformat()
+            due = (datetime.date.today() + datetime.timedelta(days=args.loan_days)).isoformat()
         library.loans.append({"item_id": req.item_identifier, "patron_id": pid, "due_date": due})
         if hold is not None and hold["patron_id"] == pid:
             library.holds.remove(hold)
@@ -292,18 +355,60 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             institution_id=req.institution_id,
             item_identifier=req.item_identifier,
             permanent_location="MAPO",
-            title_identifier=item["title"] if item else None,
+            title_identifier=text(item["title"]) if item else None,
         )
 
     return app
 
 
 class DroppingServer(pysip2.SIP2Server):
-    """pysip2's server, with the faults a test asks for on stdin."""
+    """pysip2's server, with the faults a test asks for on stdin, counting
+    connections, logins, SC status requests and idle closes."""
 
     def __init__(self, library: Library, **kwargs) -> None:
         super().__init__(**kwargs)
         self.library = library
+        # The counts of each open connection, by its stream.
+        self.open: dict[object, dict] = {}
+
+    async def _handle_connection(self, stream) -> None:
+        connection = {"logins": 0, "sc_status": 0, "idle_closed": False, "closed": False}
+        self.library.connections.append(connection)
+        self.open[stream] = connection
+        self.library.count("connections")
+        try:
+            # pysip2 closes the stream and keeps any error of this connection
+            # (idle timeout, malformed frame, dropped answer) to it.
+            await super()._handle_connection(stream)
+        finally:
+            del self.open[stream]
+            connection["closed"] = True
+            if connection["idle_closed"]:
+                # Counted once the stream is closed, so a test that awaits
+                # the count finds the connection gone.
+                self.library.count("idle_closed")
+            else:
+                self.library.notify()
+
+    async def _receive(self, stream) -> bytes:
+        # pysip2's own idle timeout, counted: whatever the client sends (a
+        # frame or part of one) starts it again.
+        if self.idle_timeout is None:
+            return await stream.receive(self.max_message_size)
+        with anyio.move_on_after(self.idle_timeout):
+            return await stream.receive(self.max_message_size)
+        connection = self.open.get(stream)
+        if connection is not None:
+            connection["idle_closed"] = True
+        raise SIP2ProtocolError("idle timeout")
+
+    async def _dispatch(self, stream, state, decoded) -> None:
+        # Counted as received (a resent duplicate too), before it is answered.
+        if isinstance(decoded.message, LoginRequest):
+            self.library.count("logins", self.open.get(stream))
+        elif isinstance(decoded.message, SCStatusRequest):
+            self.library.count("sc_status", self.open.get(stream))
+        await super()._dispatch(stream, state, decoded)
 
     async def _write_response(self, stream, state, decoded, response) -> None:
         command = pysip2.models.spec_for_type(type(decoded.message)).command_id
@@ -331,7 +436,8 @@ async def control(library: Library) -> None:
         if not words:
             continue
         if words[0] == "state":
-            print(json.dumps({"log": library.log, "loans": library.loans, "holds": library.holds},
+            print(json.dumps({"log": library.log, "loans": library.loans, "holds": library.holds,
+                              **library.counts, "per_connection": library.connections},
                              ensure_ascii=False), flush=True)
         elif words[0] in ("drop", "exit_after") and len(words) in (2, 3):
             nth = int(words[2]) if len(words) == 3 else 1
@@ -344,6 +450,13 @@ async def control(library: Library) -> None:
                     await library.changed.wait()
             done = any(e["op"] == op and e["item"] == item for e in library.log)
             print(f"{'ok' if done else 'timeout'} {op} {item}", flush=True)
+        elif words[0] == "wait_count" and len(words) == 3 and words[1] in COUNTERS and words[2].isdigit():
+            key, n = words[1], int(words[2])
+            with anyio.move_on_after(60):
+                while library.counts[key] < n:
+                    await library.changed.wait()
+            done = library.counts[key] >= n
+            print(f"{'ok' if done else 'timeout'} {key} {n}", flush=True)
         elif words[0] == "quit":
             os._exit(0)
         else:
@@ -358,7 +471,21 @@ async def main() -> None:
     parser.add_argument("--encoding", default="utf-8", help="utf-8 or cp949 (EUC-KR)")
     parser.add_argument("--login-user")
     parser.add_argument("--login-password")
+    parser.add_argument("--loan-days", type=int, default=15,
+                        help="an online checkout is due today + N days")
+    parser.add_argument("--nfd", action="store_true",
+                        help="send every text that may hold Korean in Unicode NFD")
+    parser.add_argument("--screen-message",
+                        help="AF (and AG) for a suspended patron's 64/24, AF for a refused 12")
+    parser.add_argument("--idle-timeout", type=float,
+                        help="close a connection that has sent nothing for SECS seconds")
     args = parser.parse_args()
+    if args.nfd:
+        try:
+            unicodedata.normalize("NFD", "한").encode(args.encoding)
+        except UnicodeEncodeError:
+            # cp949 has no conjoining jamo: every answer would close the connection.
+            parser.error(f"--nfd needs an encoding with conjoining jamo (utf-8), not {args.encoding}")
     with open(args.seed, encoding="utf-8") as f:
         library = Library(json.load(f), args.state)
     app = build(library, args)

@@ -207,6 +207,12 @@ impl HttpKiosk {
 
     /// Borrow one book: select, confirm twice, take it, close the door.
     pub async fn borrow(&mut self, item: &str) {
+        self.borrow_to_receipt(item).await;
+        self.act(serde_json::json!({"action": "logout"})).await;
+    }
+
+    /// Borrow one book and stay on the receipt screen.
+    pub async fn borrow_to_receipt(&mut self, item: &str) {
         self.act(serde_json::json!({"action": "browse"})).await;
         self.act(serde_json::json!({"action": "select", "item_id": item})).await;
         self.act(serde_json::json!({"action": "confirm"})).await;
@@ -218,7 +224,6 @@ impl HttpKiosk {
         self.world.close(slot).expect("close");
         self.runner.poll_sensors().await;
         assert_eq!(self.screen(), "receipt", "{}", self.view());
-        self.act(serde_json::json!({"action": "logout"})).await;
     }
 
     /// Return a book of this kiosk through the bin, no card.

@@ -6,9 +6,12 @@
 //! - `inventory`: the [`Catalogue`], titles and states from 17.
 //! - `submit`: loans and hold pickups are checkouts (11), returns checkins
 //!   (09); before each, a 17 tells whether it was applied already (the
-//!   exactly-once rule, `docs/sip2.md`). Offline events go with
+//!   exactly-once rule, `docs/sip2.md`: a charged item is this checkout's
+//!   when it is out to the same patron, from 17's `AA` where the dialect
+//!   has it, else 63's charged items). Offline events go with
 //!   `no block = Y`, their own date and, for checkouts, the kiosk's due
-//!   date. Events SIP2 has no message for are delivered locally.
+//!   date. The checkout's answer `AH` is the due date the kiosk keeps.
+//!   Events SIP2 has no message for are delivered locally.
 //! - `heartbeat`: a 99 (SIP2 has no health message; health stays local).
 
 use super::catalogue::Catalogue;
@@ -40,6 +43,21 @@ pub struct Sip2Settings {
     /// The items the kiosk knows at start-up (its store and
     /// `district.catalogue_file`).
     pub catalogue: Vec<Item>,
+}
+
+/// What became of one event at the library system.
+struct Delivery {
+    outcome: EventOutcome,
+    /// A checkout's due date as the library answered it (`AH`).
+    due_date: Option<String>,
+    /// A checkout's `AF`/`AG`.
+    message: Option<String>,
+}
+
+impl From<EventOutcome> for Delivery {
+    fn from(outcome: EventOutcome) -> Self {
+        Self { outcome, due_date: None, message: None }
+    }
 }
 
 /// The district over SIP2. See the module documentation.
@@ -93,17 +111,19 @@ impl Sip2District {
     }
 
     /// Send a 99 whenever the session has been idle for the keep-alive
-    /// interval, for as long as the backend lives.
+    /// interval, for as long as the backend lives: it wakes when the
+    /// session will have been idle that long (not on a fixed tick, which
+    /// let a session used just after a tick sit idle for nearly two
+    /// intervals, past a server's idle timeout).
     pub fn spawn_keepalive(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let weak: Weak<Self> = Arc::downgrade(self);
-        let every = self.client.settings().keepalive.max(Duration::from_secs(1));
+        let floor = Duration::from_millis(100);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut wait = weak.upgrade().map_or(floor, |d| d.client.settings().keepalive);
             loop {
-                tick.tick().await;
+                tokio::time::sleep(wait.max(floor)).await;
                 let Some(district) = weak.upgrade() else { return };
-                district.client.keepalive().await;
+                wait = district.client.keepalive().await;
             }
         })
     }
@@ -223,7 +243,7 @@ impl Sip2District {
 
     /// One event to the server; `Err` when its fate is not known (the
     /// batch stops there and the event is sent again later).
-    async fn deliver(&self, event: &SubmittedEvent) -> Result<EventOutcome, DistrictError> {
+    async fn deliver(&self, event: &SubmittedEvent) -> Result<Delivery, DistrictError> {
         let replay = Replay { no_block: event.offline, at: event.created_at };
         match &event.body {
             EventBody::Loan { item_id, patron_id, due_date, .. } => {
@@ -232,11 +252,11 @@ impl Sip2District {
             EventBody::HoldPickup { item_id, patron_id, due_date, .. } => {
                 self.lend(event.id, item_id, patron_id, due_date, replay, true).await
             }
-            EventBody::Return { item_id } => self.give_back(event.id, item_id, replay).await,
+            EventBody::Return { item_id } => self.give_back(event.id, item_id, replay).await.map(Delivery::from),
             EventBody::Restock { item_id, .. } => {
                 self.catalogue().add(item_id);
                 self.item_info(item_id).await?;
-                Ok(EventOutcome::Applied)
+                Ok(EventOutcome::Applied.into())
             }
             // No SIP2 message: the kiosk keeps them (outbox, `status`).
             EventBody::BinUnloaded { .. }
@@ -245,8 +265,31 @@ impl Sip2District {
             | EventBody::OutOfService { .. }
             | EventBody::HelpRequested { .. }
             | EventBody::ReceiptRequested { .. }
-            | EventBody::InventoryAudit { .. } => Ok(EventOutcome::Applied),
+            | EventBody::InventoryAudit { .. } => Ok(EventOutcome::Applied.into()),
         }
+    }
+
+    /// The library's due date as written in an `AH`, as the kiosk keeps it.
+    fn library_due(&self, ah: Option<&str>) -> Option<String> {
+        let ah = ah?;
+        let day = self.dialect.due_date.parse(ah);
+        if day.is_none() {
+            tracing::warn!("SIP2 due date (AH) in a form the dialect does not read; the kiosk's date stands");
+        }
+        day
+    }
+
+    /// Whether the item is charged to this patron, asked of 63's charged
+    /// items (`None` when the answer does not say: no such patron, or a
+    /// server that counts loans without listing them).
+    async fn charged_to(&self, item: &ItemId, patron: &PatronId) -> Result<Option<bool>, DistrictError> {
+        let info = self.patron_info(patron.as_str(), "", Summary::ChargedItems).await?;
+        let listed = info.charged_items.len();
+        let counted = info.charged_count.map_or(listed, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        if info.valid_patron == Some(false) || listed < counted {
+            return Ok(None);
+        }
+        Ok(Some(info.charged_items.iter().any(|i| i == item.as_str())))
     }
 
     async fn lend(
@@ -257,28 +300,34 @@ impl Sip2District {
         due: &str,
         replay: Replay,
         hold: bool,
-    ) -> Result<EventOutcome, DistrictError> {
+    ) -> Result<Delivery, DistrictError> {
         self.catalogue().add(item);
         let before = self.item_info(item).await?;
         let mut moved = false;
         if before.circulation.is_charged() {
-            let borrower = before.patron_id.as_deref().filter(|_| self.dialect.item_info_reports_patron);
-            let same_due =
-                before.due_date.as_deref().and_then(|d| self.dialect.due_date.parse(d)).as_deref() == Some(due);
-            match borrower {
-                Some(p) if p == patron.as_str() => return Ok(self.settled(id, EventOutcome::Duplicate)),
-                Some(_) => moved = true,
-                None if self.doubt().contains(&id) || same_due => {
-                    return Ok(self.settled(id, EventOutcome::Duplicate));
-                }
+            // Already out: this checkout went through before (its answer
+            // lost) if the item is out to this patron. Matched by item and
+            // patron, never by the due date, which is the library's to set.
+            let named = before.patron_id.as_deref().filter(|_| self.dialect.item_info_reports_patron);
+            let this_patrons = match named {
+                Some(p) => Some(p == patron.as_str()),
+                None => self.charged_to(item, patron).await?,
+            };
+            let already = Delivery {
+                outcome: EventOutcome::Duplicate,
+                due_date: self.library_due(before.due_date.as_deref()),
+                message: None,
+            };
+            match this_patrons {
+                Some(true) => return Ok(self.settled(id, already)),
+                Some(false) => moved = true,
+                None if self.doubt().contains(&id) => return Ok(self.settled(id, already)),
                 None => {
+                    let reason = "the item was already charged before this checkout was sent, and the library \
+                                  system does not say to whom: taken as this loan and not sent again";
                     return Ok(self.settled(
                         id,
-                        EventOutcome::Flagged {
-                            reason: "the item was already charged before this checkout was sent, and 17 does not \
-                                     name the borrower: taken as this loan and not sent again"
-                                .into(),
-                        },
+                        Delivery { outcome: EventOutcome::Flagged { reason: reason.into() }, ..already },
                     ));
                 }
             }
@@ -290,24 +339,22 @@ impl Sip2District {
         let answer = messages::checkout_answer(&answer).map_err(answer_error)?;
         if !answer.ok {
             let how = if replay.no_block { " even with no block" } else { "" };
-            return Ok(self.settled(
-                id,
-                EventOutcome::Rejected { reason: format!("the library system refused the checkout{how} (12 ok=0)") },
-            ));
+            let reason = format!("the library system refused the checkout{how} (12 ok=0)");
+            let refused = Delivery { message: answer.screen_message, ..EventOutcome::Rejected { reason }.into() };
+            return Ok(self.settled(id, refused));
         }
         if hold {
             self.catalogue().clear_hold(item);
         }
-        Ok(self.settled(
-            id,
-            if moved {
-                EventOutcome::Flagged {
-                    reason: "the item was charged to another patron; the library system moved the loan".into(),
-                }
-            } else {
-                EventOutcome::Applied
-            },
-        ))
+        let outcome = if moved {
+            EventOutcome::Flagged {
+                reason: "the item was charged to another patron; the library system moved the loan".into(),
+            }
+        } else {
+            EventOutcome::Applied
+        };
+        let due_date = self.library_due(answer.due_date.as_deref());
+        Ok(self.settled(id, Delivery { outcome, due_date, message: answer.screen_message }))
     }
 
     async fn give_back(&self, id: uuid::Uuid, item: &ItemId, replay: Replay) -> Result<EventOutcome, DistrictError> {
@@ -334,7 +381,7 @@ impl Sip2District {
     }
 
     /// The event's fate is known: no longer in doubt.
-    fn settled(&self, id: uuid::Uuid, outcome: EventOutcome) -> EventOutcome {
+    fn settled<T>(&self, id: uuid::Uuid, outcome: T) -> T {
         self.doubt().remove(&id);
         outcome
     }
@@ -367,11 +414,12 @@ impl District for Sip2District {
             }
         }
         let status = self.patron_status(id.clone(), &info);
+        let message = info.screen_message.clone();
         let end = messages::end_session(&self.site, id.as_str(), now());
         if let Err(e) = self.client.call(&end, true).await {
             tracing::info!(error = %e, "SIP2 end patron session (35) failed; the sign-in stands");
         }
-        Ok(AuthAnswer::Patron { status })
+        Ok(AuthAnswer::Patron { status, message })
     }
 
     async fn inventory(&self) -> Result<Inventory, DistrictError> {
@@ -404,7 +452,9 @@ impl District for Sip2District {
                 break;
             }
             match self.deliver(event).await {
-                Ok(outcome) => results.push(EventResult { id: event.id, outcome }),
+                Ok(Delivery { outcome, due_date, message }) => {
+                    results.push(EventResult { id: event.id, outcome, due_date, message })
+                }
                 Err(e) if results.is_empty() => return Err(e),
                 Err(e) => {
                     tracing::info!(error = %e, delivered = results.len(), "SIP2 batch stopped; the rest goes again");
@@ -417,5 +467,90 @@ impl District for Sip2District {
 
     async fn heartbeat(&self, _health: &Health) -> Result<(), DistrictError> {
         self.client.sc_status().await.map(|_| ()).map_err(district_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::charset::Charset;
+    use super::super::client::ClientSettings;
+    use super::super::conn::ConnSettings;
+    use super::super::dialect::DialectName;
+    use super::super::frame::{Terminator, decode};
+    use super::*;
+
+    /// A backend that never connects: only its reading of answers is tested.
+    fn backend(dialect: Dialect) -> Sip2District {
+        Sip2District::new(Sip2Settings {
+            client: ClientSettings {
+                conn: ConnSettings {
+                    host: "127.0.0.1".into(),
+                    port: 9,
+                    tls: None,
+                    connect_timeout: Duration::from_secs(1),
+                    read_timeout: Duration::from_secs(1),
+                    charset: Charset::Utf8,
+                    terminator: Terminator::Cr,
+                    error_detection: false,
+                    retries: 0,
+                },
+                login: None,
+                reconnect_min: Duration::ZERO,
+                reconnect_max: Duration::ZERO,
+                keepalive: Duration::from_secs(45),
+            },
+            site: Site { institution: "MAPO".into(), terminal_password: String::new(), location: "HAPJEONG".into() },
+            dialect,
+            district_quota: 5,
+            budget: Duration::from_secs(1),
+            catalogue: Vec::new(),
+        })
+    }
+
+    /// A 64 as a server wrote it: the fixed part (counts of holds and
+    /// unavailable holds as given), then the variable fields.
+    fn answer_64(holds: u32, unavailable: u32, fields: &str) -> PatronInfo {
+        let fixed = format!("{:14}000{}{holds:04}0000000000000000{unavailable:04}", "", "20261207    120000");
+        let frame = format!("64{fixed}AOMAPO|AA1000004|AE홍길동|BLY|CQY|{fields}");
+        let message = decode(frame.as_bytes(), Charset::Utf8).expect("a well-formed 64").message;
+        messages::patron_info(&message).expect("a 64")
+    }
+
+    fn ready(dialect: DialectName, info: &PatronInfo) -> Vec<String> {
+        let status = backend(Dialect::of(dialect)).patron_status(PatronId::new("1000004"), info);
+        status.ready_holds.into_iter().map(|h| h.item_id.as_str().to_owned()).collect()
+    }
+
+    /// The same patron (MP0040 waiting on the hold shelf, MP0007 still
+    /// with another reader) as each system answers 63 with summary
+    /// "hold items" and "unavailable holds", from the systems' SIP code.
+    #[test]
+    fn each_system_fills_the_holds_fields_its_own_way() {
+        // Koha (C4::SIP::ILS::Patron): AS lists the waiting holds only
+        // (found = 'W'), CD the holds not yet waiting.
+        let koha = answer_64(1, 1, "ASMP0040|CDMP0007|");
+        assert_eq!(ready(DialectName::Koha, &koha), ["MP0040"]);
+        // Evergreen (OpenILS::SIP::Patron::hold_items): AS lists every
+        // unfilled hold unless msg64_hold_items_available is set; the
+        // unavailable ones are in CD too.
+        let evergreen = answer_64(2, 1, "ASMP0040|ASMP0007|CDMP0007|");
+        assert_eq!(ready(DialectName::Evergreen, &evergreen), ["MP0040"]);
+        // FOLIO's edge-sip2 likewise lists every hold in AS.
+        assert_eq!(ready(DialectName::Folio, &evergreen), ["MP0040"]);
+        // Read as Koha's, Evergreen's answer would offer a book still on loan.
+        assert_eq!(ready(DialectName::Koha, &evergreen), ["MP0040", "MP0007"]);
+        // The generic reading is the spec's (and Koha's).
+        assert_eq!(ready(DialectName::Generic, &koha), ["MP0040"]);
+    }
+
+    #[test]
+    fn the_screen_message_is_af_then_ag_once_each() {
+        let info =
+            answer_64(0, 0, "AFCard blocked: please see library staff|AGCard blocked: please see library staff|");
+        assert_eq!(info.screen_message.as_deref(), Some("Card blocked: please see library staff"));
+        let two = answer_64(0, 0, "AFFirst line|AFSecond line|AGPrinted|");
+        assert_eq!(two.screen_message.as_deref(), Some("First line\nSecond line\nPrinted"));
+        assert_eq!(answer_64(0, 0, "AF|").screen_message, None);
+        assert!(!format!("{two:?}").contains("line"), "never in a Debug print");
     }
 }

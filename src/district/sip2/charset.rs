@@ -45,8 +45,10 @@ impl Charset {
 
     /// The text these bytes hold; `None` for bytes that are not valid in
     /// this character set (a server set up with another one, or noise).
+    /// The text, in NFC (a server may send Korean decomposed).
     pub fn decode(self, bytes: &[u8]) -> Option<String> {
-        self.encoding().decode_without_bom_handling_and_without_replacement(bytes).map(Cow::into_owned)
+        let text = self.encoding().decode_without_bom_handling_and_without_replacement(bytes)?;
+        Some(crate::domain::text::nfc(&text).into_owned())
     }
 
     pub fn name(self) -> &'static str {

@@ -17,7 +17,9 @@ use tokio::time::Instant;
 pub enum ClientError {
     #[error(transparent)]
     Conn(#[from] ConnError),
-    #[error("the SIP2 server refused the login (94 ok=0); check district.login_user and district.password_file")]
+    #[error(
+        "the library refused the kiosk's login (SIP2 94 ok=0): check district.login_user and district.password_file"
+    )]
     LoginRefused,
     #[error("the SIP2 server says it is offline (98 online=N)")]
     ServerOffline,
@@ -181,13 +183,24 @@ impl Client {
 
     /// A 99 if the connection has been idle for the keep-alive interval;
     /// nothing when there is no connection (the next call opens one) or a
-    /// request is under way.
-    pub async fn keepalive(&self) {
-        let Ok(mut state) = self.state.try_lock() else { return };
-        let idle = state.conn.as_ref().is_some_and(|c| c.idle_for() >= self.settings.keepalive);
-        if idle && let Err(e) = self.call_locked(&mut state, &messages::sc_status()).await {
+    /// request is under way. Returns how long until the connection will
+    /// have been idle that long, so the caller wakes then and the session
+    /// is never idle much longer than the interval, whatever else (a
+    /// heartbeat, a sign-in) used it meanwhile.
+    pub async fn keepalive(&self) -> Duration {
+        let every = self.settings.keepalive;
+        let Ok(mut state) = self.state.try_lock() else { return every };
+        let idle = match state.conn.as_ref() {
+            Some(conn) => conn.idle_for(),
+            None => return every,
+        };
+        if idle < every {
+            return every - idle;
+        }
+        if let Err(e) = self.call_locked(&mut state, &messages::sc_status()).await {
             tracing::info!(error = %e, "SIP2 keep-alive failed; the next call reconnects");
         }
+        every
     }
 
     /// 99 now, connecting if needed: the server's status.

@@ -70,8 +70,12 @@ impl Dialect {
             DialectName::Koha => Self { due_date: DueDateFormat::Sip18, ..generic },
             // Evergreen's SIPServer writes ISO due dates by default
             // (due_date_use_sip_date_format off) and puts titles in AS unless
-            // msg64_hold_datatype is "barcode", which the kiosk needs.
-            DialectName::Evergreen => Self { due_date: DueDateFormat::Iso, ..generic },
+            // msg64_hold_datatype is "barcode", which the kiosk needs; AS
+            // lists every unfilled hold unless msg64_hold_items_available
+            // is set (then override `holds = "available_in_as"`).
+            DialectName::Evergreen => {
+                Self { due_date: DueDateFormat::Iso, holds: HoldsReport::AllInAsMinusCd, ..generic }
+            }
             // FOLIO's edge-sip2 answers 64 with every hold in AS; its
             // default character set is IBM850 (set it to UTF-8 for the kiosk).
             DialectName::Folio => Self { holds: HoldsReport::AllInAsMinusCd, ..generic },

@@ -23,8 +23,7 @@ pub enum AnswerError {
 /// SIP2's 18-character date, `YYYYMMDDZZZZHHMMSS`, in the kiosk's local
 /// time (Seoul) with the zone left blank, as the spec asks for local time.
 pub fn sip_date(at: Timestamp) -> String {
-    let kst = FixedOffset::east_opt(9 * 3600).expect("fixed offset in range");
-    at.to_utc().with_timezone(&kst).format("%Y%m%d    %H%M%S").to_string()
+    at.to_utc().with_timezone(&seoul()).format("%Y%m%d    %H%M%S").to_string()
 }
 
 /// A due date (`YYYY-MM-DD`, as the kiosk keeps it) as an 18-character SIP2
@@ -49,21 +48,52 @@ pub enum DueDateFormat {
 }
 
 impl DueDateFormat {
-    /// The date part as `YYYY-MM-DD`, `None` when it does not parse.
+    /// The library's day as `YYYY-MM-DD`, `None` when it does not parse.
+    /// A time given in the server's own zone (the SIP2 zone field blank, or
+    /// an ISO offset) keeps its date as written: that is the library's day.
+    /// A time in UTC (zone `Z`) is moved to the kiosk's zone (Seoul) first,
+    /// so "due 14:59:59Z" is the same day's 23:59:59 there.
     pub fn parse(self, text: &str) -> Option<String> {
         let text = text.trim();
-        let sip = || {
-            let digits = text.get(..8)?;
-            NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
-        };
-        let iso = || NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok();
         let day = match self {
-            Self::Sip18 => sip(),
-            Self::Iso => iso(),
-            Self::Auto => iso().or_else(sip),
+            Self::Sip18 => sip18_day(text),
+            Self::Iso => iso_day(text),
+            Self::Auto => iso_day(text).or_else(|| sip18_day(text)).or_else(|| separated_day(text)),
         }?;
         Some(day.format("%Y-%m-%d").to_string())
     }
+}
+
+fn seoul() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("fixed offset in range")
+}
+
+/// `YYYYMMDDZZZZHHMMSS` (or its date alone): the zone field `   Z` is UTC.
+fn sip18_day(text: &str) -> Option<NaiveDate> {
+    let day = NaiveDate::parse_from_str(text.get(..8)?, "%Y%m%d").ok()?;
+    let zone = text.get(8..12).map(str::trim).unwrap_or_default();
+    let time = text.get(12..18).and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H%M%S").ok());
+    match (zone, time) {
+        ("Z" | "UTC" | "GMT", Some(time)) => Some(day.and_time(time).and_utc().with_timezone(&seoul()).date_naive()),
+        _ => Some(day),
+    }
+}
+
+/// ISO 8601 or a prefix of it: `2026-12-17`, `2026-12-17 23:59:00`,
+/// `2026-12-17T23:59:59-05:00`, `2026-12-17T14:59:59Z`.
+fn iso_day(text: &str) -> Option<NaiveDate> {
+    if text.ends_with('Z')
+        && let Ok(at) = chrono::DateTime::parse_from_rfc3339(text)
+    {
+        return Some(at.with_timezone(&seoul()).date_naive());
+    }
+    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// `2026.12.17` or `2026/12/17`, as Korean library systems print dates.
+fn separated_day(text: &str) -> Option<NaiveDate> {
+    let head = text.get(..10)?;
+    NaiveDate::parse_from_str(head, "%Y.%m.%d").or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d")).ok()
 }
 
 // ---------------------------------------------------------------- requests
@@ -334,6 +364,8 @@ pub struct PatronInfo {
     pub overdue_items: Vec<String>,
     pub charged_items: Vec<String>,
     pub unavailable_hold_items: Vec<String>,
+    /// `AF` and `AG`: the library's words for the patron (may name them).
+    pub screen_message: Option<String>,
 }
 
 /// Shows counts and flags, never an id.
@@ -347,6 +379,19 @@ impl std::fmt::Debug for PatronInfo {
             .field("valid_password", &self.valid_password)
             .finish_non_exhaustive()
     }
+}
+
+/// `AF` (screen message) and `AG` (print line), each line once, in order:
+/// what the library system wants the patron told. `None` when it says nothing.
+pub fn screen_message(message: &Message) -> Option<String> {
+    let mut lines: Vec<&str> = Vec::new();
+    for line in message.all("AF").into_iter().chain(message.all("AG")) {
+        let line = line.trim();
+        if !line.is_empty() && !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn count(fixed: &str, at: usize) -> Option<u32> {
@@ -365,6 +410,7 @@ pub fn patron_info(message: &Message) -> Result<PatronInfo, AnswerError> {
         patron_id: message.get("AA").unwrap_or_default().to_owned(),
         valid_patron: yes_no(message, "BL"),
         valid_password: yes_no(message, "CQ"),
+        screen_message: screen_message(message),
         ..PatronInfo::default()
     };
     match message.command_str() {
@@ -388,6 +434,8 @@ pub fn patron_info(message: &Message) -> Result<PatronInfo, AnswerError> {
 pub struct CheckoutAnswer {
     pub ok: bool,
     pub due_date: Option<String>,
+    /// `AF`/`AG` for the patron.
+    pub screen_message: Option<String>,
 }
 
 pub fn checkout_answer(message: &Message) -> Result<CheckoutAnswer, AnswerError> {
@@ -397,7 +445,11 @@ pub fn checkout_answer(message: &Message) -> Result<CheckoutAnswer, AnswerError>
         Some(b'0') => false,
         _ => return Err(AnswerError::BadFixed { command: "12", field: "ok" }),
     };
-    Ok(CheckoutAnswer { ok, due_date: message.get("AH").filter(|d| !d.is_empty()).map(str::to_owned) })
+    Ok(CheckoutAnswer {
+        ok,
+        due_date: message.get("AH").filter(|d| !d.is_empty()).map(str::to_owned),
+        screen_message: screen_message(message),
+    })
 }
 
 /// 10.
@@ -523,8 +575,30 @@ mod tests {
 
     #[test]
     fn due_dates_parse_in_every_format_servers_use() {
-        for text in ["20261217    235900", "2026-12-17", "2026-12-17 23:59:00", "2026-12-17T23:59:59-05:00"] {
+        let written = [
+            // Koha (C4::SIP's timestamp), Evergreen with due_date_use_sip_date_format.
+            "20261217    235900",
+            "20261217",
+            // Evergreen's default, FOLIO (edge-sip2 writes an offset).
+            "2026-12-17",
+            "2026-12-17 23:59:00",
+            "2026-12-17T23:59:59-05:00",
+            "2026-12-17T23:59:59+09:00",
+            // UTC: 14:59:59Z is 23:59:59 in Seoul, the same day; 15:00Z is the next.
+            "20261217   Z145959",
+            "2026-12-17T14:59:59Z",
+            "2026-12-16T15:00:00Z",
+            // Korean systems' dotted and slashed dates.
+            "2026.12.17",
+            "2026/12/17",
+            "  2026-12-17  ",
+        ];
+        for text in written {
             assert_eq!(DueDateFormat::Auto.parse(text).as_deref(), Some("2026-12-17"), "{text}");
+        }
+        assert_eq!(DueDateFormat::Auto.parse("20261217   Z150000").as_deref(), Some("2026-12-18"));
+        for garbage in ["", "soon", "2026-13-01", "17/12/2026", "20261332    000000"] {
+            assert_eq!(DueDateFormat::Auto.parse(garbage), None, "{garbage}");
         }
         assert_eq!(DueDateFormat::Sip18.parse("2026-12-17"), None);
         assert_eq!(DueDateFormat::Iso.parse("20261217    235900"), None);

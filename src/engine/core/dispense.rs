@@ -89,7 +89,15 @@ impl Dispense {
 }
 
 fn line(pick: &Pick, due_date: Option<String>, problem: Option<Problem>) -> ReceiptLine {
-    ReceiptLine { item_id: pick.item.to_string(), title: pick.title.clone(), slot: pick.slot, due_date, problem }
+    ReceiptLine {
+        item_id: pick.item.to_string(),
+        title: pick.title.clone(),
+        slot: pick.slot,
+        due_date,
+        due_confirmed: false,
+        library_message: None,
+        problem,
+    }
 }
 
 impl Engine {
@@ -144,6 +152,29 @@ impl Engine {
                 drops_at_start: None,
             }));
             return;
+        }
+    }
+
+    /// The library's due date for a book lent in this session, while its
+    /// line is still shown (or about to be): it replaces the kiosk's.
+    pub(super) fn on_due_date_confirmed(&mut self, item: &ItemId, due_date: String, message: Option<String>) {
+        let lines: Vec<&mut ReceiptLine> = match &mut self.state {
+            State::Receipt { lines, .. } => lines.iter_mut().collect(),
+            State::Dispensing(d) => {
+                let closing = match &mut d.phase {
+                    Phase::Closing { line, .. } => Some(line),
+                    _ => None,
+                };
+                d.lines.iter_mut().chain(closing).collect()
+            }
+            _ => return,
+        };
+        for line in lines {
+            if line.item_id == item.as_str() && line.due_date.is_some() {
+                line.due_date = Some(due_date.clone());
+                line.due_confirmed = true;
+                line.library_message.clone_from(&message);
+            }
         }
     }
 

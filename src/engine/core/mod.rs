@@ -24,7 +24,7 @@ use super::input::{Action, Input};
 pub use super::settings::EngineSettings;
 use super::view::{DisplayModes, Notice, NoticeKey, ViewState};
 use crate::domain::{
-    Credential, EventBody, Item, ItemId, Language, RefusalReason, Slot, SlotNo, Timestamp, staff::PinThrottle,
+    Credential, EventBody, Item, ItemId, Language, RefusalReason, Secret, Slot, SlotNo, Timestamp, staff::PinThrottle,
 };
 use bookstation_hardware::SlotStatus;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -295,6 +295,9 @@ impl Engine {
             Input::Sensors(changed) => self.on_sensor_changes(&changed, &mut fx),
             Input::Tick => self.on_tick(&mut fx),
             Input::Connectivity { online } => self.on_connectivity(online, &mut fx),
+            Input::DueDateConfirmed { item, due_date, message } => {
+                self.on_due_date_confirmed(&item, due_date, message.map(Secret::into_string))
+            }
             Input::Inventory(inventory) => {
                 // An answer is the district answering.
                 if !self.is_online() {

@@ -144,7 +144,9 @@ impl Engine {
                     }
                     _ => None,
                 };
-                v.refusal = Some(RefusalView { until, ..RefusalView::from(*reason) });
+                let library_message =
+                    self.patron.as_ref().and_then(|p| p.library_message.as_deref().map(str::to_owned));
+                v.refusal = Some(RefusalView { until, library_message, ..RefusalView::from(*reason) });
                 Screen::Refusal
             }
             State::StaffPin { failures, .. } => {

@@ -104,8 +104,11 @@ impl Engine {
         };
         let by_code = credential.is_pickup_code();
         let session = match result {
-            AuthResult::Online { status, record } => {
-                PatronSession::new(credential.clone(), status, record, Basis::Online, &self.settings, self.now)
+            AuthResult::Online { status, record, library_message } => {
+                let mut session =
+                    PatronSession::new(credential.clone(), status, record, Basis::Online, &self.settings, self.now);
+                session.library_message = library_message.map(Secret::from);
+                session
             }
             AuthResult::Offline { cached: Some(cached), record, counts, outage_started } => {
                 let basis = Basis::Offline { seen_online_at: cached.seen_online_at, outage_started, counts };
@@ -217,7 +220,8 @@ impl Engine {
             }
             // Home shows the shelf, so a search there stays there.
             Action::Search { query } if self.can_browse() => {
-                self.query = query;
+                // Titles are NFC (normalised at the district's border); so is the query.
+                self.query = crate::domain::text::nfc(&query).into_owned();
                 self.state = if self.shelf_is_home { State::Home } else { State::Browse };
             }
             Action::Detail { item_id } if self.can_browse() && self.kiosk.items.contains_key(&item_id) => {
@@ -310,6 +314,8 @@ impl Engine {
 
     /// A scan: a member's QR code, a book to return, or a book for a restock.
     pub(super) fn on_scan(&mut self, text: &str, fx: &mut Vec<Effect>) {
+        // A scanner may send a decomposed form; the catalogue is NFC.
+        let text = &*crate::domain::text::nfc(text);
         // Each scan gets its own answer: the last one's notice goes.
         self.notice = None;
         if let Some(credential) = self.settings.qr.parse(text) {

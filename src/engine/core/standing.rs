@@ -7,7 +7,7 @@
 use super::EngineSettings;
 use crate::domain::holdings::{KioskRecord, Unsynced, settled_status};
 use crate::domain::rules::{self, Allowance, OutageCounts};
-use crate::domain::{CachedPatron, Credential, ItemId, PatronStatus, RefusalReason, Timestamp};
+use crate::domain::{CachedPatron, Credential, ItemId, PatronStatus, RefusalReason, Secret, Timestamp};
 
 /// Where the status came from, and what the offline policy needs.
 #[derive(Debug, Clone)]
@@ -29,6 +29,10 @@ pub(super) struct PatronSession {
     pub(super) settled: PatronStatus,
     /// How many more books, or why none.
     pub(super) allowance: Result<Allowance, RefusalReason>,
+    /// The library system's words for the patron at sign-in (SIP2
+    /// `AF`/`AG`), shown on a refusal as the library's; a `Secret`, as
+    /// it may name the patron.
+    pub(super) library_message: Option<Secret>,
 }
 
 impl PatronSession {
@@ -47,6 +51,7 @@ impl PatronSession {
             record,
             basis,
             allowance: Err(RefusalReason::OfflineNotEligible),
+            library_message: None,
         };
         s.settle(settings, now);
         s

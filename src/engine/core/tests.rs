@@ -85,7 +85,7 @@ fn signed_in() -> Engine {
     let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
-            result: AuthResult::Online { status: patron(), record: Default::default() },
+            result: AuthResult::Online { status: patron(), record: Default::default(), library_message: None },
         },
         T0,
     );
@@ -105,7 +105,7 @@ fn the_door_opens_only_after_the_intent_is_committed() {
         e.handle(
             Input::Authenticated {
                 attempt: 1,
-                result: AuthResult::Online { status: patron(), record: Default::default() }
+                result: AuthResult::Online { status: patron(), record: Default::default(), library_message: None }
             },
             T0
         )
@@ -129,7 +129,7 @@ fn a_late_district_answer_is_ignored() {
     let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
-            result: AuthResult::Online { status: patron(), record: Default::default() },
+            result: AuthResult::Online { status: patron(), record: Default::default(), library_message: None },
         },
         T0,
     );
@@ -160,7 +160,7 @@ fn a_door_left_open_is_a_fault_until_it_is_shut() {
     let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
-            result: AuthResult::Online { status: patron(), record: Default::default() },
+            result: AuthResult::Online { status: patron(), record: Default::default(), library_message: None },
         },
         T0,
     );
@@ -242,7 +242,7 @@ fn a_book_is_offered_only_while_its_sensor_sees_it() {
     let _ = e.handle(
         Input::Authenticated {
             attempt: 1,
-            result: AuthResult::Online { status: patron(), record: Default::default() },
+            result: AuthResult::Online { status: patron(), record: Default::default(), library_message: None },
         },
         T0,
     );
@@ -287,7 +287,10 @@ fn reading(slot: u16, door_open: bool, item_present: bool, drop_count: u32) -> S
 }
 
 fn online(attempt: u64, status: PatronStatus) -> Input {
-    Input::Authenticated { attempt, result: AuthResult::Online { status, record: Default::default() } }
+    Input::Authenticated {
+        attempt,
+        result: AuthResult::Online { status, record: Default::default(), library_message: None },
+    }
 }
 
 fn notice(e: &Engine) -> Option<NoticeKey> {
@@ -551,6 +554,8 @@ fn borrow_the_loan_written_shows_the_receipt_and_prints_nothing_unasked() {
             title: "홍길동전".into(),
             slot: SlotNo(1),
             due_date: Some(DUE.into()),
+            due_confirmed: false,
+            library_message: None,
             problem: None
         }]
     );
@@ -565,6 +570,55 @@ fn at_receipt(has_printer: bool) -> Engine {
     let _ = e.handle(Input::Sensors(vec![reading(1, false, false, 0)]), T0);
     let _ = e.handle(Input::IntentClosed(IntentId(7)), T0);
     e
+}
+
+#[test]
+fn the_librarys_due_date_replaces_the_kiosks_on_the_receipt_and_the_print() {
+    let mut e = at_receipt(true);
+    assert!(!e.view().receipt[0].due_confirmed, "the kiosk's own date until the library answers");
+    // Another book's answer changes nothing here.
+    let other = Input::DueDateConfirmed { item: ItemId::new("MP0002"), due_date: "2026-12-01".into(), message: None };
+    assert!(e.handle(other, T0).is_empty());
+    assert_eq!(e.view().receipt[0].due_date.as_deref(), Some(DUE));
+    let said = Some("Thank you, Gildong".into());
+    let ours = Input::DueDateConfirmed { item: ItemId::new("MP0001"), due_date: "2026-12-13".into(), message: said };
+    assert!(e.handle(ours, T0).is_empty());
+    let line = &e.view().receipt[0];
+    assert_eq!((line.due_date.as_deref(), line.due_confirmed), (Some("2026-12-13"), true));
+    assert_eq!(line.library_message.as_deref(), Some("Thank you, Gildong"));
+    let fx = act(&mut e, Action::Receipt { via: ReceiptVia::Print });
+    assert!(
+        matches!(&fx[..], [Effect::PrintReceipt { lines, .. }] if lines[0].ends_with("~2026-12-13")),
+        "the paper says the library's date: {fx:?}"
+    );
+}
+
+#[test]
+fn a_due_date_confirmed_while_the_next_door_is_open_reaches_the_receipt() {
+    let mut e = door_open_for_loan();
+    let confirmed =
+        Input::DueDateConfirmed { item: ItemId::new("MP0001"), due_date: "2026-12-13".into(), message: None };
+    let _ = e.handle(Input::Sensors(vec![reading(1, false, false, 0)]), T0);
+    // The loan is being written (Closing): its line waits there.
+    let _ = e.handle(confirmed, T0);
+    let _ = e.handle(Input::IntentClosed(IntentId(7)), T0);
+    let line = &e.view().receipt[0];
+    assert_eq!((line.due_date.as_deref(), line.due_confirmed), (Some("2026-12-13"), true));
+}
+
+#[test]
+fn the_librarys_message_is_on_the_refusal_under_the_kiosks_words() {
+    let mut e = engine();
+    let _ = e.handle(Input::CardTapped(CARD.into()), T0);
+    let status = PatronStatus { standing: Standing::Suspended, ..patron() };
+    let said = "Card blocked: please see library staff";
+    let result = AuthResult::Online { status, record: Default::default(), library_message: Some(said.into()) };
+    let _ = e.handle(Input::Authenticated { attempt: 1, result }, T0);
+    let v = e.view();
+    let refusal = v.refusal.expect("refused");
+    assert_eq!(refusal.reason, RefusalReason::Suspended);
+    assert_eq!(refusal.library_message.as_deref(), Some(said));
+    assert!(!format!("{:?}", e.patron).contains("blocked"), "kept as a Secret: never in a Debug print");
 }
 
 #[test]
