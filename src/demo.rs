@@ -3,7 +3,9 @@
 //! cable. Used by `bookstation demo` and by the tests.
 
 use crate::district::SubmittedEvent;
-use crate::district::{self, AuthAnswer, District, DistrictError, EventResult, Health, Inventory, SimDistrict};
+use crate::district::{
+    self, AuthAnswer, District, DistrictError, EventResult, Health, Inventory, ReturnHere, SimDistrict,
+};
 use crate::domain::{Credential, ItemId, SlotNo, Timestamp};
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
@@ -55,6 +57,10 @@ impl<D: District> District for SimNetwork<D> {
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
         self.check()?;
         self.district.heartbeat(health).await
+    }
+    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+        self.check()?;
+        self.district.return_here(item).await
     }
 }
 

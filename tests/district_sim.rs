@@ -42,7 +42,8 @@ async fn every_event_arrives_once_and_in_order_across_faults() {
     let district: Arc<dyn District> = Arc::new(sim.clone());
 
     sim.set_reachable(false);
-    let mut queue = vec![loan(1, "MP0001", 1), event(2, true, EventBody::Return { item_id: ItemId::new("MP0041") })];
+    let mut queue =
+        vec![loan(1, "MP0001", 1), event(2, true, EventBody::Return { item_id: ItemId::new("MP0041"), library: None })];
     let err = sync(district.as_ref(), &mut queue).await.unwrap_err();
     assert!(err.is_offline());
 

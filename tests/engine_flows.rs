@@ -766,3 +766,32 @@ async fn more_time_keeps_the_receipt_on_the_screen() {
     k.advance(3).await;
     assert_eq!(k.screen(), Screen::Attract, "and it goes when the new time is up");
 }
+
+#[tokio::test]
+async fn another_librarys_book_is_returned_here_and_set_aside_at_the_unload() {
+    let mut k = Kiosk::new().await;
+    // MC1001 is the central library's copy: not this kiosk's, but the
+    // district takes it back here (통합반납).
+    k.scan("MC1001").await;
+    assert_eq!(k.screen(), Screen::Return);
+    k.put(41, "MC1001").await;
+    k.close(41).await;
+    assert_eq!(k.notice(), Some(NoticeKey::ReturnedToLibrary));
+    assert_eq!(k.view().notice.and_then(|n| n.library).as_deref(), Some("마포중앙도서관"));
+    k.act(json!({"action": "logout"})).await;
+
+    k.staff_login().await;
+    assert_eq!(k.staff().bin_count, 1);
+    k.act(json!({"action": "unload_bin"})).await;
+    let transit = k.staff().transit;
+    assert_eq!(transit.len(), 1, "{transit:?}");
+    assert_eq!((transit[0].title.as_str(), transit[0].to.as_str()), ("코스모스", "마포중앙도서관"));
+    assert_eq!(k.world.empty_bin().unwrap(), vec!["MC1001".to_owned()]);
+    k.close(41).await;
+    assert_eq!(k.staff_task(), StaffStep::Menu);
+    assert!(k.staff().transit.is_empty());
+    // Never offered on the shelf, never restocked as the kiosk's own.
+    k.act(json!({"action": "restock", "slot": 3})).await;
+    k.scan("MC1001").await;
+    assert_ne!(k.staff_task(), StaffStep::RestockClose, "{:?}", k.view());
+}

@@ -85,6 +85,26 @@ fn kill_9_after_the_book_was_taken_gives_exactly_one_loan() {
 }
 
 #[test]
+fn kill_9_mid_return_of_another_librarys_book_gives_one_return_with_its_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::demo(dir.path()).start();
+    // The central library's copy, asked of the demo's district over HTTP.
+    let v = d.sim(&["scan", "MC1001"]);
+    assert_eq!(v["view"]["screen"], "return", "{v}");
+    d.sim(&["put", "41", "MC1001"]);
+    assert!(outbox(dir.path()).is_empty(), "the return waits for the door");
+    d.kill9();
+    let d = Daemon::demo(dir.path()).start();
+    let events = outbox(dir.path());
+    assert_eq!(kinds(&events), vec!["return"]);
+    assert_eq!(events[0]["body"]["item_id"], "MC1001");
+    assert_eq!(events[0]["body"]["library"], "마포중앙도서관", "recovery names its library");
+    d.kill9();
+    let _d = Daemon::demo(dir.path()).start();
+    assert_eq!(outbox(dir.path()).len(), 1, "a second restart adds nothing");
+}
+
+#[test]
 fn kill_9_before_the_book_was_taken_gives_no_loan() {
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::demo(dir.path()).start();

@@ -40,7 +40,7 @@ fn loan(seq: i64, item: &str, patron: &str, due: &str, offline: bool) -> Submitt
 }
 
 fn giveback(seq: i64, item: &str) -> SubmittedEvent {
-    event(seq, false, now(), EventBody::Return { item_id: ItemId::new(item) })
+    event(seq, false, now(), EventBody::Return { item_id: ItemId::new(item), library: None })
 }
 
 fn now() -> Timestamp {
@@ -332,4 +332,32 @@ async fn the_keepalive_keeps_a_session_the_library_would_drop_when_idle() {
     let state = peer.state().await;
     assert_eq!((state["connections"].as_u64(), state["idle_closed"].as_u64()), (Some(1), Some(0)), "{state}");
     keepalive.abort();
+}
+
+#[tokio::test]
+async fn another_librarys_book_is_asked_with_17_and_checked_in_with_this_kiosks_location() {
+    use bookstation::district::ReturnHere;
+    let mut peer = Peer::start(PeerOptions::default()).await;
+    let d = peer.district(generic());
+    // The central library's copy, on loan: 17 knows it, its library in AQ.
+    let answer = d.return_here(&ItemId::new("MC1001")).await.unwrap();
+    assert_eq!(answer, ReturnHere::Accepted { library: "마포중앙도서관".into(), title: Some("코스모스".into()) });
+    // A code no library knows, and a book that is not out: not taken.
+    assert_eq!(d.return_here(&ItemId::new("ZZ0001")).await.unwrap(), ReturnHere::Refused);
+    assert_eq!(d.return_here(&ItemId::new("MP0001")).await.unwrap(), ReturnHere::Refused);
+
+    let body = EventBody::Return { item_id: ItemId::new("MC1001"), library: Some("마포중앙도서관".into()) };
+    let back = event(1, false, now(), body);
+    let results = d.submit(std::slice::from_ref(&back)).await.unwrap();
+    assert_eq!(outcomes(&results), [&EventOutcome::Applied]);
+    // Sent again (a lost answer, a restart): 17 says it is in, once.
+    let again = peer.district(generic()).submit(std::slice::from_ref(&back)).await.unwrap();
+    assert_eq!(outcomes(&again), [&EventOutcome::Duplicate]);
+    assert_eq!(peer.applied("checkin", "MC1001").await, 1);
+    let state = peer.state().await;
+    let checkin = state["log"].as_array().unwrap().iter().find(|e| e["item"] == "MC1001").unwrap().clone();
+    assert_eq!(checkin["location"], "HAPJEONG", "AP: where it was returned");
+    // Not this kiosk's: never in its inventory.
+    let inventory = d.inventory().await.unwrap();
+    assert!(inventory.items.iter().all(|i| i.id.as_str() != "MC1001"));
 }

@@ -63,6 +63,7 @@ fn loan_intent(item: &str, patron: &str, slot: u16, offline: bool) -> IntentSpec
         hold_id: None,
         offline,
         drops_at_start: None,
+        foreign: None,
     }
 }
 
@@ -289,12 +290,14 @@ fn return_restock_and_unloading_the_bin() {
                 hold_id: None,
                 offline: false,
                 drops_at_start: Some(41),
+                foreign: None,
             },
             t(1),
         )
         .unwrap();
     assert_eq!(store.intent(ret).unwrap().unwrap().spec.drops_at_start, Some(41));
-    let event = store.complete_intent(ret, &EventBody::Return { item_id: ItemId::new("MP0004") }, t(2)).unwrap();
+    let event =
+        store.complete_intent(ret, &EventBody::Return { item_id: ItemId::new("MP0004"), library: None }, t(2)).unwrap();
     assert_eq!(event.kind, "return");
     assert_eq!(store.bin_items().unwrap(), [ItemId::new("MP0004")]);
 
@@ -314,6 +317,7 @@ fn return_restock_and_unloading_the_bin() {
                 hold_id: None,
                 offline: false,
                 drops_at_start: None,
+                foreign: None,
             },
             t(4),
         )

@@ -573,3 +573,45 @@ async fn the_receipt_takes_the_due_date_the_district_answers() {
     let line = &kiosk.view()["receipt"][0];
     assert_eq!((line["due_date"].as_str(), line["due_confirmed"].as_bool()), (Some(library.as_str()), Some(true)));
 }
+
+/// 통합반납: another library's book, asked of the district over HTTP,
+/// returned into this kiosk's bin, delivered once with its library, and on
+/// the staff's transit list until unloaded.
+#[tokio::test]
+async fn another_librarys_book_comes_back_here_and_is_listed_for_its_library() {
+    let server = serve(SimDistrict::demo(K), None).await;
+    let mut kiosk = HttpKiosk::new(&server).await;
+    let bin = kiosk.config.hardware.return_bin_slot;
+    // MC1001 is the central library's copy, on loan to the quota patron.
+    kiosk.runner.feed(bookstation::engine::Input::Scanned("MC1001".into())).await;
+    assert_eq!(kiosk.screen(), "return", "{}", kiosk.view());
+    assert_eq!(kiosk.view()["returning"]["title"], "코스모스", "the district's title");
+    kiosk.world.put(bin, "MC1001").expect("put");
+    kiosk.runner.poll_sensors().await;
+    kiosk.world.close(bin).expect("close");
+    kiosk.runner.poll_sensors().await;
+    let notice = &kiosk.view()["notice"];
+    assert_eq!(
+        (notice["key"].as_str(), notice["library"].as_str()),
+        (Some("notice.returned_to_library"), Some("마포중앙도서관"))
+    );
+
+    let events = outbox(&kiosk.store()).await;
+    assert_eq!(events.len(), 1);
+    let body = serde_json::to_value(&events[0].body).unwrap();
+    assert_eq!((body["kind"].as_str(), body["library"].as_str()), (Some("return"), Some("마포중앙도서관")));
+    // Not this kiosk's: not on its shelf, not in its catalogue.
+    let store = kiosk.store();
+    let items = store.call(|s| s.items()).await.unwrap().unwrap();
+    assert!(items.iter().all(|i| i.id.as_str() != "MC1001"));
+
+    let now = kiosk.clock.now();
+    assert!(matches!(kiosk.worker.sync_once(now).await.unwrap(), SyncReport::Answered { delivered: 1, .. }));
+    let state = server.sim().state();
+    assert_eq!(state.returns.iter().filter(|i| i.as_str() == "MC1001").count(), 1, "delivered once");
+    assert!(state.loans.iter().all(|l| l.item_id.as_str() != "MC1001"), "the loan is closed");
+    let transit = store.call(|s| s.bin_transit()).await.unwrap().unwrap();
+    assert_eq!(transit.len(), 1);
+    assert_eq!((transit[0].title.as_str(), transit[0].send_to.as_deref()), ("코스모스", Some("마포중앙도서관")));
+    assert_eq!(outbox(&kiosk.store()).await[0].state, OutboxState::Acked);
+}

@@ -173,7 +173,10 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         match op {
             Op::Append(n) => {
                 for i in 0..n {
-                    let body = EventBody::Return { item_id: ItemId::new(format!("MP{:04}", appended.len() % 43 + 1)) };
+                    let body = EventBody::Return {
+                        item_id: ItemId::new(format!("MP{:04}", appended.len() % 43 + 1)),
+                        library: None,
+                    };
                     let at = now.plus_millis(i64::try_from(i).unwrap());
                     let e = store.call(move |s| s.append_event(&body, false, at)).await.unwrap().unwrap();
                     appended.push(e.id);

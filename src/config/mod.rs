@@ -173,6 +173,9 @@ pub struct PolicyConfig {
     /// Events acknowledged by the district lose the patron id after this many
     /// days (invariant 5: no patron identity kept longer than needed).
     pub patron_retention_days: u32,
+    /// Take back other libraries' books (통합반납) where the district says
+    /// it will have them; `false`: only this kiosk's own books come back here.
+    pub accept_other_libraries: bool,
 }
 
 /// The shortest inactivity warning a config may ask for: WCAG 2.2.1 (timing
@@ -192,6 +195,7 @@ impl Default for PolicyConfig {
             countdown_secs: MIN_COUNTDOWN_SECS,
             receipt_secs: 15,
             patron_retention_days: 30,
+            accept_other_libraries: true,
         }
     }
 }

@@ -22,6 +22,8 @@ pub const AUTHENTICATE: &str = "/api/v1/authenticate";
 pub const EVENTS: &str = "/api/v1/events";
 /// `POST`: [`super::Health`] → `204 No Content`.
 pub const HEARTBEAT: &str = "/api/v1/heartbeat";
+/// `POST`: [`ReturnHereRequest`] → [`super::ReturnHere`].
+pub const RETURN_HERE: &str = "/api/v1/returns/check";
 
 /// `GET`: → [`super::Inventory`] of one kiosk.
 pub fn inventory_path(kiosk_id: &str) -> String {
@@ -74,6 +76,15 @@ pub struct AuthRequest {
     /// The patron's PIN when the library asks for one; `null` otherwise.
     #[serde(default)]
     pub pin: Option<Secret>,
+}
+
+/// `POST /api/v1/returns/check`: may a book that is not this kiosk's be
+/// returned here (통합반납)?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnHereRequest {
+    pub kiosk_id: String,
+    pub item_id: crate::domain::ItemId,
 }
 
 /// `POST /api/v1/events`: a batch in `seq` order.
@@ -172,5 +183,6 @@ mod tests {
     fn paths_are_versioned() {
         assert_eq!(inventory_path("K-1"), "/api/v1/kiosks/K-1/inventory");
         assert!(AUTHENTICATE.starts_with(PREFIX) && EVENTS.starts_with(PREFIX) && HEARTBEAT.starts_with(PREFIX));
+        assert!(RETURN_HERE.starts_with(PREFIX));
     }
 }

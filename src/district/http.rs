@@ -12,8 +12,8 @@
 //! patron's data.
 
 use super::api::{self, AuthRequest, SubmitAnswer, SubmitRequest, WireCredential};
-use super::{AuthAnswer, District, DistrictError, EventResult, Health, Inventory, SubmittedEvent};
-use crate::domain::{Credential, Secret};
+use super::{AuthAnswer, District, DistrictError, EventResult, Health, Inventory, ReturnHere, SubmittedEvent};
+use crate::domain::{Credential, ItemId, Secret};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -307,6 +307,11 @@ impl District for HttpDistrict {
         // Read the (empty) body so the connection goes back to the pool.
         read_body(response, MAX_ANSWER_BYTES, "heartbeat answer").await?;
         Ok(())
+    }
+
+    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+        let body = api::ReturnHereRequest { kiosk_id: self.kiosk_id.clone(), item_id: item.clone() };
+        self.json(self.client.post(self.url(api::RETURN_HERE)?).json(&body)).await
     }
 }
 

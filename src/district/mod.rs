@@ -49,6 +49,12 @@ pub trait District: Send + Sync {
     async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError>;
     /// Tells the district this kiosk is alive and how its queue and hardware are.
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError>;
+    /// May this book, which is not this kiosk's, be returned here? A
+    /// district that does not take other libraries' books answers `Refused`.
+    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+        let _ = item;
+        Ok(ReturnHere::Refused)
+    }
 }
 
 /// Lets the engine be generic over `D: District` and still be handed an
@@ -66,6 +72,9 @@ impl<D: District + ?Sized> District for Arc<D> {
     }
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
         (**self).heartbeat(health).await
+    }
+    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+        (**self).return_here(item).await
     }
 }
 
@@ -91,6 +100,23 @@ pub enum AuthAnswer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         patron_id: Option<PatronId>,
     },
+}
+
+/// The district's word on a book that is not this kiosk's, scanned for
+/// return (통합반납): may it go into this kiosk's bin?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ReturnHere {
+    /// Yes: it belongs to `library` (its name, for the patron and staff),
+    /// and its title where the district knows it.
+    Accepted {
+        library: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+    },
+    /// No: not a book of the district's libraries, or one they do not take
+    /// back at kiosks.
+    Refused,
 }
 
 /// What belongs to one kiosk, fetched at start-up and after restocks.
@@ -151,12 +177,17 @@ pub struct EventResult {
     /// May name the patron: never logged, never stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// For a return the district holds: where the book must go rather than
+    /// back to a shelf here (its own library, a hold at another branch),
+    /// for the staff's unload list. `None`: nowhere in particular.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_to: Option<String>,
 }
 
 impl EventResult {
     /// An answer without a due date.
     pub fn new(id: uuid::Uuid, outcome: EventOutcome) -> Self {
-        Self { id, outcome, due_date: None, message: None }
+        Self { id, outcome, due_date: None, message: None, send_to: None }
     }
 }
 

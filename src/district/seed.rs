@@ -18,6 +18,12 @@ pub const DEMO_PICKUP_CODE: &str = "246810";
 /// The library the quota patron's other loans come from.
 const OTHER_KIOSK_ID: &str = "MAPO-CENTRAL";
 
+/// The name patrons and staff know a library by, from the id its copies
+/// are lent under (the demo's other library is Mapo's central library).
+pub fn library_name(kiosk_id: &str) -> String {
+    if kiosk_id == OTHER_KIOSK_ID { "마포중앙도서관".to_owned() } else { kiosk_id.to_owned() }
+}
+
 /// What a simulated district starts with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimSeed {

@@ -12,7 +12,8 @@
 
 use super::seed::{self, SeedPatron, SimSeed};
 use super::{
-    AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, InventoryHold, SubmittedEvent,
+    AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, InventoryHold, ReturnHere,
+    SubmittedEvent,
 };
 use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing};
 use chrono::NaiveDate;
@@ -249,6 +250,27 @@ impl SimState {
         }
     }
 
+    /// May `item`, not this kiosk's, come back here? Yes when it is another
+    /// library's copy on loan in the district (the district knows whose).
+    fn return_here(&self, item: &ItemId) -> ReturnHere {
+        let ours = self.catalogue.get(&self.kiosk_id).is_some_and(|items| items.iter().any(|i| i.id == *item));
+        match self.loans.iter().find(|l| l.item_id == *item && l.kiosk_id != self.kiosk_id) {
+            Some(loan) if !ours => ReturnHere::Accepted {
+                library: crate::district::seed::library_name(&loan.kiosk_id),
+                title: Some(self.title_of(loan)).filter(|t| !t.is_empty()),
+            },
+            _ => ReturnHere::Refused,
+        }
+    }
+
+    /// Where a returned book must go instead of a shelf here: another
+    /// library's copy goes back to its library.
+    fn send_to_of(&self, event: &SubmittedEvent) -> Option<String> {
+        let EventBody::Return { item_id, .. } = &event.body else { return None };
+        let loan = self.loans.iter().find(|l| l.item_id == *item_id)?;
+        (loan.kiosk_id != event.kiosk_id).then(|| crate::district::seed::library_name(&loan.kiosk_id))
+    }
+
     /// The due date the district holds for `item` lent to `patron`, if it is.
     fn due_date_of(&self, body: &EventBody) -> Option<String> {
         let (EventBody::Loan { item_id, patron_id, .. } | EventBody::HoldPickup { item_id, patron_id, .. }) = body
@@ -470,7 +492,7 @@ impl SimState {
                 flags.extend(self.lend(event, item_id, patron_id, due_date));
                 flags
             }
-            EventBody::Return { item_id } => {
+            EventBody::Return { item_id, .. } => {
                 // The book is back whatever the records say, so it is listed either way.
                 self.returns.push(item_id.clone());
                 match self.loans.iter().position(|l| l.item_id == *item_id) {
@@ -518,7 +540,7 @@ impl SimState {
                 }
                 flags.extend(self.lending_checks(item_id, patron_id, due_date));
             }
-            EventBody::Return { item_id } => self.returns.push(item_id.clone()),
+            EventBody::Return { item_id, .. } => self.returns.push(item_id.clone()),
             _ => {}
         }
         let later = &mut self.applied[next];
@@ -644,7 +666,7 @@ impl SimState {
 /// The item whose loan an event changes (loans, pickups, returns).
 fn loan_item(body: &EventBody) -> Option<&ItemId> {
     match body {
-        EventBody::Loan { item_id, .. } | EventBody::HoldPickup { item_id, .. } | EventBody::Return { item_id } => {
+        EventBody::Loan { item_id, .. } | EventBody::HoldPickup { item_id, .. } | EventBody::Return { item_id, .. } => {
             Some(item_id)
         }
         _ => None,
@@ -776,9 +798,11 @@ impl District for SimDistrict {
         Ok(batch
             .iter()
             .map(|event| {
+                let send_to = state.send_to_of(event);
                 let outcome = state.receive(event);
                 let due_date = if outcome.is_delivered() { state.due_date_of(&event.body) } else { None };
-                EventResult { id: event.id, outcome, due_date, message: None }
+                let send_to = send_to.filter(|_| outcome.is_delivered());
+                EventResult { id: event.id, outcome, due_date, message: None, send_to }
             })
             .collect())
     }
@@ -788,6 +812,12 @@ impl District for SimDistrict {
         state.gate()?;
         state.heartbeat(health);
         Ok(())
+    }
+
+    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+        let mut state = self.lock();
+        state.gate()?;
+        Ok(state.return_here(item))
     }
 }
 
@@ -814,7 +844,7 @@ mod tests {
     }
 
     fn ret(seq: i64, item: &str) -> SubmittedEvent {
-        event(seq, false, EventBody::Return { item_id: ItemId::new(item) })
+        event(seq, false, EventBody::Return { item_id: ItemId::new(item), library: None })
     }
 
     fn outcomes(results: &[EventResult]) -> Vec<EventOutcome> {

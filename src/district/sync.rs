@@ -219,6 +219,12 @@ impl SyncWorker {
                         continue;
                     };
                     let due_date = lent_item(&sent.body).and(result.due_date).and_then(|d| valid_date(&d));
+                    let send_to = match (&sent.body, result.send_to) {
+                        (EventBody::Return { item_id, .. }, Some(to)) if !to.trim().is_empty() => {
+                            Some((item_id.clone(), to))
+                        }
+                        _ => None,
+                    };
                     if let (Some(item_id), Some(due_date)) = (lent_item(&sent.body), &due_date)
                         && result.outcome.is_delivered()
                     {
@@ -231,13 +237,13 @@ impl SyncWorker {
                     }
                     match result.outcome {
                         EventOutcome::Applied | EventOutcome::Duplicate => {
-                            delivered.push(Delivered { id: result.id, flag: None, due_date })
+                            delivered.push(Delivered { id: result.id, flag: None, due_date, send_to })
                         }
                         EventOutcome::Flagged { reason } => {
                             // Delivered; the reason stays in the outbox for staff
                             // (a reused seq says the kiosk's history went back).
                             tracing::info!(event = %result.id, %reason, "district flagged an event");
-                            delivered.push(Delivered { id: result.id, flag: Some(reason), due_date });
+                            delivered.push(Delivered { id: result.id, flag: Some(reason), due_date, send_to });
                         }
                         EventOutcome::Rejected { reason } => {
                             tracing::warn!(event = %result.id, %reason, "district rejected an event; kept for staff");
@@ -436,7 +442,7 @@ mod tests {
     async fn setup(events: usize) -> (SyncWorker, SimDistrict, AsyncStore) {
         let mut store = Store::open_in_memory().unwrap();
         for i in 0..events {
-            let body = EventBody::Return { item_id: ItemId::new(format!("MP{:04}", i + 1)) };
+            let body = EventBody::Return { item_id: ItemId::new(format!("MP{:04}", i + 1)), library: None };
             store.append_event(&body, false, T0.plus_millis(i as i64)).unwrap();
         }
         let store = AsyncStore::new(store).unwrap();

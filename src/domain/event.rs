@@ -44,6 +44,10 @@ pub enum EventBody {
     },
     Return {
         item_id: ItemId,
+        /// Another library's book returned here (통합반납): the library it
+        /// goes back to, as the district named it. `None`: this kiosk's own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        library: Option<String>,
     },
     Restock {
         item_id: ItemId,

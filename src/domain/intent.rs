@@ -37,4 +37,16 @@ pub struct IntentSpec {
     pub offline: bool,
     /// The bin's chute counter before a return, for recovery to compare.
     pub drops_at_start: Option<u32>,
+    /// A return of another library's book (통합반납), as the district
+    /// accepted it; `None` for this kiosk's own books.
+    pub foreign: Option<ForeignBook>,
+}
+
+/// Another library's book the district accepted for return here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignBook {
+    /// The library it goes back to, by the name patrons and staff know.
+    pub library: String,
+    /// Its title, where the district gave one (else its barcode).
+    pub title: String,
 }

@@ -31,7 +31,7 @@ pub use credential::{Credential, QrPattern};
 pub use event::{AlarmKind, EventBody};
 pub use health::{Fault, FaultCode};
 pub use ids::{CardHash, ItemId, PatronId, SlotNo};
-pub use intent::{IntentId, IntentSpec};
+pub use intent::{ForeignBook, IntentId, IntentSpec};
 pub use item::Item;
 pub use language::{Language, UnknownLanguage};
 pub use patron::{CachedPatron, Hold, Loan, PatronStatus, Standing};

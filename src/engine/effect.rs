@@ -87,6 +87,14 @@ pub enum Effect {
     },
     /// Read the outbox for the staff screen → `Input::OutboxLoaded`.
     LoadOutbox,
+    /// Read the bin's books that go elsewhere, for the unload →
+    /// `Input::BinTransitLoaded`.
+    LoadBinTransit,
+    /// Ask the district whether a book that is not this kiosk's may be
+    /// returned here (통합반납) → `Input::ReturnHereAnswered`.
+    AskReturnHere {
+        item: ItemId,
+    },
     /// Print the receipt of a loan where a printer is configured; no answer
     /// (a failed print is logged, the loan stands).
     PrintReceipt {

@@ -193,6 +193,14 @@ pub enum Input {
         /// The library's words for the patron about the loan (may name them).
         message: Option<Secret>,
     },
+    /// The district's word on a book that is not this kiosk's, scanned for
+    /// return; `None` when it could not be asked (unreachable, an error).
+    ReturnHereAnswered {
+        item: ItemId,
+        answer: Option<crate::district::ReturnHere>,
+    },
+    /// The bin's books that go elsewhere ([`super::Effect::LoadBinTransit`]).
+    BinTransitLoaded(Vec<crate::store::BinBook>),
     /// New catalogue from the district.
     Inventory(Inventory),
     Authenticated {

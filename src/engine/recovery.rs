@@ -44,7 +44,9 @@ fn completion_event(intent: &Intent, loan_days: u32) -> Option<EventBody> {
                 if intent.spec.kind == IntentKind::HoldPickup { Some(intent.spec.hold_id.clone()?) } else { None };
             EventBody::lending(item_id, intent.spec.patron.clone()?, intent.spec.slot, hold_id, due_date())
         }
-        IntentKind::Return => EventBody::Return { item_id },
+        IntentKind::Return => {
+            EventBody::Return { item_id, library: intent.spec.foreign.as_ref().map(|b| b.library.clone()) }
+        }
         IntentKind::Restock => EventBody::Restock { item_id, slot: intent.spec.slot },
     })
 }

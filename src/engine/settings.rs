@@ -35,6 +35,9 @@ pub struct EngineSettings {
     pub staff_task_ms: i64,
     pub bin_slot: SlotNo,
     pub bin_capacity: u32,
+    /// Ask the district about a book that is not this kiosk's, and take it
+    /// back when its library will have it (통합반납).
+    pub accept_other_libraries: bool,
     pub staff: Vec<StaffMember>,
 }
 
@@ -68,6 +71,7 @@ impl EngineSettings {
             staff_task_ms: ms(p.dispense_timeout_secs.saturating_mul(5)),
             bin_slot: SlotNo(config.hardware.return_bin_slot),
             bin_capacity: config.hardware.return_bin_capacity,
+            accept_other_libraries: config.policy.accept_other_libraries,
             staff: config.staff.clone(),
         }
     }

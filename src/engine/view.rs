@@ -43,11 +43,18 @@ pub struct Notice {
     pub slot: Option<SlotNo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Another library, by name (where a returned book goes back to).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
 }
 
 impl Notice {
     pub fn new(key: NoticeKey) -> Self {
-        Self { key, kind: key.kind(), slot: None, title: None }
+        Self { key, kind: key.kind(), slot: None, title: None, library: None }
+    }
+    pub fn library(mut self, library: &str) -> Self {
+        self.library = Some(library.to_owned());
+        self
     }
     pub fn slot(mut self, slot: SlotNo) -> Self {
         self.slot = Some(slot);
@@ -95,6 +102,12 @@ pub enum NoticeKey {
     ReturnCancelled,
     /// Names the title returned.
     Returned,
+    /// Another library's book returned here: names the title and the library.
+    ReturnedToLibrary,
+    /// Another library's book: the district is being asked about it.
+    AskingLibrary,
+    /// Another library's book, and the district cannot be asked now.
+    OtherLibraryOffline,
     FinishTaskFirst,
     /// Names the slot, and the title of the book it holds.
     RestockNeedsEmptyLocker,
@@ -125,7 +138,7 @@ pub enum NoticeKey {
 
 impl NoticeKey {
     /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
-    pub const ALL: [NoticeKey; 28] = [
+    pub const ALL: [NoticeKey; 31] = [
         Self::WaitForLocker,
         Self::TechnicalProblem,
         Self::CardUnreadable,
@@ -141,6 +154,9 @@ impl NoticeKey {
         Self::ReturnBinBroken,
         Self::ReturnCancelled,
         Self::Returned,
+        Self::ReturnedToLibrary,
+        Self::AskingLibrary,
+        Self::OtherLibraryOffline,
         Self::FinishTaskFirst,
         Self::RestockNeedsEmptyLocker,
         Self::RestockNotALocker,
@@ -160,7 +176,11 @@ impl NoticeKey {
     pub fn kind(self) -> NoticeKind {
         use NoticeKind::{Error, Info, Success, Warning};
         match self {
-            Self::Returned | Self::DoorOpened | Self::Restocked | Self::BinUnloaded => Success,
+            Self::Returned | Self::ReturnedToLibrary | Self::DoorOpened | Self::Restocked | Self::BinUnloaded => {
+                Success
+            }
+            Self::AskingLibrary => Info,
+            Self::OtherLibraryOffline => Warning,
             Self::NoHoldsHere
             | Self::SelectFirst
             | Self::NothingToDispense
@@ -208,6 +228,9 @@ impl NoticeKey {
             Self::ReturnBinBroken => "return_bin_broken",
             Self::ReturnCancelled => "return_cancelled",
             Self::Returned => "returned",
+            Self::ReturnedToLibrary => "returned_to_library",
+            Self::AskingLibrary => "asking_library",
+            Self::OtherLibraryOffline => "other_library_offline",
             Self::FinishTaskFirst => "finish_task_first",
             Self::RestockNeedsEmptyLocker => "restock_needs_empty_locker",
             Self::RestockNotALocker => "restock_not_a_locker",
@@ -529,6 +552,19 @@ pub struct StaffView {
     /// The inventory audit's result, while it shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditView>,
+    /// While the bin is unloaded: its books that go elsewhere (other
+    /// libraries' books, holds at other branches), to be set aside.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transit: Vec<TransitLine>,
+}
+
+/// A book in the bin that goes elsewhere than a shelf here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransitLine {
+    pub item_id: String,
+    pub title: String,
+    /// Where it goes: the district's word when it gave one, else its library.
+    pub to: String,
 }
 
 /// The inventory audit as staff see it: how many lockers, and each one

@@ -95,7 +95,7 @@ mod tests {
     async fn calls_run_on_the_store_thread_in_order() {
         let store = AsyncStore::new(Store::open_in_memory().unwrap()).unwrap();
         let other = store.clone();
-        let event = EventBody::Return { item_id: ItemId::new("MP0001") };
+        let event = EventBody::Return { item_id: ItemId::new("MP0001"), library: None };
         let seq = store.call(move |s| s.append_event(&event, false, Timestamp(1))).await.unwrap().unwrap().seq;
         let thread = other.call(|_| std::thread::current().name().map(str::to_owned)).await.unwrap();
         assert_eq!(seq, 1);

@@ -43,7 +43,7 @@ impl Store {
                      title = excluded.title, author = excluded.author, category = excluded.category,
                      category_en = excluded.category_en,
                      cover_url = excluded.cover_url, hold_for = excluded.hold_for, hold_id = excluded.hold_id,
-                     updated_at = excluded.updated_at",
+                     updated_at = excluded.updated_at, library = NULL",
             )?;
             for item in items {
                 let hold_id = item.hold_for.as_ref().and(holds.get(&item.id).copied());
@@ -64,9 +64,11 @@ impl Store {
         Ok(())
     }
 
-    /// The whole catalogue, ordered by item id.
+    /// The whole catalogue, ordered by item id: this kiosk's copies, not
+    /// the other libraries' books returned here.
     pub fn items(&self) -> Result<Vec<Item>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM items ORDER BY item_id"))?;
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {COLUMNS} FROM items WHERE library IS NULL ORDER BY item_id"))?;
         let items = stmt.query_map([], item_from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(items)
     }

@@ -8,7 +8,7 @@ use super::items::item_exists;
 use super::outbox::{OutboxEvent, append_in};
 use super::slots::slot_in;
 use super::{Result, Store, StoreError, bad_row, count_u32, slot_no, timestamp};
-use crate::domain::{EventBody, IntentId, IntentKind, IntentSpec, ItemId, PatronId, SlotKind, Timestamp};
+use crate::domain::{EventBody, ForeignBook, IntentId, IntentKind, IntentSpec, ItemId, PatronId, SlotKind, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
@@ -55,8 +55,8 @@ pub struct Intent {
     pub note: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, kind, slot_no, item_id, patron_id, hold_id, offline, drops_at_start, state, created_at, closed_at, note";
+const COLUMNS: &str = "id, kind, slot_no, item_id, patron_id, hold_id, offline, drops_at_start, state, created_at, \
+                       closed_at, note, library, (SELECT title FROM items WHERE items.item_id = intents.item_id)";
 
 fn intent_from_row(row: &Row<'_>) -> Result<Intent> {
     let kind: String = row.get(1)?;
@@ -74,6 +74,13 @@ fn intent_from_row(row: &Row<'_>) -> Result<Intent> {
                 .get::<_, Option<i64>>(7)?
                 .map(|n| count_u32("intents", "drops_at_start", n))
                 .transpose()?,
+            foreign: match row.get::<_, Option<String>>(12)? {
+                Some(library) => {
+                    let title = row.get::<_, Option<String>>(13)?.unwrap_or_default();
+                    Some(ForeignBook { library, title })
+                }
+                None => None,
+            },
         },
         state: IntentState::parse(&state)?,
         created_at: Timestamp(row.get(9)?),
@@ -98,7 +105,7 @@ fn event_item(event: &EventBody) -> Option<&ItemId> {
     match event {
         EventBody::Loan { item_id, .. }
         | EventBody::HoldPickup { item_id, .. }
-        | EventBody::Return { item_id }
+        | EventBody::Return { item_id, .. }
         | EventBody::Restock { item_id, .. } => Some(item_id),
         _ => None,
     }
@@ -202,9 +209,22 @@ impl Store {
         if let Some(other) = open {
             return Err(StoreError::Conflict(format!("slot {} already has open intent {other}", new.slot)));
         }
+        if let (Some(book), Some(item)) = (&new.foreign, &new.item) {
+            // Another library's book: known from now on as that library's,
+            // never as this kiosk's (a copy of the kiosk's own stays its own).
+            tx.execute(
+                "INSERT INTO items (item_id, title, author, category, updated_at, library)
+                 VALUES (?1, ?2, '', '', ?3, ?4)
+                 ON CONFLICT (item_id) DO UPDATE SET title = excluded.title, library = excluded.library,
+                     updated_at = excluded.updated_at
+                 WHERE items.library IS NOT NULL",
+                params![item.as_str(), book.title, now.millis(), book.library],
+            )?;
+        }
         tx.execute(
-            "INSERT INTO intents (kind, slot_no, item_id, patron_id, hold_id, offline, drops_at_start, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
+            "INSERT INTO intents (kind, slot_no, item_id, patron_id, hold_id, offline, drops_at_start, state, created_at,
+                                  library)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9)",
             params![
                 new.kind.as_str(),
                 new.slot.0,
@@ -214,6 +234,7 @@ impl Store {
                 new.offline,
                 new.drops_at_start,
                 now.millis(),
+                new.foreign.as_ref().map(|b| b.library.as_str()),
             ],
         )?;
         let id = IntentId(tx.last_insert_rowid());
@@ -328,6 +349,7 @@ mod tests {
             hold_id: None,
             offline: false,
             drops_at_start: Some(3),
+            foreign: None,
         }
     }
 
@@ -395,7 +417,7 @@ mod tests {
     fn an_event_that_does_not_match_its_intent_changes_nothing() {
         let mut store = store();
         let id = store.begin_intent(&new(IntentKind::Loan, SlotNo(1), Some("MP0001")), Timestamp(100)).unwrap();
-        let wrong_kind = EventBody::Return { item_id: ItemId::new("MP0001") };
+        let wrong_kind = EventBody::Return { item_id: ItemId::new("MP0001"), library: None };
         assert!(matches!(store.complete_intent(id, &wrong_kind, Timestamp(1)), Err(StoreError::Conflict(_))));
         let wrong_item = EventBody::Loan {
             item_id: ItemId::new("MP0002"),

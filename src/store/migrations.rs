@@ -11,6 +11,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("sql/003_cache_acked_through.sql")),
     M::up(include_str!("sql/004_category_en.sql")),
     M::up(include_str!("sql/005_library_due_date.sql")),
+    M::up(include_str!("sql/006_other_libraries_books.sql")),
 ];
 
 /// How many migrations this build knows: the current schema version.

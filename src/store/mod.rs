@@ -44,6 +44,7 @@ pub use counts::StoreCounts;
 pub use journal::{Intent, IntentState};
 pub use open::{APPLICATION_ID, Pragmas};
 pub use outbox::{Delivered, OutboxEvent, OutboxState, OutboxStats};
+pub use slots::BinBook;
 pub use state_dir::open_state;
 
 use crate::domain::{SlotNo, Timestamp};

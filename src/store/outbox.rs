@@ -77,6 +77,8 @@ pub struct Delivered {
     pub flag: Option<String>,
     /// A loan's due date as the district holds it.
     pub due_date: Option<String>,
+    /// A returned book the district wants sent somewhere: the book, where.
+    pub send_to: Option<(ItemId, String)>,
 }
 
 /// The queue at a glance, for health reports and `doctor`.
@@ -309,9 +311,13 @@ impl Store {
                 "UPDATE outbox SET state = 'acked', next_attempt_at = NULL, last_error = ?2, library_due_date = ?3
                  WHERE id = ?1 AND state = 'pending'",
             )?;
+            let mut route = tx.prepare("UPDATE bin_contents SET send_to = ?2 WHERE item_id = ?1")?;
             for d in delivered {
                 let flag = d.flag.as_ref().map(|r| format!("flagged: {r}"));
                 ack.execute(params![d.id.to_string(), flag, d.due_date])?;
+                if let Some((item, to)) = &d.send_to {
+                    route.execute(params![item.as_str(), to])?;
+                }
             }
             let mut reject = tx.prepare(
                 "UPDATE outbox SET state = 'rejected', next_attempt_at = NULL, last_error = ?2

@@ -70,6 +70,17 @@ pub(super) fn slot_of_in(conn: &Connection, item: &ItemId) -> Result<Option<Slot
     raw.map(|n| slot_no("slots", n)).transpose()
 }
 
+/// A book in the return bin that goes somewhere other than a shelf here.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BinBook {
+    pub item_id: ItemId,
+    pub title: String,
+    /// Another library's book: that library.
+    pub library: Option<String>,
+    /// Where the district said it must go, once it answered the return.
+    pub send_to: Option<String>,
+}
+
 fn bin_items_in(conn: &Connection) -> Result<Vec<ItemId>> {
     let mut stmt = conn.prepare("SELECT item_id FROM bin_contents ORDER BY returned_at, item_id")?;
     let items = stmt.query_map([], |r| r.get(0).map(ItemId))?.collect::<rusqlite::Result<_>>()?;
@@ -141,6 +152,22 @@ impl Store {
     /// The books in the return bin, in the order they came back.
     pub fn bin_items(&self) -> Result<Vec<ItemId>> {
         bin_items_in(&self.conn)
+    }
+
+    /// The books in the bin that do not go back to a shelf here: other
+    /// libraries' books (통합반납) and any the district says must go
+    /// elsewhere (a hold at another branch), for the unload's transit list.
+    pub fn bin_transit(&self) -> Result<Vec<BinBook>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT b.item_id, coalesce(i.title, b.item_id), i.library, b.send_to
+             FROM bin_contents b LEFT JOIN items i ON i.item_id = b.item_id
+             WHERE i.library IS NOT NULL OR b.send_to IS NOT NULL
+             ORDER BY b.returned_at, b.item_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(BinBook { item_id: ItemId(r.get(0)?), title: r.get(1)?, library: r.get(2)?, send_to: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Put a copy in a locker without an event: for seeding a demo or a

@@ -261,7 +261,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("bookstation.toml"), "# config").unwrap();
         let (mut store, _) = open_state(dir.path(), false).unwrap();
-        let body = crate::domain::EventBody::Return { item_id: crate::domain::ItemId::new("MP0001") };
+        let body = crate::domain::EventBody::Return { item_id: crate::domain::ItemId::new("MP0001"), library: None };
         store.append_event(&body, false, crate::domain::Timestamp(1)).unwrap();
         drop(store);
         assert!(!dir.path().join(NEW_HISTORY_FILE).exists());
@@ -302,7 +302,7 @@ mod tests {
     fn a_new_history_numbers_after_the_old_one() {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _) = open_state(dir.path(), false).unwrap();
-        let body = crate::domain::EventBody::Return { item_id: crate::domain::ItemId::new("MP0001") };
+        let body = crate::domain::EventBody::Return { item_id: crate::domain::ItemId::new("MP0001"), library: None };
         let first = store.append_event(&body, false, crate::domain::Timestamp(1)).unwrap();
         store.mark_acked(&[first.id]).unwrap();
         drop(store);

@@ -5,6 +5,7 @@ use super::book_rows::{BookRow, BookRows};
 use super::covers::{CoverSize, Covers};
 use super::generated::{
     self as ui, Api, AppWindow, AuditRow, Book, HoldRow, LoanRow, OutboxRow, Page, ReceiptRow, SlotCell, Theme,
+    TransitRow,
 };
 use super::hangul::Composer;
 use crate::domain::audit::Finding;
@@ -125,6 +126,9 @@ fn notice(key: NoticeKey) -> (ui::Notice, ui::Refusal) {
         NoticeKey::ReturnBinBroken => plain(ui::Notice::ReturnBinBroken),
         NoticeKey::ReturnCancelled => plain(ui::Notice::ReturnCancelled),
         NoticeKey::Returned => plain(ui::Notice::Returned),
+        NoticeKey::ReturnedToLibrary => plain(ui::Notice::ReturnedToLibrary),
+        NoticeKey::AskingLibrary => plain(ui::Notice::AskingLibrary),
+        NoticeKey::OtherLibraryOffline => plain(ui::Notice::OtherLibraryOffline),
         NoticeKey::FinishTaskFirst => plain(ui::Notice::FinishTaskFirst),
         NoticeKey::RestockNeedsEmptyLocker => plain(ui::Notice::RestockNeedsEmptyLocker),
         NoticeKey::RestockNotALocker => plain(ui::Notice::RestockNotALocker),
@@ -445,6 +449,7 @@ impl Bridge {
         api.set_notice_refusal(refused);
         api.set_notice_slot(slot_int(notice.and_then(|n| n.slot)));
         api.set_notice_title(words(notice.and_then(|n| n.title.as_deref()).unwrap_or("")));
+        api.set_notice_library(words(notice.and_then(|n| n.library.as_deref()).unwrap_or("")));
 
         let patron = view.patron.as_ref();
         api.set_has_patron(patron.is_some());
@@ -603,6 +608,12 @@ impl Bridge {
                 })
                 .collect();
             set_rows(api.get_audit_lines(), lines, |m| api.set_audit_lines(m));
+            let transit = s
+                .transit
+                .iter()
+                .map(|t| TransitRow { item_id: t.item_id.as_str().into(), title: words(&t.title), to: words(&t.to) })
+                .collect();
+            set_rows(api.get_bin_transit(), transit, |m| api.set_bin_transit(m));
         }
     }
 

@@ -82,6 +82,9 @@ from pysip2 import (
 )
 from pysip2.errors import SIP2ProtocolError
 
+# The library the seed's other-library loans belong to, as 18 and 10 name it (AQ).
+OTHER_LIBRARY = "마포중앙도서관"
+
 COUNTERS = ("connections", "logins", "sc_status", "idle_closed")
 
 
@@ -90,6 +93,13 @@ class Library:
         self.state_path = state_path
         self.patrons = seed["patrons"]
         self.items = {s["item"]["id"]: s["item"] for s in seed["items"]}
+        # Other libraries' copies on loan (the seed's loans with a kiosk of
+        # their own): known here too, with their library in AQ, so one can
+        # come back at this kiosk (통합반납).
+        for l in seed["loans"]:
+            if l.get("kiosk_id") and l["item_id"] not in self.items:
+                self.items[l["item_id"]] = {"id": l["item_id"], "title": l.get("title") or l["item_id"],
+                                            "library": OTHER_LIBRARY}
         if state_path and os.path.exists(state_path):
             with open(state_path, encoding="utf-8") as f:
                 state = json.load(f)
@@ -286,6 +296,7 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             hold_pickup_date=ctx.now_18() if hold else None,
             item_identifier=req.item_identifier,
             title_identifier=text(item["title"]) if item else "",
+            permanent_location=text(item["library"]) if item and item.get("library") else None,
         )
 
     def checkout_answer(req, ctx, ok: bool, title: str, due: str) -> CheckoutResponse:
@@ -343,18 +354,20 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
             library.loans.remove(loan)
             library.log.append(
                 {"op": "checkin", "item": req.item_identifier, "no_block": req.no_block == "Y",
-                 "date": req.return_date}
+                 "date": req.return_date, "location": req.current_location}
             )
             library.save()
+        foreign = bool(item and item.get("library"))
         return CheckinResponse(
             ok="1" if loan is not None else "0",
             resensitize="Y",
             magnetic_media="N",
-            alert="N" if loan is not None else "Y",
+            # Another library's book: staff must send it back there.
+            alert="N" if loan is not None and not foreign else "Y",
             transaction_date=ctx.now_18(),
             institution_id=req.institution_id,
             item_identifier=req.item_identifier,
-            permanent_location="MAPO",
+            permanent_location=text(item["library"]) if foreign else "MAPO",
             title_identifier=text(item["title"]) if item else None,
         )
 

@@ -85,7 +85,7 @@ pub fn loan(item: &str) -> EventBody {
 }
 
 pub fn ret(item: &str) -> EventBody {
-    EventBody::Return { item_id: ItemId::new(item) }
+    EventBody::Return { item_id: ItemId::new(item), library: None }
 }
 
 /// A store file in `dir` with `n` events queued (returns and loans of demo books).

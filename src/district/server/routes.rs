@@ -31,6 +31,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route(&api::inventory_path("{kiosk_id}"), get(inventory))
         .route(api::EVENTS, post(events))
         .route(api::HEARTBEAT, post(heartbeat))
+        .route(api::RETURN_HERE, post(return_here))
         .route_layer(middleware::from_fn_with_state(shared.clone(), gate));
     Router::new()
         .merge(api)
@@ -188,6 +189,15 @@ async fn authenticate(
     };
     let auth = shared.sim.authenticate(&credential, request.pin.as_deref()).await?;
     Ok(answer(StatusCode::OK, &auth, drawn.malformed))
+}
+
+async fn return_here(
+    State(shared): State<Arc<Shared>>,
+    Extension(drawn): Extension<Drawn>,
+    ApiJson(request): ApiJson<api::ReturnHereRequest>,
+) -> Result<Response, ApiError> {
+    let verdict = shared.sim.return_here(&request.item_id).await?;
+    Ok(answer(StatusCode::OK, &verdict, drawn.malformed))
 }
 
 async fn inventory(

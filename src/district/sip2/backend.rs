@@ -19,7 +19,7 @@ use super::client::{Client, ClientError, ClientSettings};
 use super::dialect::{Dialect, HoldsReport};
 use super::messages::{self, AcsStatus, PatronFlags, PatronInfo, Replay, Site, Summary};
 use crate::district::{
-    AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, SubmittedEvent,
+    AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, ReturnHere, SubmittedEvent,
 };
 use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing, Timestamp};
 use std::collections::HashSet;
@@ -52,11 +52,13 @@ struct Delivery {
     due_date: Option<String>,
     /// A checkout's `AF`/`AG`.
     message: Option<String>,
+    /// A checkin's `CV`/`CT`: where the book must go.
+    send_to: Option<String>,
 }
 
 impl From<EventOutcome> for Delivery {
     fn from(outcome: EventOutcome) -> Self {
-        Self { outcome, due_date: None, message: None }
+        Self { outcome, due_date: None, message: None, send_to: None }
     }
 }
 
@@ -252,7 +254,9 @@ impl Sip2District {
             EventBody::HoldPickup { item_id, patron_id, due_date, .. } => {
                 self.lend(event.id, item_id, patron_id, due_date, replay, true).await
             }
-            EventBody::Return { item_id } => self.give_back(event.id, item_id, replay).await.map(Delivery::from),
+            EventBody::Return { item_id, library } => {
+                self.give_back(event.id, item_id, library.is_some(), replay).await
+            }
             EventBody::Restock { item_id, .. } => {
                 self.catalogue().add(item_id);
                 self.item_info(item_id).await?;
@@ -313,11 +317,8 @@ impl Sip2District {
                 Some(p) => Some(p == patron.as_str()),
                 None => self.charged_to(item, patron).await?,
             };
-            let already = Delivery {
-                outcome: EventOutcome::Duplicate,
-                due_date: self.library_due(before.due_date.as_deref()),
-                message: None,
-            };
+            let already =
+                Delivery { due_date: self.library_due(before.due_date.as_deref()), ..EventOutcome::Duplicate.into() };
             match this_patrons {
                 Some(true) => return Ok(self.settled(id, already)),
                 Some(false) => moved = true,
@@ -354,14 +355,25 @@ impl Sip2District {
             EventOutcome::Applied
         };
         let due_date = self.library_due(answer.due_date.as_deref());
-        Ok(self.settled(id, Delivery { outcome, due_date, message: answer.screen_message }))
+        Ok(self.settled(id, Delivery { outcome, due_date, message: answer.screen_message, send_to: None }))
     }
 
-    async fn give_back(&self, id: uuid::Uuid, item: &ItemId, replay: Replay) -> Result<EventOutcome, DistrictError> {
-        self.catalogue().add(item);
+    /// A checkin 09 (with the kiosk's location in `AP`), after a 17. A
+    /// `foreign` book (another library's, 통합반납) is not added to this
+    /// kiosk's catalogue: it leaves with the staff's next unload.
+    async fn give_back(
+        &self,
+        id: uuid::Uuid,
+        item: &ItemId,
+        foreign: bool,
+        replay: Replay,
+    ) -> Result<Delivery, DistrictError> {
+        if !foreign {
+            self.catalogue().add(item);
+        }
         let before = self.item_info(item).await?;
         if before.circulation.is_checked_in() {
-            return Ok(self.settled(id, EventOutcome::Duplicate));
+            return Ok(self.settled(id, EventOutcome::Duplicate.into()));
         }
         self.doubt().insert(id);
         let answer = self
@@ -370,14 +382,12 @@ impl Sip2District {
             .await
             .map_err(district_error)?;
         let answer = messages::checkin_answer(&answer).map_err(answer_error)?;
-        Ok(self.settled(
-            id,
-            if answer.ok {
-                EventOutcome::Applied
-            } else {
-                EventOutcome::Rejected { reason: "the library system refused the checkin (10 ok=0)".into() }
-            },
-        ))
+        let outcome = if answer.ok {
+            EventOutcome::Applied
+        } else {
+            EventOutcome::Rejected { reason: "the library system refused the checkin (10 ok=0)".into() }
+        };
+        Ok(self.settled(id, Delivery { send_to: answer.send_to(), ..outcome.into() }))
     }
 
     /// The event's fate is known: no longer in doubt.
@@ -452,8 +462,8 @@ impl District for Sip2District {
                 break;
             }
             match self.deliver(event).await {
-                Ok(Delivery { outcome, due_date, message }) => {
-                    results.push(EventResult { id: event.id, outcome, due_date, message })
+                Ok(Delivery { outcome, due_date, message, send_to }) => {
+                    results.push(EventResult { id: event.id, outcome, due_date, message, send_to })
                 }
                 Err(e) if results.is_empty() => return Err(e),
                 Err(e) => {
@@ -467,6 +477,22 @@ impl District for Sip2District {
 
     async fn heartbeat(&self, _health: &Health) -> Result<(), DistrictError> {
         self.client.sc_status().await.map(|_| ()).map_err(district_error)
+    }
+
+    /// A 17 for the book: one the library system knows and has out on loan
+    /// may come back here; its library is 18's `AQ`. The checkin 09 goes
+    /// later, with the return event, carrying this kiosk's location.
+    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+        let request = messages::item_information(&self.site, item.as_str(), now());
+        let answer = self.client.call(&request, true).await.map_err(district_error)?;
+        let info = messages::item_info(&answer).map_err(answer_error)?;
+        if !info.circulation.is_charged() && info.circulation != messages::Circulation::CLAIMED_RETURNED {
+            return Ok(ReturnHere::Refused);
+        }
+        Ok(ReturnHere::Accepted {
+            library: info.permanent_location.unwrap_or_else(|| self.site.institution.clone()),
+            title: Some(info.title).filter(|t| !t.is_empty()),
+        })
     }
 }
 

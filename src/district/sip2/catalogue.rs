@@ -124,7 +124,14 @@ mod tests {
     use super::*;
 
     fn info(status: Circulation, title: &str) -> ItemInfo {
-        ItemInfo { circulation: status, item_id: String::new(), title: title.into(), due_date: None, patron_id: None }
+        ItemInfo {
+            circulation: status,
+            item_id: String::new(),
+            title: title.into(),
+            due_date: None,
+            patron_id: None,
+            permanent_location: None,
+        }
     }
 
     #[test]

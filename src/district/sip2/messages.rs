@@ -458,6 +458,40 @@ pub struct CheckinAnswer {
     pub ok: bool,
     /// The server wants staff to look at the item (a hold, another branch's).
     pub alert: bool,
+    /// `CV` (3M's extension, which Koha and Evergreen send): why.
+    pub alert_type: Option<AlertType>,
+    /// `CT` (extension): where to send it.
+    pub destination: Option<String>,
+    /// `AQ`: the item's own library.
+    pub permanent_location: Option<String>,
+}
+
+/// `CV` of a 10: what the library system wants done with a returned book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertType {
+    /// `01`: a hold waits for it here.
+    HoldHere,
+    /// `02`: a hold waits for it at another library.
+    HoldElsewhere,
+    /// `04`: it belongs to another library; send it there.
+    SendToOtherLibrary,
+    /// `00`, `99` or anything else.
+    Other,
+}
+
+impl CheckinAnswer {
+    /// Where the book must go rather than a shelf here, for the staff's
+    /// unload list: the destination (or its own library) of a hold
+    /// elsewhere or a transfer, "hold shelf" for a hold here.
+    pub fn send_to(&self) -> Option<String> {
+        let place = || self.destination.clone().or_else(|| self.permanent_location.clone());
+        match self.alert_type? {
+            AlertType::HoldHere => Some(format!("{} (hold)", place().unwrap_or_else(|| "hold shelf".into()))),
+            AlertType::HoldElsewhere => place().map(|p| format!("{p} (hold)")),
+            AlertType::SendToOtherLibrary => place(),
+            AlertType::Other => None,
+        }
+    }
 }
 
 pub fn checkin_answer(message: &Message) -> Result<CheckinAnswer, AnswerError> {
@@ -467,7 +501,20 @@ pub fn checkin_answer(message: &Message) -> Result<CheckinAnswer, AnswerError> {
         Some(b'0') => false,
         _ => return Err(AnswerError::BadFixed { command: "10", field: "ok" }),
     };
-    Ok(CheckinAnswer { ok, alert: flag(&message.fixed, 3) })
+    let text = |id: &str| message.get(id).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let alert_type = text("CV").map(|cv| match cv.as_str() {
+        "01" => AlertType::HoldHere,
+        "02" => AlertType::HoldElsewhere,
+        "04" => AlertType::SendToOtherLibrary,
+        _ => AlertType::Other,
+    });
+    Ok(CheckinAnswer {
+        ok,
+        alert: flag(&message.fixed, 3),
+        alert_type,
+        destination: text("CT"),
+        permanent_location: text("AQ"),
+    })
 }
 
 /// The circulation status of 18, as numbered by the spec.
@@ -509,6 +556,8 @@ pub struct ItemInfo {
     pub due_date: Option<String>,
     /// `AA`, which the spec does not list in 18 but some servers send.
     pub patron_id: Option<String>,
+    /// `AQ`: the library the item belongs to.
+    pub permanent_location: Option<String>,
 }
 
 impl std::fmt::Debug for ItemInfo {
@@ -536,6 +585,7 @@ pub fn item_info(message: &Message) -> Result<ItemInfo, AnswerError> {
         title: message.get("AJ").unwrap_or_default().trim().to_owned(),
         due_date: message.get("AH").filter(|d| !d.trim().is_empty()).map(str::to_owned),
         patron_id: message.get("AA").filter(|p| !p.is_empty()).map(str::to_owned),
+        permanent_location: message.get("AQ").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned),
     })
 }
 
@@ -571,6 +621,25 @@ mod tests {
         assert_eq!(sip_due_date("2026-12-17").as_deref(), Some("20261217    235959"));
         assert_eq!(sip_due_date("17/12/2026"), None);
         assert!(parse_sip_date(&sip_date(NOON)).is_some());
+    }
+
+    #[test]
+    fn a_checkin_answer_says_where_the_book_goes() {
+        let read = |fields: &str| {
+            let frame = format!("101YNY20261207    120000AOMAPO|ABMC1001|{fields}");
+            checkin_answer(&decode(frame.as_bytes(), Charset::Utf8).unwrap().message).unwrap()
+        };
+        // Koha and Evergreen: CV 04 (send to another library) with CT.
+        let transfer = read("AQ마포중앙도서관|CV04|CT마포중앙도서관|");
+        assert_eq!((transfer.alert, transfer.alert_type), (true, Some(AlertType::SendToOtherLibrary)));
+        assert_eq!(transfer.send_to().as_deref(), Some("마포중앙도서관"));
+        // A hold at another branch: its destination.
+        assert_eq!(read("AQMAPO|CV02|CT서강도서관|").send_to().as_deref(), Some("서강도서관 (hold)"));
+        // A hold here.
+        assert_eq!(read("AQMAPO|CV01|").send_to().as_deref(), Some("MAPO (hold)"));
+        // Nothing to do, or no CV at all (pysip2, the spec's bare 10).
+        assert_eq!(read("AQMAPO|CV99|").send_to(), None);
+        assert_eq!(read("AQMAPO|").send_to(), None);
     }
 
     #[test]

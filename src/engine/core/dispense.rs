@@ -150,6 +150,7 @@ impl Engine {
                 hold_id: pick.hold_id.clone(),
                 offline: patron.is_some_and(|p| p.offline()),
                 drops_at_start: None,
+                foreign: None,
             }));
             return;
         }

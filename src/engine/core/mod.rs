@@ -57,6 +57,8 @@ struct Kiosk {
     items: BTreeMap<ItemId, Item>,
     slots: BTreeMap<SlotNo, Slot>,
     bin_items: Vec<ItemId>,
+    /// The bin's books that go elsewhere, as last read for an unload.
+    bin_transit: Vec<crate::store::BinBook>,
     sensors: BTreeMap<SlotNo, SlotStatus>,
     out_of_service: bool,
     /// Doors a flow ended with open (alarm raised), until a sensor sees them shut.
@@ -198,6 +200,7 @@ impl Engine {
             items: snapshot.items.into_iter().map(|i| (i.id.clone(), i)).collect(),
             slots: snapshot.slots.into_iter().map(|s| (s.no, s)).collect(),
             bin_items: snapshot.bin_items,
+            bin_transit: Vec::new(),
             sensors: snapshot.sensors.into_iter().map(|s| (SlotNo(s.slot), s)).collect(),
             out_of_service: snapshot.out_of_service,
             left_open,
@@ -295,6 +298,8 @@ impl Engine {
             Input::Sensors(changed) => self.on_sensor_changes(&changed, &mut fx),
             Input::Tick => self.on_tick(&mut fx),
             Input::Connectivity { online } => self.on_connectivity(online, &mut fx),
+            Input::ReturnHereAnswered { item, answer } => self.on_return_here(item, answer, &mut fx),
+            Input::BinTransitLoaded(books) => self.on_bin_transit(books),
             Input::DueDateConfirmed { item, due_date, message } => {
                 self.on_due_date_confirmed(&item, due_date, message.map(Secret::into_string))
             }

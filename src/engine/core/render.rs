@@ -7,7 +7,7 @@ use super::{Engine, StaffTask, State};
 use crate::domain::{Item, ItemId, Language, Slot, Timestamp};
 use crate::engine::view::{
     AuditLineView, AuditView, DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView,
-    ReturnStep, ReturnView, Screen, StaffView, ViewState,
+    ReturnStep, ReturnView, Screen, StaffView, TransitLine, ViewState,
 };
 use std::sync::Arc;
 
@@ -120,7 +120,9 @@ impl Engine {
             State::Return(flow) => {
                 let (step, item) = match &flow.phase {
                     ReturnPhase::Scan => (ReturnStep::Scan, None),
-                    ReturnPhase::Committing { item } => (ReturnStep::Checking, Some(item)),
+                    ReturnPhase::Asking { item } | ReturnPhase::Committing { item } => {
+                        (ReturnStep::Checking, Some(item))
+                    }
                     ReturnPhase::Opening { item, .. } => (ReturnStep::Opening, Some(item)),
                     ReturnPhase::Waiting { item, dropped: false, .. } => (ReturnStep::InsertBook, Some(item)),
                     ReturnPhase::Waiting { item, dropped: true, .. } => (ReturnStep::CloseDoor, Some(item)),
@@ -131,7 +133,10 @@ impl Engine {
                     seconds_left,
                     warning: super::dispense::in_warning(seconds_left),
                     step,
-                    title: item.map(|i| self.kiosk.title(i)),
+                    title: item.map(|i| match &flow.foreign {
+                        Some(book) => book.title.clone(),
+                        None => self.kiosk.title(i),
+                    }),
                     slot: self.settings.bin_slot,
                     returned: flow.returned.clone(),
                 });
@@ -293,6 +298,18 @@ impl Engine {
             outbox,
             outbox_recent,
             audit: self.audit_view(task),
+            transit: match task {
+                StaffTask::Unload { .. } => self
+                    .kiosk
+                    .bin_transit
+                    .iter()
+                    .filter_map(|b| {
+                        let to = b.send_to.clone().or_else(|| b.library.clone())?;
+                        Some(TransitLine { item_id: b.item_id.to_string(), title: b.title.clone(), to })
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 

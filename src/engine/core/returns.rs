@@ -1,11 +1,15 @@
 //! Returns, one book at a time and without a card: scan the book, the bin
 //! opens, the book goes down the chute, the door closes, the return is
-//! recorded, and the screen offers the next one.
+//! recorded, and the screen offers the next one. A book that is not this
+//! kiosk's is asked of the district first (통합반납): taken when its library
+//! will have it back here, named on the screen and on the staff's unload
+//! list; never offline, when nobody can say whose it is.
 
 use super::{Engine, State};
+use crate::district::ReturnHere;
 use crate::domain::IntentId;
 use crate::domain::rules::{self, ReturnCheck};
-use crate::domain::{AlarmKind, EventBody, IntentKind, ItemId, Timestamp};
+use crate::domain::{AlarmKind, EventBody, ForeignBook, IntentKind, ItemId, RefusalReason, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
 use crate::engine::view::{Notice, NoticeKey};
 use bookstation_hardware::ErrorKind;
@@ -14,6 +18,10 @@ use bookstation_hardware::ErrorKind;
 pub enum ReturnPhase {
     /// Waiting for a book at the scanner.
     Scan,
+    /// Another library's book: the district is asked whether it may come back here.
+    Asking {
+        item: ItemId,
+    },
     Committing {
         item: ItemId,
     },
@@ -41,6 +49,8 @@ pub struct ReturnFlow {
     pub(super) phase: ReturnPhase,
     /// Titles returned so far in this visit.
     pub(super) returned: Vec<String>,
+    /// The book under way is another library's, as the district accepted it.
+    pub(super) foreign: Option<ForeignBook>,
 }
 
 impl ReturnFlow {
@@ -80,7 +90,8 @@ impl Engine {
                     self.start_fresh();
                 }
                 self.last_activity = self.now;
-                self.state = State::Return(ReturnFlow { phase: ReturnPhase::Scan, returned: Vec::new() });
+                self.state =
+                    State::Return(ReturnFlow { phase: ReturnPhase::Scan, returned: Vec::new(), foreign: None });
             }
             State::Return(_) => {}
             _ => self.notice = Some(Notice::new(NoticeKey::NotNow)),
@@ -97,11 +108,59 @@ impl Engine {
             bin_capacity: self.settings.bin_capacity,
             bin_usable: self.kiosk.slots.get(&bin).is_some_and(|s| !s.out_of_service && s.fault.is_none()),
         };
-        if let Err(refusal) = rules::can_return(check) {
+        let foreign = !check.belongs_here && !check.already_here && self.settings.accept_other_libraries;
+        // Another library's book meets the bin's rules as any book does.
+        if let Err(refusal) = rules::can_return(ReturnCheck { belongs_here: check.belongs_here || foreign, ..check }) {
             self.notice = Some(Notice::new(NoticeKey::Refusal(refusal.reason)));
             return;
         }
+        if foreign {
+            if !self.is_online() {
+                // Offline nobody can say whose it is, nor take it back.
+                self.notice = Some(Notice::new(NoticeKey::OtherLibraryOffline));
+                return;
+            }
+            let State::Return(flow) = &mut self.state else { return };
+            flow.phase = ReturnPhase::Asking { item: item.clone() };
+            self.notice = Some(Notice::new(NoticeKey::AskingLibrary));
+            fx.push(Effect::AskReturnHere { item });
+            return;
+        }
+        self.begin_return(item, None, fx);
+    }
+
+    /// The district's word on another library's book scanned for return.
+    pub(super) fn on_return_here(&mut self, item: ItemId, answer: Option<ReturnHere>, fx: &mut Vec<Effect>) {
+        let State::Return(flow) = &mut self.state else { return };
+        if flow.phase != (ReturnPhase::Asking { item: item.clone() }) {
+            return; // a late answer: the patron has moved on
+        }
+        flow.phase = ReturnPhase::Scan;
+        self.last_activity = self.now;
+        match answer {
+            Some(ReturnHere::Accepted { library, title }) => {
+                self.notice = None;
+                let title = title.unwrap_or_else(|| item.to_string());
+                self.begin_return(item, Some(ForeignBook { library, title }), fx);
+            }
+            // Held up first thing at the idle screen: the refusal's own
+            // screen, which says where such a book goes back; mid-visit, a
+            // notice, so the patron's other books go on.
+            Some(ReturnHere::Refused) if flow.returned.is_empty() && self.patron.is_none() => {
+                self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk };
+            }
+            Some(ReturnHere::Refused) => {
+                self.notice = Some(Notice::new(NoticeKey::Refusal(RefusalReason::ItemNotFromThisKiosk)));
+            }
+            None => self.notice = Some(Notice::new(NoticeKey::OtherLibraryOffline)),
+        }
+    }
+
+    /// The return's intent, for the kiosk's own book or another library's.
+    fn begin_return(&mut self, item: ItemId, foreign: Option<ForeignBook>, fx: &mut Vec<Effect>) {
+        let bin = self.settings.bin_slot;
         let offline = !self.is_online();
+        let drops_at_start = Some(self.kiosk.sensor(bin).drop_count);
         let State::Return(flow) = &mut self.state else { return };
         fx.push(Effect::BeginIntent(IntentSpec {
             kind: IntentKind::Return,
@@ -110,8 +169,10 @@ impl Engine {
             patron: None,
             hold_id: None,
             offline,
-            drops_at_start: Some(self.kiosk.sensor(bin).drop_count),
+            drops_at_start,
+            foreign: foreign.clone(),
         }));
+        flow.foreign = foreign;
         flow.phase = ReturnPhase::Committing { item };
     }
 
@@ -195,7 +256,11 @@ impl Engine {
     }
 
     fn complete_return(&mut self, intent: IntentId, item: ItemId, fx: &mut Vec<Effect>) {
-        fx.push(Effect::CompleteIntent { intent, event: EventBody::Return { item_id: item.clone() } });
+        let library = match &self.state {
+            State::Return(flow) => flow.foreign.as_ref().map(|b| b.library.clone()),
+            _ => None,
+        };
+        fx.push(Effect::CompleteIntent { intent, event: EventBody::Return { item_id: item.clone(), library } });
         self.kiosk.bin_items.push(item.clone());
         if let Some(patron) = self.patron.as_mut() {
             patron.returned(&item, &self.settings, self.now);
@@ -206,19 +271,25 @@ impl Engine {
     }
 
     pub(super) fn return_intent_closed(&mut self, id: IntentId) {
-        let title = match &self.state {
-            State::Return(ReturnFlow { phase: ReturnPhase::Closing { intent, item, completed }, .. })
+        let (title, foreign) = match &self.state {
+            State::Return(ReturnFlow { phase: ReturnPhase::Closing { intent, item, completed }, foreign, .. })
                 if *intent == id =>
             {
-                completed.then(|| self.kiosk.title(item))
+                let title = foreign.as_ref().map_or_else(|| self.kiosk.title(item), |b| b.title.clone());
+                (completed.then_some(title), foreign.clone())
             }
             _ => return,
         };
         self.last_activity = self.now;
         if let State::Return(flow) = &mut self.state {
             flow.phase = ReturnPhase::Scan;
+            flow.foreign = None;
             if let Some(title) = title {
-                self.notice = Some(Notice::new(NoticeKey::Returned).title(&title));
+                self.notice = Some(match foreign {
+                    // The patron is told which library gets the book.
+                    Some(book) => Notice::new(NoticeKey::ReturnedToLibrary).title(&title).library(&book.library),
+                    None => Notice::new(NoticeKey::Returned).title(&title),
+                });
                 flow.returned.push(title);
             }
         }

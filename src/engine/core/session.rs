@@ -331,8 +331,12 @@ impl Engine {
         match &self.state {
             State::Staff { .. } => self.staff_scan(item, fx),
             State::Return(r) if r.is_idle() => self.return_scan(item, fx),
-            State::Attract if self.kiosk.items.contains_key(&item) => {
-                // A book held up to the scanner on the idle screen is a return.
+            State::Attract
+                if self.kiosk.items.contains_key(&item)
+                    || (self.settings.accept_other_libraries && !item.as_str().is_empty()) =>
+            {
+                // A book held up to the scanner on the idle screen is a
+                // return; another library's is asked of the district.
                 self.start_return();
                 self.return_scan(item, fx);
             }

@@ -252,6 +252,7 @@ impl Engine {
             hold_id: None,
             offline: !self.is_online(),
             drops_at_start: None,
+            foreign: None,
         }));
         if let Some((_, task)) = self.staff_task_mut() {
             *task = StaffTask::Restock { slot, phase: RestockPhase::Committing };
@@ -424,9 +425,15 @@ impl Engine {
             return;
         }
         fx.push(Effect::OpenSlot(self.settings.bin_slot));
+        fx.push(Effect::LoadBinTransit);
         if let Some((_, task)) = self.staff_task_mut() {
             *task = StaffTask::Unload { phase: UnloadPhase::Opening };
         }
+    }
+
+    /// The bin's books that go elsewhere, for the unload's transit list.
+    pub(super) fn on_bin_transit(&mut self, books: Vec<crate::store::BinBook>) {
+        self.kiosk.bin_transit = books;
     }
 
     fn finish_unload(&mut self, fx: &mut Vec<Effect>) {
@@ -439,6 +446,7 @@ impl Engine {
 
     pub(super) fn on_bin_unloaded(&mut self, items: Vec<ItemId>) {
         self.kiosk.bin_items.retain(|i| !items.contains(i));
+        self.kiosk.bin_transit.retain(|b| !items.contains(&b.item_id));
         self.last_activity = self.now;
         if let Some((_, task @ StaffTask::Unload { .. })) = self.staff_task_mut() {
             *task = StaffTask::Menu;

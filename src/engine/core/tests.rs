@@ -6,6 +6,7 @@
 //! flows against real parts live in `tests/engine_flows.rs`.
 
 use super::*;
+use crate::district::ReturnHere;
 use crate::domain::IntentId;
 use crate::domain::{AlarmKind, EventBody, FaultCode, Hold, IntentKind, PatronId, PatronStatus, SlotKind, Standing};
 use crate::engine::effect::IntentSpec;
@@ -319,6 +320,7 @@ fn loan_spec() -> IntentSpec {
         hold_id: None,
         offline: false,
         drops_at_start: None,
+        foreign: None,
     }
 }
 
@@ -678,6 +680,7 @@ fn return_a_scanned_book_begins_a_return_on_the_bin() {
             hold_id: None,
             offline: false,
             drops_at_start: Some(0),
+            foreign: None,
         })]
     );
     let v = e.view();
@@ -747,7 +750,7 @@ fn return_a_drop_and_the_bin_shut_complete_the_return() {
         fx,
         vec![Effect::CompleteIntent {
             intent: IntentId(8),
-            event: EventBody::Return { item_id: ItemId::new("MP0041") }
+            event: EventBody::Return { item_id: ItemId::new("MP0041"), library: None }
         }]
     );
     assert_eq!(return_step(&e), ReturnStep::Saving);
@@ -1000,4 +1003,82 @@ fn sensor_changes_are_against_what_the_engine_was_last_told() {
     assert_eq!(changes, vec![reading(1, true, false, 0)]);
     let _ = e.handle(Input::Sensors(changes), T0);
     assert!(e.sensor_changes(&new).is_empty(), "told once, no change the second time");
+}
+
+/// Another library's book (통합반납): asked of the district, then returned
+/// as any book, named with its library on the screen and in the event.
+#[test]
+fn another_librarys_book_is_asked_of_the_district_and_goes_back_to_its_library() {
+    let mut e = engine();
+    let fx = e.handle(Input::Scanned("MC1001".into()), T0);
+    assert_eq!(fx, vec![Effect::AskReturnHere { item: ItemId::new("MC1001") }]);
+    assert_eq!(return_step(&e), ReturnStep::Checking);
+    assert_eq!(notice(&e), Some(NoticeKey::AskingLibrary));
+    // An answer about another book changes nothing.
+    let other = Input::ReturnHereAnswered { item: ItemId::new("MC9999"), answer: Some(ReturnHere::Refused) };
+    assert!(e.handle(other, T0).is_empty());
+    let accepted = ReturnHere::Accepted { library: "마포중앙도서관".into(), title: Some("코스모스".into()) };
+    let fx = e.handle(Input::ReturnHereAnswered { item: ItemId::new("MC1001"), answer: Some(accepted) }, T0);
+    let book = crate::domain::ForeignBook { library: "마포중앙도서관".into(), title: "코스모스".into() };
+    assert_eq!(
+        fx,
+        vec![Effect::BeginIntent(IntentSpec {
+            kind: IntentKind::Return,
+            slot: SlotNo(41),
+            item: Some(ItemId::new("MC1001")),
+            patron: None,
+            hold_id: None,
+            offline: false,
+            drops_at_start: Some(0),
+            foreign: Some(book),
+        })]
+    );
+    assert_eq!(e.view().returning.and_then(|r| r.title).as_deref(), Some("코스모스"));
+    let _ = e.handle(Input::IntentBegun(IntentId(9)), T0);
+    let _ = e.handle(Input::SlotOpened { slot: SlotNo(41), result: Ok(()) }, T0);
+    let fx = e.handle(Input::Sensors(vec![reading(41, false, true, 1)]), T0);
+    let library = Some("마포중앙도서관".to_owned());
+    let event = EventBody::Return { item_id: ItemId::new("MC1001"), library };
+    assert_eq!(fx, vec![Effect::CompleteIntent { intent: IntentId(9), event }]);
+    let _ = e.handle(Input::IntentClosed(IntentId(9)), T0);
+    let n = e.view().notice.expect("a notice");
+    assert_eq!(
+        (n.key, n.title.as_deref(), n.library.as_deref()),
+        (NoticeKey::ReturnedToLibrary, Some("코스모스"), Some("마포중앙도서관"))
+    );
+}
+
+#[test]
+fn another_librarys_book_is_refused_when_the_district_says_no_or_cannot_be_asked() {
+    // No, first thing at the idle screen: the refusal's screen says where it goes.
+    let mut e = engine();
+    let _ = e.handle(Input::Scanned("XX0001".into()), T0);
+    let fx = e.handle(Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer: Some(ReturnHere::Refused) }, T0);
+    assert!(fx.is_empty());
+    assert_eq!(e.view().refusal.map(|r| r.reason), Some(RefusalReason::ItemNotFromThisKiosk));
+    // No, in the middle of a visit: a notice, and the next book may be scanned.
+    let mut e = bin_open_for_return();
+    let _ = e.handle(Input::Sensors(vec![reading(41, false, true, 1)]), T0);
+    let _ = e.handle(Input::IntentClosed(IntentId(8)), T0);
+    let _ = e.handle(Input::Scanned("XX0001".into()), T0);
+    let _ = e.handle(Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer: Some(ReturnHere::Refused) }, T0);
+    assert_eq!(notice(&e), Some(NoticeKey::Refusal(RefusalReason::ItemNotFromThisKiosk)));
+    assert_eq!(return_step(&e), ReturnStep::Scan);
+    // The district did not answer.
+    let _ = e.handle(Input::Scanned("MC1001".into()), T0);
+    let _ = e.handle(Input::ReturnHereAnswered { item: ItemId::new("MC1001"), answer: None }, T0);
+    assert_eq!(notice(&e), Some(NoticeKey::OtherLibraryOffline));
+    // Offline: not even asked; the screen says where to take it.
+    let _ = e.handle(Input::Connectivity { online: false }, T0);
+    let fx = e.handle(Input::Scanned("MC1001".into()), T0);
+    assert!(fx.iter().all(|f| !matches!(f, Effect::AskReturnHere { .. })), "{fx:?}");
+    assert_eq!(notice(&e), Some(NoticeKey::OtherLibraryOffline));
+}
+
+#[test]
+fn with_other_libraries_turned_off_a_foreign_book_is_refused_as_before() {
+    let mut e = engine_with(EngineSettings { accept_other_libraries: false, ..settings() });
+    let fx = e.handle(Input::Scanned("MC1001".into()), T0);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(e.view().refusal.map(|r| r.reason), Some(RefusalReason::ItemNotFromThisKiosk));
 }

@@ -105,6 +105,25 @@ impl Runner {
                 self.print(heading, lines);
                 vec![]
             }
+            Effect::AskReturnHere { item } => {
+                let call = self.deps.district.return_here(&item);
+                match flatten(tokio::time::timeout(self.deps.district_timeout, call).await) {
+                    Ok(answer) => {
+                        vec![
+                            Input::Connectivity { online: true },
+                            Input::ReturnHereAnswered { item, answer: Some(answer) },
+                        ]
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not ask the district about another library's book");
+                        let offline = e.is_offline().then_some(Input::Connectivity { online: false });
+                        offline.into_iter().chain([Input::ReturnHereAnswered { item, answer: None }]).collect()
+                    }
+                }
+            }
+            Effect::LoadBinTransit => {
+                stored(db(&self.deps.store, |s: &mut Store| Ok(Input::BinTransitLoaded(s.bin_transit()?))).await)
+            }
             Effect::LoadOutbox => stored(
                 db(&self.deps.store, |s: &mut Store| {
                     let stats = s.outbox_stats()?;
