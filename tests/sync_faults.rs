@@ -615,3 +615,22 @@ async fn another_librarys_book_comes_back_here_and_is_listed_for_its_library() {
     assert_eq!((transit[0].title.as_str(), transit[0].send_to.as_deref()), ("코스모스", Some("마포중앙도서관")));
     assert_eq!(outbox(&kiosk.store()).await[0].state, OutboxState::Acked);
 }
+
+#[tokio::test]
+async fn a_district_without_the_return_check_takes_no_other_librarys_book() {
+    use bookstation::district::{District, ReturnHere};
+    // A server that knows nothing of /returns/check answers 404.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let app = axum::Router::new();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let settings = bookstation::district::HttpSettings {
+        url,
+        token: TOKEN.into(),
+        ca_pem: None,
+        timeout: Duration::from_secs(2),
+        kiosk_id: K.into(),
+    };
+    let client = bookstation::district::HttpDistrict::new(settings).unwrap();
+    assert_eq!(client.return_here(&bookstation::domain::ItemId::new("MC1001")).await.unwrap(), ReturnHere::Refused);
+}

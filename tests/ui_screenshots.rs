@@ -220,6 +220,13 @@ fn every_screen_in_every_variant() {
         });
         // The success notice.
         shoot(&mut ui, "returned");
+        // Another library's book (통합반납): which library gets it back.
+        ui.world(async |k| {
+            k.scan("MC1001").await;
+            k.put(41, "MC1001").await;
+            k.close(41).await;
+        });
+        shoot(&mut ui, "returned-other-library");
         ui.world(async |k| {
             k.act(json!({"action": "logout"})).await;
             if lang != "ko" {
@@ -256,6 +263,13 @@ fn every_screen_in_every_variant() {
         shoot(&mut ui, "staff-pin");
         ui.world(async |k| k.act(json!({"action": "staff_pin", "pin": STAFF_PIN})).await);
         shoot(&mut ui, "staff");
+        // Unloading the bin: the other library's book is listed to set aside.
+        ui.world(async |k| k.act(json!({"action": "unload_bin"})).await);
+        shoot(&mut ui, "staff-unload");
+        ui.world(async |k| {
+            k.world.empty_bin().expect("empty the bin");
+            k.close(41).await;
+        });
         // The sync queue's events.
         ui.world(async |k| k.act(json!({"action": "outbox"})).await);
         shoot(&mut ui, "staff-outbox");
@@ -288,7 +302,7 @@ fn every_screen_in_every_variant() {
         });
         shoot(&mut ui, "out-of-service");
     }
-    assert_eq!(written, chosen.len() * 25);
+    assert_eq!(written, chosen.len() * 27);
 }
 
 /// The trainers' simulator window, a locker open for a loan: its fields

@@ -309,9 +309,17 @@ impl District for HttpDistrict {
         Ok(())
     }
 
+    /// A district that predates the call answers 404: it takes no other
+    /// library's book back here.
     async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
         let body = api::ReturnHereRequest { kiosk_id: self.kiosk_id.clone(), item_id: item.clone() };
-        self.json(self.client.post(self.url(api::RETURN_HERE)?).json(&body)).await
+        let request = self.client.post(self.url(api::RETURN_HERE)?).json(&body).bearer_auth(&self.token);
+        let response = request.send().await.map_err(transport_error)?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(ReturnHere::Refused);
+        }
+        let body = read_body(self.check(response)?, MAX_ANSWER_BYTES, "answer").await?;
+        api::parse_answer(&body)
     }
 }
 

@@ -27,6 +27,10 @@ use uuid::Uuid;
 /// and every other loan is not.
 pub const DEFAULT_TODAY: &str = "2026-11-29";
 
+/// What the simulated library system says to a suspended patron (SIP2's
+/// `AF`), in its own language, as a real one does.
+pub const SUSPENDED_MESSAGE: &str = "대출이 정지된 회원증입니다. 도서관 직원에게 문의하세요. (데모)";
+
 /// A loan the district knows of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimLoan {
@@ -306,7 +310,11 @@ impl SimState {
             Some(p) if pin.is_some_and(|pin| pin != p.pin) => {
                 AuthAnswer::WrongPin { patron_id: Some(p.patron_id.clone()) }
             }
-            Some(p) => AuthAnswer::Patron { status: self.status(p), message: None },
+            Some(p) => {
+                // The library's own words, as a library system sends them to a blocked card.
+                let message = (p.standing == Standing::Suspended).then(|| SUSPENDED_MESSAGE.to_owned());
+                AuthAnswer::Patron { status: self.status(p), message }
+            }
         }
     }
 

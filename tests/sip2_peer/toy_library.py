@@ -21,6 +21,10 @@ without them the answers are what they always were):
                          checkout (12 with ok 0) carries TEXT in AF
   --idle-timeout SECS    close a connection that has sent nothing for SECS
                          seconds (as Koha's and Evergreen's idle timeouts do)
+  --trace FILE           append every frame received (`-> FRAME`) and sent
+                         (`<- FRAME`) to FILE, one line each, as on the wire
+                         (AY/AZ included), decoded with --encoding, without
+                         its CR / CR LF, flushed after each line
 
 It counts, in memory only (a restart starts again from 0), the connections
 it accepted, the logins (93) and SC status requests (99) it received, and the
@@ -176,7 +180,7 @@ def count4(n: int) -> str:
     return f"{min(n, 9999):04d}"
 
 
-def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
+def build(library: Library, args: argparse.Namespace, trace=None) -> pysip2.SIP2Server:
     def text(s: str) -> str:
         """A text that may hold Korean, as the server sends it (`--nfd`)."""
         return unicodedata.normalize("NFD", s) if args.nfd else s
@@ -186,6 +190,7 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
 
     app = DroppingServer(
         library,
+        trace=trace,
         error_detection="required",
         encoding=args.encoding,
         institution_id="MAPO",
@@ -374,17 +379,60 @@ def build(library: Library, args: argparse.Namespace) -> pysip2.SIP2Server:
     return app
 
 
+class TracedStream:
+    """A connection's stream that writes every frame sent on it to the trace
+    first: pysip2 sends its answers, its 96s and its replays of the last
+    answer (97, a resent duplicate) all with stream.send."""
+
+    def __init__(self, stream, server: "DroppingServer") -> None:
+        self._stream = stream
+        self._server = server
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    async def __aenter__(self):
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        return await self._stream.__aexit__(*exc)
+
+    async def send(self, data: bytes) -> None:
+        # Traced before it is sent: a client holding the answer finds it there.
+        self._server.trace_frame("<-", data)
+        await self._stream.send(data)
+
+
 class DroppingServer(pysip2.SIP2Server):
     """pysip2's server, with the faults a test asks for on stdin, counting
     connections, logins, SC status requests and idle closes."""
 
-    def __init__(self, library: Library, **kwargs) -> None:
+    def __init__(self, library: Library, trace=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.library = library
+        # `--trace`: a text file open for appending, or None.
+        self.trace = trace
         # The counts of each open connection, by its stream.
         self.open: dict[object, dict] = {}
 
+    def trace_frame(self, direction: str, frame: bytes) -> None:
+        if self.trace is None:
+            return
+        # The CR that ends a frame, and the LF of a CR LF (pysip2 splits
+        # frames at CR, so it leads the next frame).
+        text = frame.decode(self.encoding, errors="backslashreplace").strip("\r\n")
+        self.trace.write(f"{direction} {text}\n")
+        self.trace.flush()
+
+    async def _process_frame(self, stream, state, frame: bytes) -> None:
+        # Each frame as pysip2 cut it from the bytes received, before decoding.
+        self.trace_frame("->", frame)
+        await super()._process_frame(stream, state, frame)
+
     async def _handle_connection(self, stream) -> None:
+        if self.trace is not None:
+            stream = TracedStream(stream, self)
         connection = {"logins": 0, "sc_status": 0, "idle_closed": False, "closed": False}
         self.library.connections.append(connection)
         self.open[stream] = connection
@@ -492,6 +540,8 @@ async def main() -> None:
                         help="AF (and AG) for a suspended patron's 64/24, AF for a refused 12")
     parser.add_argument("--idle-timeout", type=float,
                         help="close a connection that has sent nothing for SECS seconds")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="append every frame received (-> ) and sent (<- ) to FILE")
     args = parser.parse_args()
     if args.nfd:
         try:
@@ -501,7 +551,8 @@ async def main() -> None:
             parser.error(f"--nfd needs an encoding with conjoining jamo (utf-8), not {args.encoding}")
     with open(args.seed, encoding="utf-8") as f:
         library = Library(json.load(f), args.state)
-    app = build(library, args)
+    trace = open(args.trace, "a", encoding="utf-8") if args.trace else None
+    app = build(library, args, trace)
     listener = await app.listen("127.0.0.1", args.port)
     port = listener.extra(SocketAttribute.local_port)
     print(f"listening on {port}", flush=True)
