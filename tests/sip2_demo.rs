@@ -18,7 +18,10 @@ fn the_demo_borrows_and_returns_against_a_sip2_library() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     // Koha and Evergreen close a connection that sends anything before a 93.
     let login = Some(("kiosk".to_owned(), "s3cret".to_owned()));
-    let mut library = runtime.block_on(Peer::start(PeerOptions { login, ..Default::default() }));
+    let wire = tempfile::tempdir().unwrap();
+    let trace = wire.path().join("sip2-trace.txt");
+    let options = PeerOptions { login, trace: Some(trace.clone()), ..Default::default() };
+    let mut library = runtime.block_on(Peer::start(options));
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sip2://kiosk@127.0.0.1:{}", library.port);
     // The password from the environment, never an argument.
@@ -49,6 +52,22 @@ fn the_demo_borrows_and_returns_against_a_sip2_library() {
     assert!(log.iter().any(|e| e["op"] == "checkout" && e["patron"] == "1000001" && e["no_block"] == false));
     assert!(state["logins"].as_u64() >= Some(1), "logged in with 93: {state}");
     kiosk.stop();
+
+    // The exchanges as the library saw them: every frame the kiosk sent
+    // carries AY/AZ; the checkout and the checkin each went once, after a 17.
+    let frames = std::fs::read_to_string(&trace).expect("the trace");
+    let sent: Vec<&str> = frames.lines().filter_map(|l| l.strip_prefix("-> ")).collect();
+    assert!(sent.first().is_some_and(|f| f.starts_with("93")), "a 93 login first: {frames}");
+    assert!(sent.iter().all(|f| f.contains("AY") && f.contains("AZ")), "{frames}");
+    assert_eq!(frames.lines().filter(|l| l.contains("s3cret")).count(), 1, "the password in the 93 alone");
+    let checkouts: Vec<&&str> = sent.iter().filter(|f| f.starts_with("11") && f.contains("ABMP0001|")).collect();
+    let checkins: Vec<&&str> = sent.iter().filter(|f| f.starts_with("09") && f.contains("ABMP0041|")).collect();
+    assert_eq!((checkouts.len(), checkins.len()), (1, 1), "{frames}");
+    assert!(checkins[0].contains(&format!("AP{}|", bookstation::district::seed::DEMO_KIOSK_ID)), "{frames}");
+    #[allow(clippy::print_stdout, reason = "the exchanges, for whoever reads the test's output")]
+    {
+        println!("{frames}");
+    }
 }
 
 #[test]

@@ -109,7 +109,7 @@ fn borrow_by_keypad_with_voice_guidance() {
         k.close(2).await;
     });
     assert_eq!(ui.page(), Page::Receipt);
-    said_one_containing(&ui, "Due back on Mon 14 Dec");
+    said_one_containing(&ui, "Due back by Mon 14 Dec (the library will confirm)");
     ui.key_to("Finish and sign out, button", 30);
     ui.key("5");
     assert_eq!(ui.page(), Page::Attract);

@@ -49,6 +49,8 @@ pub struct PeerOptions {
     pub screen_message: Option<String>,
     /// Close a connection idle this many seconds.
     pub idle_timeout: Option<f64>,
+    /// Every frame on the wire, both ways, appended to this file.
+    pub trace: Option<PathBuf>,
 }
 
 impl Peer {
@@ -86,6 +88,9 @@ impl Peer {
         }
         if let Some(secs) = options.idle_timeout {
             cmd.arg("--idle-timeout").arg(secs.to_string());
+        }
+        if let Some(trace) = &options.trace {
+            cmd.arg("--trace").arg(trace);
         }
         let mut child = cmd
             .stdin(Stdio::piped())
