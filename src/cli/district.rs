@@ -285,7 +285,6 @@ async fn shutdown() {
 /// directory (mode 0600, replaced each start), so the password is never
 /// an argument anyone can read in the process list.
 pub fn demo_password_file(state_dir: &Path, file: Option<PathBuf>, env: Option<String>) -> anyhow::Result<PathBuf> {
-    use std::os::unix::fs::OpenOptionsExt;
     if let Some(file) = file {
         read_token_file(&file).context("--sip2-password-file")?;
         return Ok(file);
@@ -296,31 +295,29 @@ pub fn demo_password_file(state_dir: &Path, file: Option<PathBuf>, env: Option<S
     )?;
     let path = state_dir.join("sip2.password");
     let _ = std::fs::remove_file(&path);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    std::io::Write::write_all(&mut file, format!("{password}\n").as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
+    write_private(&path, &password)?;
     Ok(path)
 }
 
 /// Write a demo token file (mode 0600) unless one is there, for
 /// `bookstation demo --district URL`.
 pub fn demo_token_file(state_dir: &Path) -> anyhow::Result<PathBuf> {
-    use std::os::unix::fs::OpenOptionsExt;
     let path = state_dir.join("district.token");
     if !path.exists() {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
-        std::io::Write::write_all(&mut file, format!("{}\n", random_token()).as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        write_private(&path, &random_token())?;
     }
     Ok(path)
+}
+
+/// A new file only its owner may read (mode 0600 from its creation), one line.
+fn write_private(path: &Path, line: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
