@@ -183,7 +183,7 @@ fn the_inactivity_warning_gives_20_seconds_and_moves_nothing() {
     ui.press("English");
     ui.world(async |k| k.login(GOOD).await);
     assert_eq!(ui.page(), Page::Home);
-    let controls = ["Back", "Finish", "Search by title or author", "Return books", "Large text"];
+    let controls = ["Help: reach the library", "Finish", "Search by title or author", "Return books", "Large text"];
     let before = ui.geometry(&controls);
     ui.world(async |k| k.advance(39).await);
     assert_eq!(ui.window.global::<Api>().get_countdown(), 0, "no warning yet");
@@ -348,7 +348,7 @@ fn home_lists_the_loans_with_due_dates_and_the_holds_with_their_last_day() {
     assert_eq!(ui.page(), Page::Refusal);
     assert!(ui.has("Sapiens: due Tue 8 Dec"), "a loan from another library, with the district's title");
     assert!(ui.has("Animal Farm: due Thu 10 Dec"), "a loan from this kiosk");
-    assert!(ui.has("Questions? Call 02-0000-0000 (Weekdays 9:00–18:00 (demo))."), "a phone, not a desk");
+    assert!(ui.has("Questions? Call 02-0000-0000 (demo) (Weekdays 9:00–18:00)."), "a phone, not a desk");
     ui.press("Finish");
     // Overdue: the refusal names the overdue book.
     ui.press("English");
@@ -376,10 +376,23 @@ fn help_on_any_screen_tells_staff_and_shows_the_phone() {
     let mut ui = UiKiosk::on_testing_backend();
     ui.press("English");
     ui.press("Help: reach the library");
-    assert!(ui.has("Call 02-0000-0000"), "the library's phone from [help]");
-    assert!(ui.has("Weekdays 9:00–18:00 (demo)"), "the hours in English");
+    assert!(ui.has("Call 02-0000-0000 (demo)"), "the library's phone from [help]");
+    assert!(ui.has("Weekdays 9:00–18:00"), "the hours in English");
     ui.press("Close help");
-    assert!(!ui.has("Call 02-0000-0000"));
+    assert!(!ui.has("Call 02-0000-0000 (demo)"));
+    // Issue 22: a Chinese or Japanese reader gets the operator's English,
+    // not its Korean, where the config gives no words of their own.
+    for language in ["中文", "日本語"] {
+        ui.press(language);
+        let api = ui.window.global::<Api>();
+        assert_eq!(api.get_help_hours().as_str(), "Weekdays 9:00–18:00", "the hours in English for {language}");
+        assert_eq!(
+            api.get_kiosk_name().as_str(),
+            "Hapjeong Station Smart Library (demo)",
+            "the kiosk's name in English for {language}"
+        );
+    }
+    ui.press("English");
     ui.world(async |k| k.login(GOOD).await);
     ui.press("Help: reach the library");
     ui.press("Close help");

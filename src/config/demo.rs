@@ -29,6 +29,8 @@ impl Config {
                 id: crate::district::seed::DEMO_KIOSK_ID.to_owned(),
                 name: "합정역 스마트도서관 (데모)".to_owned(),
                 name_en: Some("Hapjeong Station Smart Library (demo)".to_owned()),
+                name_zh: None,
+                name_ja: None,
                 default_language: Language::Ko,
                 state_dir: state_dir.to_path_buf(),
                 require_patron_pin: true,
@@ -57,10 +59,13 @@ impl Config {
                 pin_argon2: DEMO_STAFF_PIN_ARGON2.to_owned(),
             }],
             help: HelpConfig {
-                phone: "02-0000-0000".to_owned(),
-                text: "010-0000-0000".to_owned(),
-                hours: "평일 09:00–18:00 (데모)".to_owned(),
-                hours_en: "Weekdays 9:00–18:00 (demo)".to_owned(),
+                // Placeholders that read as such, in every language.
+                phone: "02-0000-0000 (demo)".to_owned(),
+                text: "010-0000-0000 (demo)".to_owned(),
+                hours: "평일 09:00–18:00".to_owned(),
+                hours_en: "Weekdays 9:00–18:00".to_owned(),
+                hours_zh: String::new(),
+                hours_ja: String::new(),
             },
             accessibility: super::AccessibilityConfig::default(),
         }

@@ -93,6 +93,10 @@ pub struct HelpConfig {
     pub hours: String,
     /// The same in English; the Korean is shown when empty.
     pub hours_en: String,
+    /// The same in Chinese; the English (else the Korean) when empty.
+    pub hours_zh: String,
+    /// The same in Japanese; the English (else the Korean) when empty.
+    pub hours_ja: String,
 }
 
 /// `[kiosk]`: identity, language and where state lives.
@@ -107,6 +111,12 @@ pub struct KioskConfig {
     /// The name in English, for patrons who chose English; `name` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_en: Option<String>,
+    /// The name in Chinese; `name_en` (else `name`) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_zh: Option<String>,
+    /// The name in Japanese; `name_en` (else `name`) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_ja: Option<String>,
     /// The language a session starts in and returns to when it ends, so the
     /// next patron never inherits the previous patron's choice.
     #[serde(default)]

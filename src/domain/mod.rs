@@ -33,7 +33,7 @@ pub use health::{Fault, FaultCode};
 pub use ids::{CardHash, ItemId, PatronId, SlotNo};
 pub use intent::{ForeignBook, IntentId, IntentSpec};
 pub use item::Item;
-pub use language::{Language, UnknownLanguage};
+pub use language::{Language, Localized, UnknownLanguage};
 pub use patron::{CachedPatron, Hold, Loan, PatronStatus, Standing};
 pub use policy::{LoanPolicy, OfflinePolicy};
 pub use recovery::{IntentKind, Outcome};

@@ -2,22 +2,23 @@
 //! core sees these settings, never the config file's types.
 
 use crate::config::Config;
-use crate::domain::{Language, LoanPolicy, OfflinePolicy, QrPattern, SlotNo, StaffMember};
+use crate::domain::{Language, LoanPolicy, Localized, OfflinePolicy, QrPattern, SlotNo, StaffMember};
 use crate::engine::view::HelpContact;
 
 /// What the engine needs from the config, in the units it works in.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     pub kiosk_id: String,
-    pub kiosk_name: String,
-    /// Shown to patrons who chose English.
-    pub kiosk_name_en: Option<String>,
+    /// In each language the operator gave.
+    pub kiosk_name: Localized,
     pub default_language: Language,
     pub require_pin: bool,
     /// The PIN pad takes the PIN at this many digits.
     pub pin_length: Option<u8>,
-    /// How a patron reaches a person.
+    /// How a patron reaches a person (its `hours` unset: see `help_hours`).
     pub help: HelpContact,
+    /// When the help line is answered, in each language the operator gave.
+    pub help_hours: Localized,
     pub qr: QrPattern,
     pub loan: LoanPolicy,
     pub offline: OfflinePolicy,
@@ -47,16 +48,25 @@ impl EngineSettings {
         let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         Self {
             kiosk_id: config.kiosk.id.clone(),
-            kiosk_name: config.kiosk.name.clone(),
-            kiosk_name_en: config.kiosk.name_en.clone(),
+            kiosk_name: Localized {
+                ko: config.kiosk.name.clone(),
+                en: config.kiosk.name_en.clone().unwrap_or_default(),
+                zh: config.kiosk.name_zh.clone().unwrap_or_default(),
+                ja: config.kiosk.name_ja.clone().unwrap_or_default(),
+            },
             default_language: config.kiosk.default_language,
             require_pin: config.kiosk.require_patron_pin,
             pin_length: config.kiosk.patron_pin_length,
             help: HelpContact {
                 phone: config.help.phone.clone(),
                 text: config.help.text.clone(),
-                hours: config.help.hours.clone(),
-                hours_en: config.help.hours_en.clone(),
+                hours: String::new(),
+            },
+            help_hours: Localized {
+                ko: config.help.hours.clone(),
+                en: config.help.hours_en.clone(),
+                zh: config.help.hours_zh.clone(),
+                ja: config.help.hours_ja.clone(),
             },
             qr: QrPattern::new(config.kiosk.qr_prefix.clone()),
             loan: p.loan_policy(),

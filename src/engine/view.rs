@@ -263,9 +263,6 @@ pub struct HelpContact {
     /// A number that takes text messages.
     pub text: String,
     pub hours: String,
-    /// The English hours, chosen by the renderer; not sent.
-    #[serde(skip)]
-    pub hours_en: String,
 }
 
 /// The signed-in patron, as numbers only (the kiosk never shows a name).

@@ -180,12 +180,34 @@ impl UiKiosk {
     /// Press the control with this accessible label, as a patron would.
     #[track_caller]
     pub fn press(&mut self, label: &str) {
-        let Some(element) = self.find(label) else {
+        let Some(element) = self.scroll_to(label) else {
             panic!("no control labelled {label:?} on {:?}; view {:.600}", self.page(), format!("{:?}", self.k.view()));
         };
         element.invoke_accessible_default_action();
         self.touches += 1;
         self.pump();
+    }
+
+    /// The control labelled `label`, scrolled into view the way a patron
+    /// would: with the page's "Scroll down" (then "Scroll up") while the
+    /// content is taller than the room the bars leave it.
+    pub fn scroll_to(&mut self, label: &str) -> Option<ElementHandle> {
+        // By the buttons' ids: their labels are in the patron's language.
+        for direction in ["Page::scroll-down", "Page::scroll-up"] {
+            for _ in 0..20 {
+                if let Some(found) = self.find(label) {
+                    return Some(found);
+                }
+                let Some(step) = ElementHandle::find_by_element_id(&self.window, direction)
+                    .find(|b| b.accessible_enabled() == Some(true))
+                else {
+                    break;
+                };
+                step.invoke_accessible_default_action();
+                self.pump();
+            }
+        }
+        self.find(label)
     }
 
     pub fn type_digits(&mut self, digits: &str) {

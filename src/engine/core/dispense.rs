@@ -206,7 +206,7 @@ impl Engine {
         let lent: Vec<&ReceiptLine> = lines.iter().filter(|l| l.due_date.is_some()).collect();
         match via {
             ReceiptVia::Print if options.print => fx.push(Effect::PrintReceipt {
-                heading: self.settings.kiosk_name.clone(),
+                heading: self.settings.kiosk_name.ko.clone(),
                 lines: lent
                     .iter()
                     .filter_map(|l| l.due_date.as_ref().map(|due| format!("{} [{}] ~{due}", l.title, l.item_id)))

@@ -16,10 +16,7 @@ impl Engine {
         let mut v = ViewState {
             screen: Screen::Attract,
             language: self.language,
-            kiosk_name: match (&self.language, &self.settings.kiosk_name_en) {
-                (Language::En, Some(en)) => en.clone(),
-                _ => self.settings.kiosk_name.clone(),
-            },
+            kiosk_name: self.settings.kiosk_name.get(self.language).to_owned(),
             pin_length: self.settings.pin_length,
             help: self.help_contact(),
             help_requested: self.help_requested,
@@ -167,9 +164,7 @@ impl Engine {
     }
 
     fn help_contact(&self) -> HelpContact {
-        let h = &self.settings.help;
-        let hours = if self.language == Language::En && !h.hours_en.is_empty() { &h.hours_en } else { &h.hours };
-        HelpContact { hours: hours.clone(), hours_en: String::new(), ..h.clone() }
+        HelpContact { hours: self.settings.help_hours.get(self.language).to_owned(), ..self.settings.help.clone() }
     }
 
     fn patron_view(&self) -> Option<PatronView> {

@@ -631,7 +631,7 @@ fn receipt_print_prints_once_and_keeps_the_screen_its_full_time() {
     assert_eq!(
         fx,
         vec![Effect::PrintReceipt {
-            heading: e.settings().kiosk_name.clone(),
+            heading: e.settings().kiosk_name.ko.clone(),
             lines: vec![format!("홍길동전 [MP0001] ~{DUE}")],
         }]
     );
