@@ -1,27 +1,30 @@
-//! Does every patron screen fit its window, in every mode? For each
-//! language × text size × controls lower × orientation, the patron's tour
-//! (start, PIN, home, shelf, book, confirm, receipt, return, refusal) is
-//! walked on Slint's testing backend, and each control (found by its
-//! accessible role, as the screen reader finds it) is checked:
+//! Does every screen fit its window, in every mode? For each language ×
+//! text size × controls lower × voice bar × easy view × orientation, the
+//! patron's tour (start, PIN, home, shelf, book, confirm, receipt, return,
+//! refusal) is walked on Slint's testing backend, and each control (found
+//! by its accessible role, as the screen reader finds it) is checked:
 //!
 //! - **inside the window**: its box lies whole within the window (a control
 //!   cut by the edge, or pushed off it, cannot be pressed); a control in a
 //!   scroll area (the page's content, a list) is judged by the part the
 //!   area shows, and must fit the area whole, so scrolling brings all of it
-//!   into view;
+//!   into view; one scrolled wholly out of view is not on the screen;
 //! - **not covered**: no two controls overlap where both are shown;
+//! - **big enough**: 96 px (24 mm) on its short side;
 //! - **the access bar is there**: the language switch is inside the window
 //!   on every screen, so a patron can always switch a mode off again.
 //!
-//! The figures are printed as a table (`cargo test --test ui_fit --
-//! --nocapture`). Issue 22 asks for zero; until the layouts are rebuilt to
-//! fit by construction, the test holds the line at the counts measured when
-//! it was written: a change that cuts or covers one control more fails, and
-//! each fix lowers the ceiling (`CEILING`).
+//! The staff screens (map, unload, sync queue, audit, the whole-kiosk
+//! confirm) get the same checks in every language, orientation and with
+//! controls lower. High contrast is checked to move nothing, so the walks
+//! need not double for it. The figures are printed as tables (`cargo test
+//! --test ui_fit -- --nocapture`); what is still found is held at its count
+//! (`ceiling`, `STAFF_CEILING`), so one control more fails.
 
 mod common;
 
-use bookstation::ui::{AppWindow, is_control};
+use bookstation::config::DisplayConfig;
+use bookstation::ui::{Api, AppWindow, Theme, is_control, show_panel};
 use common::ui::UiKiosk;
 use common::*;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery, ElementRoot};
@@ -41,6 +44,8 @@ struct Control {
     h: f32,
     /// In a scroll area smaller than itself: never seen whole.
     too_big: bool,
+    /// Partly scrolled out of view: its box here is the part shown.
+    clipped: bool,
 }
 
 impl Control {
@@ -140,8 +145,9 @@ fn controls(window: &AppWindow) -> Vec<Control> {
                 Some((_, clip)) => (r.intersect(*clip), r.w > clip.w + 0.5 || r.h > clip.h + 0.5),
                 None => (r, false),
             };
+            let clipped = shown != r;
             if shown.w > 0.0 && shown.h > 0.0 {
-                all.push(Control { label, role, x: shown.x, y: shown.y, w: shown.w, h: shown.h, too_big });
+                all.push(Control { label, role, x: shown.x, y: shown.y, w: shown.w, h: shown.h, too_big, clipped });
             }
         }
         ControlFlow::Continue(())
@@ -156,6 +162,21 @@ struct Mode {
     text: &'static str,
     reach: bool,
     landscape: bool,
+    /// Voice guidance on: the speech bar above the access bar.
+    voice: bool,
+    easy: bool,
+}
+
+impl Mode {
+    fn name(&self) -> String {
+        let mut name = format!("{} {} {}", if self.landscape { "landscape" } else { "portrait" }, self.lang, self.text);
+        for (on, word) in [(self.reach, " lowered"), (self.voice, " voice"), (self.easy, " easy")] {
+            if on {
+                name.push_str(word);
+            }
+        }
+        name
+    }
 }
 
 /// What one screen in one mode broke.
@@ -164,6 +185,8 @@ struct Tally {
     placements: usize,
     cut: usize,
     covered: usize,
+    /// Shorter than 96 px on a side: too small for a finger (24 mm).
+    small: usize,
     no_access_bar: usize,
 }
 
@@ -172,56 +195,77 @@ impl Tally {
         self.placements += other.placements;
         self.cut += other.cut;
         self.covered += other.covered;
+        self.small += other.small;
         self.no_access_bar += other.no_access_bar;
     }
 }
 
-fn check(window: &AppWindow, screen: &str, mode: Mode, detail: &mut Vec<String>) -> Tally {
+/// The least side of a touch target (Theme.size.touch: 24 mm on the panel).
+const TOUCH_PX: f32 = 96.0;
+
+fn check(window: &AppWindow, screen: &str, mode: &str, patron: bool, detail: &mut Vec<String>) -> Tally {
     let size = window.window().size().to_logical(window.window().scale_factor());
     let all = controls(window);
     let mut tally = Tally { placements: all.len(), ..Tally::default() };
     for c in &all {
         if c.too_big {
             tally.cut += 1;
-            detail.push(format!("{mode:?} {screen}: {:?} ({:?}) larger than its scroll area", c.label, c.role));
+            detail.push(format!("{mode} {screen}: {:?} ({:?}) larger than its scroll area", c.label, c.role));
         } else if !c.inside(size.width, size.height) {
             tally.cut += 1;
-            detail.push(format!("{mode:?} {screen}: {:?} ({:?}) cut by the window's edge", c.label, c.role));
+            detail.push(format!("{mode} {screen}: {:?} ({:?}) cut by the window's edge", c.label, c.role));
+        }
+        if !c.clipped && c.w.min(c.h) < TOUCH_PX - 0.5 {
+            tally.small += 1;
+            detail.push(format!("{mode} {screen}: {:?} ({:?}) is {:.0}x{:.0} px", c.label, c.role, c.w, c.h));
         }
     }
     for (i, a) in all.iter().enumerate() {
         for b in &all[i + 1..] {
             if a.overlap(b) > 4.0 && !a.contains(b) && !b.contains(a) {
                 tally.covered += 1;
-                detail.push(format!("{mode:?} {screen}: {:?} and {:?} overlap", a.label, b.label));
+                detail.push(format!("{mode} {screen}: {:?} and {:?} overlap", a.label, b.label));
             }
         }
     }
     let switch = all.iter().any(|c| c.label == "한국어" && c.inside(size.width, size.height));
-    if !switch {
+    if patron && !switch {
         tally.no_access_bar += 1;
-        detail.push(format!("{mode:?} {screen}: the access bar's language switch is not inside the window"));
+        detail.push(format!("{mode} {screen}: the access bar's language switch is not inside the window"));
     }
     tally
 }
 
-/// Language and modes for the session, as the access bar asks.
+/// Language and modes for the session, as the access bar asks, and voice
+/// guidance as the help key turns it on.
 fn modes(ui: &mut UiKiosk, mode: Mode) {
     ui.world(async |k| {
         k.act(json!({"action": "language", "language": mode.lang})).await;
-        k.act(json!({"action": "display", "text_size": mode.text, "reach": mode.reach})).await;
+        k.act(json!({"action": "display", "text_size": mode.text, "reach": mode.reach, "easy": mode.easy})).await;
     });
+}
+
+/// A kiosk on a 21.5" panel at standing height (its bottom edge 900 mm
+/// above the floor), mounted upright or on its side: on its side the panel
+/// is 268 mm tall and lies wholly within reach (900–1168 mm), so controls
+/// lower leaves no band above for information.
+fn sized(mode: Mode) -> UiKiosk {
+    let ui = UiKiosk::on_testing_backend();
+    let (w, h, panel_height_mm) = if mode.landscape { (1920, 1080, 268) } else { (1080, 1920, 476) };
+    ui.window.window().set_size(slint::PhysicalSize::new(w, h));
+    show_panel(&ui.window, &DisplayConfig { panel_height_mm, bottom_edge_mm: 900 });
+    ui
 }
 
 /// The patron's tour in one mode: (screen, tally) for each screen.
 fn tour(mode: Mode, detail: &mut Vec<String>) -> Vec<(&'static str, Tally)> {
-    let mut ui = UiKiosk::on_testing_backend();
-    let (w, h) = if mode.landscape { (1920, 1080) } else { (1080, 1920) };
-    ui.window.window().set_size(slint::PhysicalSize::new(w, h));
+    let mut ui = sized(mode);
+    let name = mode.name();
     let mut out = Vec::new();
     let mut at = |ui: &mut UiKiosk, screen: &'static str| {
         ui.refresh();
-        out.push((screen, check(&ui.window, screen, mode, detail)));
+        ui.window.global::<Api>().set_speech_on(mode.voice);
+        out.push((screen, check(&ui.window, screen, &name, true, detail)));
     };
     modes(&mut ui, mode);
     at(&mut ui, "start");
@@ -261,60 +305,201 @@ fn tour(mode: Mode, detail: &mut Vec<String>) -> Vec<(&'static str, Tally)> {
     out
 }
 
-/// The counts measured when the test was written (issue 22 asks for 0):
-/// cut by the window's edge, covered by another control, screens without
-/// the access bar. On the `main` before it (no two-column book page in
-/// landscape) they were 1,938, 617 and 180.
-const CEILING: (usize, usize, usize) = (35, 0, 0);
+const TABLE_HEAD: &str =
+    "| mode | placements | cut | covered | under 96 px | no access bar |\n|---|---:|---:|---:|---:|---:|\n";
 
-#[test]
-fn every_patron_screen_fits_its_window_in_every_mode() {
+fn row(table: &mut String, name: &str, t: Tally) {
+    let _ = writeln!(
+        table,
+        "| {name} | {} | {} | {} | {} | {} |",
+        t.placements, t.cut, t.covered, t.small, t.no_access_bar
+    );
+}
+
+#[allow(clippy::print_stdout, reason = "the figures are the point of these tests")]
+fn report(table: &str, detail: &[String]) {
+    println!("{table}");
+    for line in detail {
+        println!("{line}");
+    }
+}
+
+/// Every mode combination in one language: 48 tours of 9 screens.
+fn every_mode_in(lang: &'static str) -> (Tally, String, Vec<String>) {
     let mut detail = Vec::new();
-    let mut table = String::from("| mode | placements | cut | covered | no access bar |\n|---|---:|---:|---:|---:|\n");
+    let mut table = String::from(TABLE_HEAD);
     let mut total = Tally::default();
     for landscape in [false, true] {
-        for lang in ["ko", "en", "zh", "ja"] {
-            for text in ["normal", "1.5x", "2x"] {
-                for reach in [false, true] {
-                    let mode = Mode { lang, text, reach, landscape };
-                    let mut sum = Tally::default();
-                    for (_, t) in tour(mode, &mut detail) {
-                        sum.add(t);
+        for text in ["normal", "1.5x", "2x"] {
+            for reach in [false, true] {
+                for voice in [false, true] {
+                    for easy in [false, true] {
+                        let mode = Mode { lang, text, reach, landscape, voice, easy };
+                        let mut sum = Tally::default();
+                        for (_, t) in tour(mode, &mut detail) {
+                            sum.add(t);
+                        }
+                        row(&mut table, &mode.name(), sum);
+                        total.add(sum);
                     }
-                    let name = format!(
-                        "{} {lang} {text}{}",
-                        if landscape { "landscape" } else { "portrait" },
-                        if reach { " lowered" } else { "" }
-                    );
-                    let _ = writeln!(
-                        table,
-                        "| {name} | {} | {} | {} | {} |",
-                        sum.placements, sum.cut, sum.covered, sum.no_access_bar
-                    );
-                    total.add(sum);
                 }
             }
         }
     }
-    let _ = writeln!(
-        table,
-        "| **all** | {} | {} | {} | {} |",
-        total.placements, total.cut, total.covered, total.no_access_bar
-    );
-    #[allow(clippy::print_stdout, reason = "the figures are the point of this test")]
-    {
-        println!("{table}");
-        for line in &detail {
-            println!("{line}");
-        }
+    row(&mut table, &format!("**all {lang}**"), total);
+    (total, table, detail)
+}
+
+/// What each language's walk may still find (issue 22 asks for none): cut
+/// by the window's edge or larger than its scroll area, covered, under
+/// 96 px, screens without the access bar. Measured on the `main` before
+/// the page scrolled (one language, nine screens, no voice bar or easy
+/// view), all four languages together: 1,602 cut, 832 covered, 144
+/// screens without the access bar.
+fn ceiling(lang: &str) -> (usize, usize, usize, usize) {
+    // All of them a book's "Details" taller than the page's scroll area on
+    // a landscape panel with large text and the voice bar (see the table).
+    match lang {
+        "ko" => (6, 0, 0, 0),
+        "en" => (7, 0, 0, 0),
+        "zh" => (8, 0, 0, 0),
+        _ => (7, 0, 0, 0),
     }
+}
+
+fn assert_fits(lang: &'static str) {
+    let (total, table, detail) = every_mode_in(lang);
+    report(&table, &detail);
     assert!(total.placements > 1000, "only {} placements checked", total.placements);
-    let (cut, covered, bar) = CEILING;
-    assert!(total.cut <= cut, "{} controls cut by the window's edge (at most {cut}):\n{table}", total.cut);
-    assert!(total.covered <= covered, "{} overlaps (at most {covered}):\n{table}", total.covered);
+    let (cut, covered, small, bar) = ceiling(lang);
+    assert!(total.cut <= cut, "{lang}: {} controls cut (at most {cut}):\n{table}", total.cut);
+    assert!(total.covered <= covered, "{lang}: {} overlaps (at most {covered}):\n{table}", total.covered);
+    assert!(total.small <= small, "{lang}: {} controls under 96 px (at most {small}):\n{table}", total.small);
     assert!(
         total.no_access_bar <= bar,
-        "{} screens without the access bar (at most {bar}):\n{table}",
+        "{lang}: {} screens without the access bar (at most {bar}):\n{table}",
         total.no_access_bar
     );
 }
+
+// One test per language, so the harness walks them side by side.
+#[test]
+fn every_patron_screen_fits_in_korean() {
+    assert_fits("ko");
+}
+
+#[test]
+fn every_patron_screen_fits_in_english() {
+    assert_fits("en");
+}
+
+#[test]
+fn every_patron_screen_fits_in_chinese() {
+    assert_fits("zh");
+}
+
+#[test]
+fn every_patron_screen_fits_in_japanese() {
+    assert_fits("ja");
+}
+
+/// Every control's box on the screen, for comparing two renderings.
+fn boxes(ui: &UiKiosk) -> Vec<(String, [i32; 4])> {
+    // The switches' words change with their state ("High contrast: on"),
+    // and their row shares its width by the words: they are left out.
+    let switches = ["Large text", "High contrast", "Controls lower", "Easy view"];
+    controls(&ui.window)
+        .into_iter()
+        .filter(|c| !switches.contains(&c.label.as_str()))
+        .map(|c| (c.label, [c.x, c.y, c.w, c.h].map(|v| v.round() as i32)))
+        .collect()
+}
+
+/// High contrast draws borders inside the boxes it was given: it moves
+/// nothing, so the walks above need not double for it. Checked on the
+/// tour's screens at 2x in English, portrait and landscape.
+#[test]
+fn high_contrast_moves_no_control() {
+    for landscape in [false, true] {
+        let mode = Mode { lang: "en", text: "2x", reach: false, landscape, voice: false, easy: false };
+        let mut ui = sized(mode);
+        modes(&mut ui, mode);
+        ui.world(async |k| k.tap(GOOD).await);
+        ui.type_digits(PIN);
+        for step in ["home", "shelf", "book"] {
+            match step {
+                "shelf" => ui.world(async |k| k.act(json!({"action": "browse"})).await),
+                "book" => ui.world(async |k| k.act(json!({"action": "detail", "item_id": "MP0001"})).await),
+                _ => {}
+            }
+            ui.refresh();
+            let plain = boxes(&ui);
+            ui.window.global::<Theme>().set_high_contrast(true);
+            let contrast = boxes(&ui);
+            ui.window.global::<Theme>().set_high_contrast(false);
+            assert!(!plain.is_empty());
+            assert_eq!(plain, contrast, "high contrast moved a control on {step} (landscape: {landscape})");
+        }
+    }
+}
+
+/// The staff screens (the map, the bin's unload, the sync queue, the
+/// audit, the whole-kiosk confirm) in each language, orientation and
+/// with controls lower: inside the window, uncovered, no cell under 96 px.
+#[test]
+fn every_staff_screen_fits_its_window() {
+    let mut detail = Vec::new();
+    let mut table = String::from(TABLE_HEAD);
+    let mut total = Tally::default();
+    for landscape in [false, true] {
+        for lang in ["ko", "en", "zh", "ja"] {
+            for reach in [false, true] {
+                let mode = Mode { lang, text: "normal", reach, landscape, voice: false, easy: false };
+                let name = format!("staff {}", mode.name());
+                let mut ui = sized(mode);
+                ui.world(async |k| {
+                    k.act(json!({"action": "language", "language": lang})).await;
+                    k.tap(STAFF).await;
+                    k.act(json!({"action": "staff_pin", "pin": STAFF_PIN})).await;
+                });
+                let mut sum = Tally::default();
+                let mut at = |ui: &mut UiKiosk, screen: &str| {
+                    ui.refresh();
+                    ui.window.global::<Theme>().set_reach(reach);
+                    sum.add(check(&ui.window, screen, &name, false, &mut detail));
+                };
+                at(&mut ui, "map");
+                ui.world(async |k| k.act(json!({"action": "unload_bin"})).await);
+                at(&mut ui, "unload");
+                ui.world(async |k| {
+                    k.world.empty_bin().expect("empty the bin");
+                    k.close(41).await;
+                    k.act(json!({"action": "outbox"})).await;
+                });
+                at(&mut ui, "outbox");
+                ui.world(async |k| {
+                    k.act(json!({"action": "back"})).await;
+                    k.act(json!({"action": "audit"})).await;
+                });
+                at(&mut ui, "audit");
+                ui.world(async |k| {
+                    k.act(json!({"action": "back"})).await;
+                    k.act(json!({"action": "set_out_of_service", "value": true})).await;
+                });
+                at(&mut ui, "confirm");
+                row(&mut table, &name, sum);
+                total.add(sum);
+            }
+        }
+    }
+    row(&mut table, "**all**", total);
+    report(&table, &detail);
+    assert!(total.placements > 500, "only {} placements checked", total.placements);
+    let (cut, covered, small) = STAFF_CEILING;
+    assert!(total.cut <= cut, "{} staff controls cut (at most {cut}):\n{table}", total.cut);
+    assert!(total.covered <= covered, "{} staff overlaps (at most {covered}):\n{table}", total.covered);
+    assert!(total.small <= small, "{} staff controls under 96 px (at most {small}):\n{table}", total.small);
+}
+
+/// What the staff walk may still find: cut, covered, under 96 px.
+const STAFF_CEILING: (usize, usize, usize) = (0, 0, 0);

@@ -57,6 +57,15 @@ fn check(ui: &UiKiosk, panel: &DisplayConfig, screen: &str, failures: &mut Vec<S
     let controls: Vec<&Placed> = all.iter().filter(|p| is_control(p.role)).collect();
     assert!(!controls.is_empty(), "{screen}: no control found");
     for c in &controls {
+        // Inside the window first: a control hanging below it is not in
+        // reach, however high its top.
+        if c.top < -0.5 || c.bottom > height + 0.5 {
+            failures.push(format!(
+                "{screen}: {:?} ({:?}) is cut by the window's edge (px {:.0}–{:.0} of {height:.0})",
+                c.label, c.role, c.top, c.bottom
+            ));
+            continue;
+        }
         let (high, low) = (mm(c.top), mm(c.bottom));
         // Half a pixel of rounding either way.
         if high > f64::from(REACH_HIGH_MM) + 0.5 || low < f64::from(REACH_LOW_MM) - 0.5 {
