@@ -14,8 +14,15 @@ fn main() {}
 #[path = "src/domain/line_break.rs"]
 mod line_break;
 
+// Chinese and Japanese words, for their catalogs.
+#[cfg(feature = "ui")]
+#[path = "build_support/cjk_words.rs"]
+mod cjk_words;
+
 /// The translations as bundled: each catalog's translated strings with
-/// their Korean words joined (`line_break::keep_all`), in `OUT_DIR`; the
+/// their Korean words joined (`line_break::keep_all`) and, in the Chinese
+/// and Japanese catalogs, their words too (`cjk_words::join_words`), in
+/// `OUT_DIR`; the
 /// `.po` files translators edit stay as they are.
 #[cfg(feature = "ui")]
 fn joined_translations() -> std::path::PathBuf {
@@ -27,7 +34,8 @@ fn joined_translations() -> std::path::PathBuf {
         let Ok(text) = std::fs::read_to_string(&po) else { continue };
         let target = out.join(lang.file_name().expect("a language")).join("LC_MESSAGES");
         std::fs::create_dir_all(&target).expect("OUT_DIR is writable");
-        std::fs::write(target.join("bookstation.po"), join_msgstrs(&text)).expect("OUT_DIR is writable");
+        let cjk = matches!(lang.file_name().and_then(|n| n.to_str()), Some("zh" | "ja"));
+        std::fs::write(target.join("bookstation.po"), join_msgstrs(&text, cjk)).expect("OUT_DIR is writable");
     }
     out
 }
@@ -35,7 +43,7 @@ fn joined_translations() -> std::path::PathBuf {
 /// Every `msgstr` line (and its continuation lines) with its quoted text
 /// joined; the rest of the catalog as it was.
 #[cfg(feature = "ui")]
-fn join_msgstrs(po: &str) -> String {
+fn join_msgstrs(po: &str, cjk: bool) -> String {
     let mut in_msgstr = false;
     let mut out = String::with_capacity(po.len() * 2);
     for line in po.lines() {
@@ -47,7 +55,8 @@ fn join_msgstrs(po: &str) -> String {
         match (in_msgstr, line.find('"'), line.rfind('"')) {
             (true, Some(open), Some(close)) if close > open => {
                 out.push_str(&line[..=open]);
-                out.push_str(&line_break::keep_all(&line[open + 1..close]));
+                let korean = line_break::keep_all(&line[open + 1..close]);
+                out.push_str(&if cjk { cjk_words::join_words(&korean) } else { korean });
                 out.push_str(&line[close..]);
             }
             _ => out.push_str(line),
@@ -69,4 +78,5 @@ fn main() {
         std::process::exit(1);
     }
     println!("cargo:rerun-if-changed=ui");
+    println!("cargo:rerun-if-changed=build_support");
 }

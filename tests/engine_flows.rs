@@ -433,6 +433,13 @@ async fn staff_restock_unload_open_and_out_of_service() {
     assert_eq!(k.screen(), Screen::OutOfService);
     k.tap(GOOD).await;
     assert_eq!(k.refusal(), Some(RefusalReason::KioskOutOfService));
+    // Issue 22: the confirm says no patron can return a book either, and a
+    // book held up to the scanner is refused, not taken into a return.
+    k.act(json!({"action": "logout"})).await;
+    k.scan("MP0041").await;
+    assert_eq!(k.refusal(), Some(RefusalReason::KioskOutOfService));
+    k.act(json!({"action": "start_return"})).await;
+    assert_eq!(k.refusal(), Some(RefusalReason::KioskOutOfService), "nor with the Return button");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use bookstation::config::AccessibilityConfig;
 use bookstation::engine::{Action, Input};
 use bookstation::speech::Recorder;
 use bookstation::ui::{Api, AppWindow, Bridge, Narrator, Page};
-use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use i_slint_backend_testing::{ElementHandle, ElementRoot, TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -153,9 +153,26 @@ impl UiKiosk {
         // A label made of parts (a title, then words of the UI's) is asked
         // for with its parts joined already.
         let joined = bookstation::domain::line_break::keep_all(label);
-        [joined.as_str(), label].into_iter().find_map(|label| {
-            ElementHandle::find_by_accessible_label(&self.window, label).find(|e| e.size().width > 0.0)
-        })
+        [joined.as_str(), label]
+            .into_iter()
+            .find_map(|label| {
+                ElementHandle::find_by_accessible_label(&self.window, label).find(|e| e.size().width > 0.0)
+            })
+            .or_else(|| {
+                // Chinese and Japanese words are joined where the catalog
+                // is bundled (build_support/cjk_words.rs): compared without.
+                let bare = |s: &str| s.replace('\u{2060}', "");
+                let want = bare(label);
+                let mut found = None;
+                let _ = self.window.root_element().visit_descendants(|e: ElementHandle| {
+                    if e.size().width > 0.0 && e.accessible_label().is_some_and(|l| bare(&l) == want) {
+                        found = Some(e);
+                        return std::ops::ControlFlow::Break(());
+                    }
+                    std::ops::ControlFlow::Continue(())
+                });
+                found
+            })
     }
 
     /// Where each control labelled in `labels` stands on the window and how

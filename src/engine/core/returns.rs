@@ -84,6 +84,13 @@ impl Engine {
     }
 
     pub(super) fn start_return(&mut self) {
+        // Out of service means no returns either (the staff confirm says
+        // so): the bin's door stays shut.
+        if self.kiosk.out_of_service && !matches!(self.state, State::Staff { .. }) {
+            self.start_fresh();
+            self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
+            return;
+        }
         match &self.state {
             State::Attract | State::Home | State::Refusal { .. } => {
                 if self.patron.is_none() {

@@ -338,7 +338,9 @@ impl Engine {
                 // A book held up to the scanner on the idle screen is a
                 // return; another library's is asked of the district.
                 self.start_return();
-                self.return_scan(item, fx);
+                if matches!(self.state, State::Return(_)) {
+                    self.return_scan(item, fx);
+                }
             }
             // Any other code on the idle screen is a book from elsewhere:
             // say so, and where it goes back, on a screen of its own.
