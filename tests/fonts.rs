@@ -72,6 +72,27 @@ fn the_chinese_and_japanese_faces_draw_korean_titles_too() {
     }
 }
 
+/// What the kiosk writes itself in Chinese or Japanese, outside the
+/// catalogs: every date of a week in the patron's form (12月17日(木),
+/// 12月17日(周四)), and the symbols the screens put before their words.
+#[test]
+fn the_chinese_and_japanese_faces_draw_dates_and_the_screens_symbols() {
+    use bookstation::domain::{Language, dates::display_date};
+    for (lang, face) in [(Language::Zh, "BookstationCJKSC"), (Language::Ja, "BookstationCJKJP")] {
+        let mut chars: BTreeSet<char> =
+            (14..=20).flat_map(|d| display_date(&format!("2026-12-{d}"), lang).chars().collect::<Vec<_>>()).collect();
+        chars.extend("×←→↑↓◐가".chars());
+        for weight in ["Regular", "Bold"] {
+            let file = format!("{face}-{weight}.otf");
+            let gaps = missing(&ui().join("fonts").join(&file), &chars);
+            assert!(
+                gaps.is_empty(),
+                "{file} has no glyph for {gaps:?}: add them to cjk-subsets.py and run `make fonts`"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_missing_glyph_is_noticed() {
     // Nanum has Korean hanja (書, 館) and kana, not simplified Chinese.

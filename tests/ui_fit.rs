@@ -357,13 +357,14 @@ fn every_mode_in(lang: &'static str) -> (Tally, String, Vec<String>) {
 /// view), all four languages together: 1,602 cut, 832 covered, 144
 /// screens without the access bar.
 fn ceiling(lang: &str) -> (usize, usize, usize, usize) {
-    // All of them a book's "Details" taller than the page's scroll area on
-    // a landscape panel with large text and the voice bar (see the table).
+    // All of them a book card's "Details" (title, author, locker: some
+    // 300 px at 2x) taller than the page's scroll area on a landscape
+    // panel with large text and the voice bar or controls lower, where the
+    // bars leave the content about 300 px (see the table).
     match lang {
-        "ko" => (6, 0, 0, 0),
-        "en" => (7, 0, 0, 0),
-        "zh" => (8, 0, 0, 0),
-        _ => (7, 0, 0, 0),
+        "ko" => (20, 0, 0, 0),
+        "en" => (18, 0, 0, 0),
+        _ => (22, 0, 0, 0),
     }
 }
 

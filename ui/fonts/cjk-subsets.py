@@ -30,6 +30,8 @@ ALWAYS = (
     + [chr(c) for c in range(0x3130, 0x3190)]
     + [chr(c) for c in range(0x0080, 0x0250)]  # Latin-1 and Latin Extended (Exupéry)
     + list("·…—–“”‘’×←→↑↓◐")
+    # Dates the kiosk writes itself (domain/dates.rs): 12月17日(木), 12月17日(周四).
+    + list("年月日周一二三四五六火水木金土")
 )
 
 
