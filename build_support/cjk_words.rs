@@ -36,6 +36,12 @@ fn is_katakana(c: char) -> bool {
     matches!(c, '\u{30A0}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}')
 }
 
+/// A hiragana letter: in Japanese the particles and endings that close a
+/// phrase (本を, 入れてください), so a line never starts with one.
+fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{309F}')
+}
+
 /// Byte offsets inside a glossary word: no break there.
 fn glossary_insides(text: &str) -> Vec<usize> {
     let mut inside = Vec::new();
@@ -62,8 +68,11 @@ pub fn join_words(text: &str) -> String {
     let mut last: Option<char> = None;
     for (at, c) in text.char_indices() {
         if let Some(prev) = last {
-            let inside_word =
-                (!breaks.contains(&at) && (is_cjk(prev) || is_cjk(c))) || (is_katakana(prev) && is_katakana(c));
+            let inside_word = (!breaks.contains(&at) && (is_cjk(prev) || is_cjk(c)))
+                || (is_katakana(prev) && is_katakana(c))
+                // Japanese breaks between phrases: hiragana stays with what
+                // it follows (the dictionary splits ください into くだ|さい).
+                || (is_hiragana(c) && !prev.is_whitespace() && !"（「『(".contains(prev));
             let counter = (prev.is_ascii_digit() || prev == '}') && is_cjk(c);
             if (inside_word || counter) && prev != WORD_JOINER && c != WORD_JOINER && !prev.is_whitespace() {
                 out.push(WORD_JOINER);

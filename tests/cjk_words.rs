@@ -22,6 +22,18 @@ fn japanese_words_stay_whole() {
     assert_eq!(joined.replace('\u{2060}', ""), "スマート図書館の本を借りてください。", "only joiners are added");
 }
 
+/// Issue 22: "い。" alone on a line. Japanese breaks between phrases: a
+/// line may start at a kanji, never at the hiragana that ends a phrase.
+#[test]
+fn japanese_phrases_keep_their_endings() {
+    let joined = join_words("本を返却口（41番扉）に入れてください。");
+    let pairs = breakable_pairs(&joined);
+    for inside in ["くだ", "ださ", "さい", "てく", "れて", "本を"] {
+        assert!(!pairs.contains(&inside.to_owned()), "{inside:?} may break in {joined:?}");
+    }
+    assert!(pairs.contains(&"に入".to_owned()), "a phrase may still begin at 入: {joined:?}");
+}
+
 #[test]
 fn chinese_words_stay_whole() {
     let joined = join_words("请扫描二维码，然后按按钮。");
