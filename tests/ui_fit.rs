@@ -94,7 +94,10 @@ impl Rect {
 
 /// Which controls a scroll area holds, keyed by what the control is and
 /// where it lies, with the visible part of every scroll area around it.
-fn scroll_viewports(window: &AppWindow) -> Vec<((String, f32, f32, f32, f32), Rect)> {
+/// A control as the scroll areas are matched to it: its label and box.
+type ControlKey = (String, f32, f32, f32, f32);
+
+fn scroll_viewports(window: &AppWindow) -> Vec<(ControlKey, Rect)> {
     let flickables = ElementQuery::from_root(window)
         .match_descendants()
         .match_predicate(|e| {
@@ -102,7 +105,7 @@ fn scroll_viewports(window: &AppWindow) -> Vec<((String, f32, f32, f32, f32), Re
                 || e.bases().is_some_and(|mut b| b.any(|t| t == "Flickable"))
         })
         .find_all();
-    let mut clips: Vec<((String, f32, f32, f32, f32), Rect)> = Vec::new();
+    let mut clips: Vec<(ControlKey, Rect)> = Vec::new();
     for f in &flickables {
         let viewport = Rect::of(f);
         let _ = f.visit_descendants(|e: ElementHandle| -> ControlFlow<()> {
