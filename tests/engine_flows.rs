@@ -424,6 +424,12 @@ async fn staff_restock_unload_open_and_out_of_service() {
     let staff = k.staff();
     assert_eq!(staff.task, StaffStep::Outbox);
     assert_eq!(staff.outbox.map(|o| o.pending), Some(7));
+    // Issue 22: each row names its book and locker, never the patron.
+    let loan = staff.outbox_recent.iter().find(|l| l.kind == "loan").expect("the loan's row");
+    assert_eq!((loan.item_id.as_deref(), loan.slot), (Some("MP0003"), Some(3)));
+    assert!(loan.title.is_some(), "the loan's title: {loan:?}");
+    let door = staff.outbox_recent.iter().find(|l| l.kind == "staff_door_opened").expect("the door's row");
+    assert_eq!(door.slot, Some(10));
     assert_eq!(
         k.event_kinds().await,
         vec!["loan", "return", "bin_unloaded", "restock", "staff_door_opened", "out_of_service", "out_of_service"]

@@ -128,6 +128,21 @@ impl EventBody {
         }
     }
 
+    /// The book and the locker this event is about, where it names them:
+    /// what staff read in the sync queue (never the patron).
+    pub fn item_and_slot(&self) -> (Option<&ItemId>, Option<SlotNo>) {
+        match self {
+            Self::Loan { item_id, slot, .. }
+            | Self::HoldPickup { item_id, slot, .. }
+            | Self::Restock { item_id, slot } => (Some(item_id), Some(*slot)),
+            Self::Return { item_id, .. } => (Some(item_id), None),
+            Self::Alarm { slot, item_id, .. } => (item_id.as_ref(), *slot),
+            Self::StaffDoorOpened { slot, .. } => (None, Some(*slot)),
+            Self::OutOfService { slot, .. } => (None, *slot),
+            _ => (None, None),
+        }
+    }
+
     /// The patron this event names, for the per-patron pending count.
     pub fn patron(&self) -> Option<&PatronId> {
         match self {

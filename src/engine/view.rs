@@ -612,6 +612,15 @@ pub struct OutboxLine {
     pub attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The book the event is about, where it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
+    /// Its title, where this kiosk knows the book.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The locker, where the event names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u16>,
 }
 
 /// How large the patron asked the text to be: the normal type scale, 1.5×

@@ -591,6 +591,8 @@ impl Bridge {
                     created: seoul_minute(e.created_at),
                     attempts: count(e.attempts),
                     error: if e.state == "rejected" { e.last_error.as_deref().unwrap_or("").into() } else { "".into() },
+                    slot: e.slot.map_or(0, i32::from),
+                    title: e.title.as_deref().map_or_else(|| e.item_id.as_deref().unwrap_or("").into(), words),
                 })
                 .collect();
             set_rows(api.get_outbox_recent(), recent, |m| api.set_outbox_recent(m));

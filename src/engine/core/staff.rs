@@ -527,7 +527,15 @@ impl Engine {
         self.show_outbox(fx);
     }
 
-    pub(super) fn on_outbox_loaded(&mut self, new_stats: OutboxSummary, new_recent: Vec<OutboxLine>) {
+    pub(super) fn on_outbox_loaded(&mut self, new_stats: OutboxSummary, mut new_recent: Vec<OutboxLine>) {
+        // Each row names its book by title where this kiosk has it.
+        for line in &mut new_recent {
+            line.title = line
+                .item_id
+                .as_deref()
+                .and_then(|id| self.kiosk.items.get(&ItemId::new(id)))
+                .map(|item| item.title.clone());
+        }
         if let Some((_, StaffTask::Outbox { stats, recent })) = self.staff_task_mut() {
             *stats = Some(new_stats);
             *recent = new_recent;

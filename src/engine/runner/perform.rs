@@ -141,13 +141,20 @@ impl Runner {
                         // What and when, never whose: the view goes to the screen and the socket.
                         recent: recent
                             .iter()
-                            .map(|e| OutboxLine {
-                                seq: e.seq,
-                                kind: e.kind.clone(),
-                                state: e.state.as_str(),
-                                created_at: e.created_at,
-                                attempts: e.attempts,
-                                last_error: e.last_error.clone(),
+                            .map(|e| {
+                                let (item, slot) = e.body.item_and_slot();
+                                OutboxLine {
+                                    seq: e.seq,
+                                    kind: e.kind.clone(),
+                                    state: e.state.as_str(),
+                                    created_at: e.created_at,
+                                    attempts: e.attempts,
+                                    last_error: e.last_error.clone(),
+                                    item_id: item.map(|i| i.as_str().to_owned()),
+                                    // The engine knows the titles.
+                                    title: None,
+                                    slot: slot.map(|s| s.0),
+                                }
                             })
                             .collect(),
                     })
