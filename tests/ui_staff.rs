@@ -132,8 +132,9 @@ fn the_outbox_lists_its_events_never_whose() {
     staff(&mut ui);
     ui.press("Sync queue");
     assert_eq!(task(&ui), StaffTask::Outbox);
-    // What, when (Seoul time), and where it is.
-    assert!(ui.has("#1 Loan, 11-29 10:00, waiting"), "{:?}", ui.k.staff().outbox_recent);
+    // What (with its locker and book, issue 22), when (Seoul time), and
+    // where it is.
+    assert!(ui.has("#1 Loan · Locker 1 · 홍길동전, 11-29 10:00, waiting"), "{:?}", ui.k.staff().outbox_recent);
     let shown = ui.window.global::<Api>().get_outbox_recent();
     assert_eq!(slint::Model::row_count(&shown), ui.k.staff().outbox_recent.len(), "every event listed");
     let view = format!("{:?}", ui.k.staff());
