@@ -72,7 +72,7 @@ pub fn join_words(text: &str) -> String {
                 || (is_katakana(prev) && is_katakana(c))
                 // Japanese breaks between phrases: hiragana stays with what
                 // it follows (the dictionary splits ください into くだ|さい).
-                || (is_hiragana(c) && !prev.is_whitespace() && !"（「『(".contains(prev));
+                || (is_hiragana(c) && !"（「『(".contains(prev));
             let counter = (prev.is_ascii_digit() || prev == '}') && is_cjk(c);
             if (inside_word || counter) && prev != WORD_JOINER && c != WORD_JOINER && !prev.is_whitespace() {
                 out.push(WORD_JOINER);

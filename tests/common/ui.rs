@@ -163,15 +163,13 @@ impl UiKiosk {
                 // is bundled (build_support/cjk_words.rs): compared without.
                 let bare = |s: &str| s.replace('\u{2060}', "");
                 let want = bare(label);
-                let mut found = None;
-                let _ = self.window.root_element().visit_descendants(|e: ElementHandle| {
+                self.window.root_element().visit_descendants(|e: ElementHandle| {
                     if e.size().width > 0.0 && e.accessible_label().is_some_and(|l| bare(&l) == want) {
-                        found = Some(e);
-                        return std::ops::ControlFlow::Break(());
+                        std::ops::ControlFlow::Break(e)
+                    } else {
+                        std::ops::ControlFlow::Continue(())
                     }
-                    std::ops::ControlFlow::Continue(())
-                });
-                found
+                })
             })
     }
 
