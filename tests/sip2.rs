@@ -343,8 +343,8 @@ async fn another_librarys_book_is_asked_with_17_and_checked_in_with_this_kiosks_
     let answer = d.return_here(&ItemId::new("MC1001")).await.unwrap();
     assert_eq!(answer, ReturnHere::Accepted { library: "마포중앙도서관".into(), title: Some("코스모스".into()) });
     // A code no library knows, and a book that is not out: not taken.
-    assert_eq!(d.return_here(&ItemId::new("ZZ0001")).await.unwrap(), ReturnHere::Refused);
-    assert_eq!(d.return_here(&ItemId::new("MP0001")).await.unwrap(), ReturnHere::Refused);
+    assert_eq!(d.return_here(&ItemId::new("ZZ0001")).await.unwrap(), ReturnHere::Refused { library: None });
+    assert_eq!(d.return_here(&ItemId::new("MP0001")).await.unwrap(), ReturnHere::Refused { library: None });
 
     let body = EventBody::Return { item_id: ItemId::new("MC1001"), library: Some("마포중앙도서관".into()) };
     let back = event(1, false, now(), body);

@@ -632,5 +632,8 @@ async fn a_district_without_the_return_check_takes_no_other_librarys_book() {
         kiosk_id: K.into(),
     };
     let client = bookstation::district::HttpDistrict::new(settings).unwrap();
-    assert_eq!(client.return_here(&bookstation::domain::ItemId::new("MC1001")).await.unwrap(), ReturnHere::Refused);
+    assert_eq!(
+        client.return_here(&bookstation::domain::ItemId::new("MC1001")).await.unwrap(),
+        ReturnHere::Refused { library: None }
+    );
 }

@@ -66,6 +66,17 @@ impl Config {
                 hours_en: "Weekdays 9:00–18:00".to_owned(),
                 hours_zh: String::new(),
                 hours_ja: String::new(),
+                lines: vec![
+                    "문자는 24시간 받습니다.".to_owned(),
+                    "다른 무인도서관 (demo): 망원역 05:30–24:00, 마포중앙도서관 09:00–22:00".to_owned(),
+                ],
+                lines_en: vec![
+                    "Text messages are answered 24 hours a day.".to_owned(),
+                    "Other book lockers (demo): Mangwon Station 05:30–24:00, Mapo Central Library 09:00–22:00"
+                        .to_owned(),
+                ],
+                lines_zh: Vec::new(),
+                lines_ja: Vec::new(),
             },
             accessibility: super::AccessibilityConfig::default(),
         }

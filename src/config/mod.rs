@@ -97,6 +97,17 @@ pub struct HelpConfig {
     pub hours_zh: String,
     /// The same in Japanese; the English (else the Korean) when empty.
     pub hours_ja: String,
+    /// What a patron can do when the phone is not answered, a line each, in
+    /// Korean: the text number answered 24 hours, other kiosks and
+    /// libraries with their hours. Shown under the phone on refusals, out
+    /// of service and in help.
+    pub lines: Vec<String>,
+    /// The same in English; the Korean lines when empty.
+    pub lines_en: Vec<String>,
+    /// The same in Chinese; the English (else the Korean) when empty.
+    pub lines_zh: Vec<String>,
+    /// The same in Japanese; the English (else the Korean) when empty.
+    pub lines_ja: Vec<String>,
 }
 
 /// `[kiosk]`: identity, language and where state lives.

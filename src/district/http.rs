@@ -316,7 +316,7 @@ impl District for HttpDistrict {
         let request = self.client.post(self.url(api::RETURN_HERE)?).json(&body).bearer_auth(&self.token);
         let response = request.send().await.map_err(transport_error)?;
         if response.status() == StatusCode::NOT_FOUND {
-            return Ok(ReturnHere::Refused);
+            return Ok(ReturnHere::Refused { library: None });
         }
         let body = read_body(self.check(response)?, MAX_ANSWER_BYTES, "answer").await?;
         api::parse_answer(&body)

@@ -53,7 +53,7 @@ pub trait District: Send + Sync {
     /// district that does not take other libraries' books answers `Refused`.
     async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
         let _ = item;
-        Ok(ReturnHere::Refused)
+        Ok(ReturnHere::Refused { library: None })
     }
 }
 
@@ -115,8 +115,12 @@ pub enum ReturnHere {
         title: Option<String>,
     },
     /// No: not a book of the district's libraries, or one they do not take
-    /// back at kiosks.
-    Refused,
+    /// back at kiosks; `library` names the library it goes back to, when
+    /// the district knows it, so the patron is told where.
+    Refused {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        library: Option<String>,
+    },
 }
 
 /// What belongs to one kiosk, fetched at start-up and after restocks.

@@ -263,7 +263,15 @@ impl SimState {
                 library: crate::district::seed::library_name(&loan.kiosk_id),
                 title: Some(self.title_of(loan)).filter(|t| !t.is_empty()),
             },
-            _ => ReturnHere::Refused,
+            _ => ReturnHere::Refused {
+                // A copy of another kiosk's, not on loan: its library is
+                // that kiosk's.
+                library: self
+                    .catalogue
+                    .iter()
+                    .find(|(kiosk, items)| **kiosk != self.kiosk_id && items.iter().any(|i| i.id == *item))
+                    .map(|(kiosk, _)| crate::district::seed::library_name(kiosk)),
+            },
         }
     }
 

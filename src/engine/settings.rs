@@ -15,10 +15,13 @@ pub struct EngineSettings {
     pub require_pin: bool,
     /// The PIN pad takes the PIN at this many digits.
     pub pin_length: Option<u8>,
-    /// How a patron reaches a person (its `hours` unset: see `help_hours`).
+    /// How a patron reaches a person (its `hours` and `lines` unset: see
+    /// `help_hours`, `help_lines`).
     pub help: HelpContact,
     /// When the help line is answered, in each language the operator gave.
     pub help_hours: Localized,
+    /// What else a patron can do (a line each), in each language given.
+    pub help_lines: Localized,
     pub qr: QrPattern,
     pub loan: LoanPolicy,
     pub offline: OfflinePolicy,
@@ -61,12 +64,19 @@ impl EngineSettings {
                 phone: config.help.phone.clone(),
                 text: config.help.text.clone(),
                 hours: String::new(),
+                lines: String::new(),
             },
             help_hours: Localized {
                 ko: config.help.hours.clone(),
                 en: config.help.hours_en.clone(),
                 zh: config.help.hours_zh.clone(),
                 ja: config.help.hours_ja.clone(),
+            },
+            help_lines: Localized {
+                ko: config.help.lines.join("\n"),
+                en: config.help.lines_en.join("\n"),
+                zh: config.help.lines_zh.join("\n"),
+                ja: config.help.lines_ja.join("\n"),
             },
             qr: QrPattern::new(config.kiosk.qr_prefix.clone()),
             loan: p.loan_policy(),

@@ -108,6 +108,9 @@ pub enum NoticeKey {
     AskingLibrary,
     /// Another library's book, and the district cannot be asked now.
     OtherLibraryOffline,
+    /// A book the district will not take back here: names the library it
+    /// goes back to.
+    ReturnElsewhere,
     FinishTaskFirst,
     /// Names the slot, and the title of the book it holds.
     RestockNeedsEmptyLocker,
@@ -138,7 +141,7 @@ pub enum NoticeKey {
 
 impl NoticeKey {
     /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
-    pub const ALL: [NoticeKey; 31] = [
+    pub const ALL: [NoticeKey; 32] = [
         Self::WaitForLocker,
         Self::TechnicalProblem,
         Self::CardUnreadable,
@@ -157,6 +160,7 @@ impl NoticeKey {
         Self::ReturnedToLibrary,
         Self::AskingLibrary,
         Self::OtherLibraryOffline,
+        Self::ReturnElsewhere,
         Self::FinishTaskFirst,
         Self::RestockNeedsEmptyLocker,
         Self::RestockNotALocker,
@@ -180,7 +184,7 @@ impl NoticeKey {
                 Success
             }
             Self::AskingLibrary => Info,
-            Self::OtherLibraryOffline => Warning,
+            Self::OtherLibraryOffline | Self::ReturnElsewhere => Warning,
             Self::NoHoldsHere
             | Self::SelectFirst
             | Self::NothingToDispense
@@ -231,6 +235,7 @@ impl NoticeKey {
             Self::ReturnedToLibrary => "returned_to_library",
             Self::AskingLibrary => "asking_library",
             Self::OtherLibraryOffline => "other_library_offline",
+            Self::ReturnElsewhere => "return_elsewhere",
             Self::FinishTaskFirst => "finish_task_first",
             Self::RestockNeedsEmptyLocker => "restock_needs_empty_locker",
             Self::RestockNotALocker => "restock_not_a_locker",
@@ -263,6 +268,8 @@ pub struct HelpContact {
     /// A number that takes text messages.
     pub text: String,
     pub hours: String,
+    /// What else the patron can do, a line each (`\n` between).
+    pub lines: String,
 }
 
 /// The signed-in patron, as numbers only (the kiosk never shows a name).
@@ -421,6 +428,9 @@ pub struct RefusalView {
     /// kiosk's, marked as the library's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub library_message: Option<String>,
+    /// Another library's book refused here: the library it goes back to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub belongs_to: Option<String>,
 }
 
 impl From<RefusalReason> for RefusalView {
@@ -431,6 +441,7 @@ impl From<RefusalReason> for RefusalView {
             help_key: reason.help_key(),
             until: None,
             library_message: None,
+            belongs_to: None,
         }
     }
 }

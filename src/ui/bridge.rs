@@ -129,6 +129,7 @@ fn notice(key: NoticeKey) -> (ui::Notice, ui::Refusal) {
         NoticeKey::ReturnedToLibrary => plain(ui::Notice::ReturnedToLibrary),
         NoticeKey::AskingLibrary => plain(ui::Notice::AskingLibrary),
         NoticeKey::OtherLibraryOffline => plain(ui::Notice::OtherLibraryOffline),
+        NoticeKey::ReturnElsewhere => plain(ui::Notice::ReturnElsewhere),
         NoticeKey::FinishTaskFirst => plain(ui::Notice::FinishTaskFirst),
         NoticeKey::RestockNeedsEmptyLocker => plain(ui::Notice::RestockNeedsEmptyLocker),
         NoticeKey::RestockNotALocker => plain(ui::Notice::RestockNotALocker),
@@ -482,6 +483,7 @@ impl Bridge {
         api.set_help_phone(view.help.phone.as_str().into());
         api.set_help_text(view.help.text.as_str().into());
         api.set_help_hours(words(&view.help.hours));
+        api.set_help_lines(words(&view.help.lines));
         api.set_help_requested(view.help_requested);
         self.holds.set(Self::books(patron.map_or(&[][..], |p| &p.ready_holds)));
 
@@ -540,6 +542,8 @@ impl Bridge {
         api.set_refusal_until(date(view.refusal.as_ref().and_then(|r| r.until.as_deref())));
         let library_message = view.refusal.as_ref().and_then(|r| r.library_message.as_deref());
         api.set_refusal_library_message(words(library_message.unwrap_or_default()));
+        let belongs_to = view.refusal.as_ref().and_then(|r| r.belongs_to.as_deref());
+        api.set_refusal_belongs_to(words(belongs_to.unwrap_or_default()));
 
         if let Some(r) = &view.returning {
             api.set_return_step(return_step(r.step));

@@ -487,7 +487,9 @@ impl District for Sip2District {
         let answer = self.client.call(&request, true).await.map_err(district_error)?;
         let info = messages::item_info(&answer).map_err(answer_error)?;
         if !info.circulation.is_charged() && info.circulation != messages::Circulation::CLAIMED_RETURNED {
-            return Ok(ReturnHere::Refused);
+            // Not out on loan: it goes back to its own shelf, which 18's
+            // AQ names when the library system knows the book.
+            return Ok(ReturnHere::Refused { library: info.permanent_location.filter(|l| !l.is_empty()) });
         }
         Ok(ReturnHere::Accepted {
             library: info.permanent_location.unwrap_or_else(|| self.site.institution.clone()),

@@ -139,6 +139,9 @@ enum State {
     Return(ReturnFlow),
     Refusal {
         reason: RefusalReason,
+        /// Where the refused book goes back, when the district said
+        /// (another library's book).
+        library: Option<String>,
     },
     StaffPin {
         staff_id: String,

@@ -139,7 +139,7 @@ impl Engine {
                 });
                 Screen::Return
             }
-            State::Refusal { reason } => {
+            State::Refusal { reason, library } => {
                 let until = match reason {
                     crate::domain::RefusalReason::Suspended => {
                         self.patron.as_ref().and_then(|p| p.settled.suspended_until.clone())
@@ -148,7 +148,12 @@ impl Engine {
                 };
                 let library_message =
                     self.patron.as_ref().and_then(|p| p.library_message.as_deref().map(str::to_owned));
-                v.refusal = Some(RefusalView { until, library_message, ..RefusalView::from(*reason) });
+                v.refusal = Some(RefusalView {
+                    until,
+                    library_message,
+                    belongs_to: library.clone(),
+                    ..RefusalView::from(*reason)
+                });
                 Screen::Refusal
             }
             State::StaffPin { failures, .. } => {
@@ -164,7 +169,11 @@ impl Engine {
     }
 
     fn help_contact(&self) -> HelpContact {
-        HelpContact { hours: self.settings.help_hours.get(self.language).to_owned(), ..self.settings.help.clone() }
+        HelpContact {
+            hours: self.settings.help_hours.get(self.language).to_owned(),
+            lines: self.settings.help_lines.get(self.language).to_owned(),
+            ..self.settings.help.clone()
+        }
     }
 
     fn patron_view(&self) -> Option<PatronView> {

@@ -88,7 +88,7 @@ impl Engine {
         // so): the bin's door stays shut.
         if self.kiosk.out_of_service && !matches!(self.state, State::Staff { .. }) {
             self.start_fresh();
-            self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
+            self.state = State::Refusal { reason: RefusalReason::KioskOutOfService, library: None };
             return;
         }
         match &self.state {
@@ -153,10 +153,13 @@ impl Engine {
             // Held up first thing at the idle screen: the refusal's own
             // screen, which says where such a book goes back; mid-visit, a
             // notice, so the patron's other books go on.
-            Some(ReturnHere::Refused) if flow.returned.is_empty() && self.patron.is_none() => {
-                self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk };
+            Some(ReturnHere::Refused { library }) if flow.returned.is_empty() && self.patron.is_none() => {
+                self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk, library };
             }
-            Some(ReturnHere::Refused) => {
+            Some(ReturnHere::Refused { library: Some(library) }) => {
+                self.notice = Some(Notice::new(NoticeKey::ReturnElsewhere).library(&library));
+            }
+            Some(ReturnHere::Refused { library: None }) => {
                 self.notice = Some(Notice::new(NoticeKey::Refusal(RefusalReason::ItemNotFromThisKiosk)));
             }
             None => self.notice = Some(Notice::new(NoticeKey::OtherLibraryOffline)),

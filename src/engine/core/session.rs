@@ -59,7 +59,7 @@ impl Engine {
         }
         self.start_fresh();
         if self.kiosk.out_of_service {
-            self.state = State::Refusal { reason: RefusalReason::KioskOutOfService };
+            self.state = State::Refusal { reason: RefusalReason::KioskOutOfService, library: None };
             return;
         }
         if self.settings.require_pin || credential.is_pickup_code() {
@@ -80,7 +80,7 @@ impl Engine {
             return;
         }
         if locked {
-            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+            self.state = State::Refusal { reason: RefusalReason::PinLocked, library: None };
         } else if credential.is_pickup_code() {
             // The code is the secret: no PIN after it.
             let credential = credential.clone();
@@ -150,13 +150,13 @@ impl Engine {
         };
         self.patron = Some(session);
         match refused {
-            Some(reason) => self.state = State::Refusal { reason },
+            Some(reason) => self.state = State::Refusal { reason, library: None },
             None => self.go_home(),
         }
     }
 
     fn refuse(&mut self, reason: RefusalReason) {
-        self.state = State::Refusal { reason };
+        self.state = State::Refusal { reason, library: None };
     }
 
     /// The patron's home screen, or why they may do nothing here: a
@@ -175,7 +175,9 @@ impl Engine {
         }
         self.shelf_is_home = true;
         self.state = match patron.allowance {
-            Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => State::Refusal { reason },
+            Err(reason @ (RefusalReason::Suspended | RefusalReason::OverdueItems)) => {
+                State::Refusal { reason, library: None }
+            }
             _ => State::Home,
         };
     }
@@ -346,7 +348,7 @@ impl Engine {
             // say so, and where it goes back, on a screen of its own.
             State::Attract if !item.as_str().is_empty() => {
                 self.start_fresh();
-                self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk };
+                self.state = State::Refusal { reason: RefusalReason::ItemNotFromThisKiosk, library: None };
             }
             _ => self.notice = Some(Notice::new(NoticeKey::ScanNotExpected)),
         }

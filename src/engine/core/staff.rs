@@ -151,7 +151,7 @@ impl Engine {
         let State::StaffPin { staff_id, checking: false, .. } = &self.state else { return };
         let staff_id = staff_id.clone();
         if self.staff_throttles.get(&staff_id).is_some_and(|t| t.is_locked(self.now)) {
-            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+            self.state = State::Refusal { reason: RefusalReason::PinLocked, library: None };
             return;
         }
         if let State::StaffPin { checking, .. } = &mut self.state {
@@ -179,7 +179,7 @@ impl Engine {
                 slot: None,
                 item_id: None,
             }));
-            self.state = State::Refusal { reason: RefusalReason::PinLocked };
+            self.state = State::Refusal { reason: RefusalReason::PinLocked, library: None };
         } else {
             self.notice = Some(Notice::new(NoticeKey::WrongPin));
             self.state = State::StaffPin { staff_id: staff_id.clone(), failures: failures + 1, checking: false };
@@ -196,7 +196,7 @@ impl Engine {
         let failures = self.staff_throttles.get(&staff_id).map_or(0, |t| t.failures);
         self.start_fresh();
         self.state = if locked {
-            State::Refusal { reason: RefusalReason::PinLocked }
+            State::Refusal { reason: RefusalReason::PinLocked, library: None }
         } else {
             State::StaffPin { staff_id, failures, checking: false }
         };

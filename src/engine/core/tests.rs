@@ -1015,7 +1015,8 @@ fn another_librarys_book_is_asked_of_the_district_and_goes_back_to_its_library()
     assert_eq!(return_step(&e), ReturnStep::Checking);
     assert_eq!(notice(&e), Some(NoticeKey::AskingLibrary));
     // An answer about another book changes nothing.
-    let other = Input::ReturnHereAnswered { item: ItemId::new("MC9999"), answer: Some(ReturnHere::Refused) };
+    let other =
+        Input::ReturnHereAnswered { item: ItemId::new("MC9999"), answer: Some(ReturnHere::Refused { library: None }) };
     assert!(e.handle(other, T0).is_empty());
     let accepted = ReturnHere::Accepted { library: "마포중앙도서관".into(), title: Some("코스모스".into()) };
     let fx = e.handle(Input::ReturnHereAnswered { item: ItemId::new("MC1001"), answer: Some(accepted) }, T0);
@@ -1053,7 +1054,10 @@ fn another_librarys_book_is_refused_when_the_district_says_no_or_cannot_be_asked
     // No, first thing at the idle screen: the refusal's screen says where it goes.
     let mut e = engine();
     let _ = e.handle(Input::Scanned("XX0001".into()), T0);
-    let fx = e.handle(Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer: Some(ReturnHere::Refused) }, T0);
+    let fx = e.handle(
+        Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer: Some(ReturnHere::Refused { library: None }) },
+        T0,
+    );
     assert!(fx.is_empty());
     assert_eq!(e.view().refusal.map(|r| r.reason), Some(RefusalReason::ItemNotFromThisKiosk));
     // No, in the middle of a visit: a notice, and the next book may be scanned.
@@ -1061,7 +1065,10 @@ fn another_librarys_book_is_refused_when_the_district_says_no_or_cannot_be_asked
     let _ = e.handle(Input::Sensors(vec![reading(41, false, true, 1)]), T0);
     let _ = e.handle(Input::IntentClosed(IntentId(8)), T0);
     let _ = e.handle(Input::Scanned("XX0001".into()), T0);
-    let _ = e.handle(Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer: Some(ReturnHere::Refused) }, T0);
+    let _ = e.handle(
+        Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer: Some(ReturnHere::Refused { library: None }) },
+        T0,
+    );
     assert_eq!(notice(&e), Some(NoticeKey::Refusal(RefusalReason::ItemNotFromThisKiosk)));
     assert_eq!(return_step(&e), ReturnStep::Scan);
     // The district did not answer.
@@ -1073,6 +1080,43 @@ fn another_librarys_book_is_refused_when_the_district_says_no_or_cannot_be_asked
     let fx = e.handle(Input::Scanned("MC1001".into()), T0);
     assert!(fx.iter().all(|f| !matches!(f, Effect::AskReturnHere { .. })), "{fx:?}");
     assert_eq!(notice(&e), Some(NoticeKey::OtherLibraryOffline));
+}
+
+#[test]
+fn a_book_refused_here_names_the_library_it_goes_back_to() {
+    let library = || Some("마포중앙도서관".to_owned());
+    // At the idle screen: the refusal's screen names it.
+    let mut e = engine();
+    let _ = e.handle(Input::Scanned("XX0001".into()), T0);
+    let answer = Some(ReturnHere::Refused { library: library() });
+    let _ = e.handle(Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer }, T0);
+    let refusal = e.view().refusal.expect("a refusal");
+    assert_eq!((refusal.reason, refusal.belongs_to), (RefusalReason::ItemNotFromThisKiosk, library()));
+    // In the middle of a visit: the notice names it.
+    let mut e = bin_open_for_return();
+    let _ = e.handle(Input::Sensors(vec![reading(41, false, true, 1)]), T0);
+    let _ = e.handle(Input::IntentClosed(IntentId(8)), T0);
+    let _ = e.handle(Input::Scanned("XX0001".into()), T0);
+    let answer = Some(ReturnHere::Refused { library: library() });
+    let _ = e.handle(Input::ReturnHereAnswered { item: ItemId::new("XX0001"), answer }, T0);
+    let shown = e.view().notice.expect("a notice");
+    assert_eq!((shown.key, shown.library), (NoticeKey::ReturnElsewhere, library()));
+    assert_eq!(return_step(&e), ReturnStep::Scan);
+}
+
+#[test]
+fn the_help_lines_are_in_the_patrons_language() {
+    let mut e = engine_with(EngineSettings {
+        help_lines: crate::domain::Localized {
+            ko: "문자는 24시간 받습니다.".into(),
+            en: "Texts are answered 24 hours a day.".into(),
+            ..Default::default()
+        },
+        ..settings()
+    });
+    assert_eq!(e.view().help.lines, "문자는 24시간 받습니다.");
+    let _ = act(&mut e, Action::Language { language: crate::domain::Language::Ja });
+    assert_eq!(e.view().help.lines, "Texts are answered 24 hours a day.");
 }
 
 #[test]
