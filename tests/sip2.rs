@@ -182,7 +182,7 @@ async fn offline_loans_are_replayed_with_no_block_their_date_and_the_kiosks_due_
     let state = peer.state().await;
     let log = state["log"].as_array().unwrap();
     assert_eq!(log.len(), 2);
-    let sent_at = bookstation::district::sip2::messages::sip_date(at);
+    let sent_at = bookstation::district::sip2::messages::sip_date(at.to_utc());
     for entry in log {
         assert_eq!(entry["no_block"], true);
         assert_eq!(entry["due"], "2026-12-24", "the due date the kiosk gave");

@@ -603,9 +603,9 @@ pub fn parse_sip_date(text: &str) -> Option<NaiveDateTime> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::charset::Charset;
     use crate::frame::{Terminator, decode, encode};
-    use super::*;
 
     fn site() -> Site {
         Site { institution: "MAPO".into(), terminal_password: String::new(), location: "HAPJEONG".into() }

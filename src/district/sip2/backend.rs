@@ -21,7 +21,7 @@ use super::messages::{self, AcsStatus, PatronFlags, PatronInfo, Replay, Site, Su
 use crate::district::{
     AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, ReturnHere, SubmittedEvent,
 };
-use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing, Timestamp};
+use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -81,8 +81,8 @@ impl std::fmt::Debug for Sip2District {
     }
 }
 
-fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
 fn district_error(e: ClientError) -> DistrictError {
@@ -246,7 +246,7 @@ impl Sip2District {
     /// One event to the server; `Err` when its fate is not known (the
     /// batch stops there and the event is sent again later).
     async fn deliver(&self, event: &SubmittedEvent) -> Result<Delivery, DistrictError> {
-        let replay = Replay { no_block: event.offline, at: event.created_at };
+        let replay = Replay { no_block: event.offline, at: event.created_at.to_utc() };
         match &event.body {
             EventBody::Loan { item_id, patron_id, due_date, .. } => {
                 self.lend(event.id, item_id, patron_id, due_date, replay, false).await

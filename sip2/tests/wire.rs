@@ -5,12 +5,11 @@
 //! answering, a Korean title cut between two TCP writes, the back-off
 //! after a refused connection, the keep-alive, and TLS with a pinned CA.
 
-use bookstation::district::sip2::charset::Charset;
-use bookstation::district::sip2::client::{Client, ClientError, ClientSettings};
-use bookstation::district::sip2::conn::{ConnError, ConnSettings};
-use bookstation::district::sip2::frame::{self, Framer, Message, Terminator};
-use bookstation::district::sip2::messages;
-use bookstation::domain::Timestamp;
+use bookstation_sip2::charset::Charset;
+use bookstation_sip2::client::{Client, ClientError, ClientSettings};
+use bookstation_sip2::conn::{ConnError, ConnSettings};
+use bookstation_sip2::frame::{self, Framer, Message, Terminator};
+use bookstation_sip2::messages;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -48,7 +47,7 @@ fn item(title: &str) -> Message {
 
 fn item_request() -> Message {
     let site = messages::Site { institution: "MAPO".into(), terminal_password: String::new(), location: "K".into() };
-    messages::item_information(&site, "MP0009", Timestamp(0))
+    messages::item_information(&site, "MP0009", chrono::DateTime::UNIX_EPOCH)
 }
 
 /// What a scripted server does with one frame it received.
@@ -342,7 +341,7 @@ async fn tls_with_a_pinned_ca() {
             }
         }
     });
-    let pinned = bookstation::district::sip2::tls_config(Some((&dir.path().join("cert.pem"), &cert_pem))).unwrap();
+    let pinned = bookstation_sip2::tls_config(Some((&dir.path().join("cert.pem"), &cert_pem))).unwrap();
     let mut s = settings(port, Charset::Utf8);
     s.conn.host = "localhost".into();
     s.conn.tls = Some(pinned);
@@ -354,8 +353,7 @@ async fn tls_with_a_pinned_ca() {
     let (other_pem, _) = certificate(other.path());
     let mut s = settings(port, Charset::Utf8);
     s.conn.host = "localhost".into();
-    s.conn.tls =
-        Some(bookstation::district::sip2::tls_config(Some((&other.path().join("cert.pem"), &other_pem))).unwrap());
+    s.conn.tls = Some(bookstation_sip2::tls_config(Some((&other.path().join("cert.pem"), &other_pem))).unwrap());
     let err = Client::new(s).call(&item_request(), true).await.unwrap_err();
     assert!(matches!(err, ClientError::Conn(ConnError::Tls { .. })), "{err:?}");
 }
