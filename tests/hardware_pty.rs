@@ -83,3 +83,36 @@ fn doctor_probes_each_configured_board_and_fails_on_a_silent_one() {
     assert!(text.contains("FAIL  Kerong CU board 2") && text.contains("does not answer"), "{text}");
     assert!(text.contains("card reader: none configured"), "{text}");
 }
+
+/// A kiosk with real devices runs without the simulator: it never creates
+/// or reads `world.json`, and whether it is online is its district's answer
+/// alone, not a simulated cable's (`bookstation sim` has no world to
+/// drive). Before, `run` opened the world file whatever the hardware.
+#[test]
+fn a_kiosk_with_real_devices_never_opens_the_simulated_world() {
+    use bookstation_hardware::sim::pty::{KerongSim, KerongSimBoard, MemPanel, PtySim};
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("locker0");
+    let panel = std::sync::Arc::new(MemPanel::new(1, 16));
+    let _sim =
+        PtySim::start(&link, KerongSim::new(vec![KerongSimBoard { address: 0, first_slot: 1, channels: 16 }]), panel)
+            .unwrap();
+    let demo = bookstation::config::Config::demo(dir.path()).to_toml();
+    let start = demo.find("[hardware]").unwrap();
+    let end = start + demo[start..].find("\n[").unwrap() + 1;
+    let hw = format!(
+        "[hardware]\nkind = \"devices\"\nlockers = 15\nreturn_bin_slot = 16\nreturn_bin_capacity = 30\n\
+         [[hardware.board]]\nprotocol = \"kerong\"\nport = \"{}\"\naddress = 0\nfirst_slot = 1\nslots = 16\n",
+        link.display()
+    );
+    let config = dir.path().join("bookstation.toml");
+    std::fs::write(&config, format!("{}{hw}\n{}", &demo[..start], &demo[end..])).unwrap();
+
+    let d = Daemon::run(&config, dir.path()).arg("--headless").start();
+    assert!(!dir.path().join("world.json").exists(), "a kiosk with real devices made a simulated world");
+    // The district (the in-process simulated one) answers: the kiosk is online.
+    let v = d.act(json!({"action": "language", "language": "en"}));
+    assert_eq!(v["view"]["online"], true, "{v}");
+    d.stop();
+    assert!(!dir.path().join("world.json").exists());
+}

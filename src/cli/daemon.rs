@@ -10,7 +10,7 @@ use bookstation::engine::actor;
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
 use bookstation::store::{AsyncStore, open_state};
 use bookstation::ui::WindowOptions;
-use bookstation_hardware::{SimLayout, SimWorld};
+
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -118,15 +118,20 @@ async fn start(
     // The database and the card key first: the world file and the cover
     // cache created below are themselves signs of an earlier life.
     let (mut store, hasher) = open_state(&state_dir, lock_was_there)?;
-    let layout = SimLayout { lockers: config.hardware.lockers, return_bin: config.hardware.return_bin_slot };
-    let world = SimWorld::open(&state_dir.join("world.json"), layout)?;
+    // The simulated world (and its network cable) exists for simulated
+    // hardware only: a kiosk with real devices never opens world.json, and
+    // whether it is online is its district's answer alone.
+    let world = super::hardware::simulated_world(&config)?;
     if demo {
-        seed_demo(&mut store, &world, bookstation::engine::Clock::now(&SystemClock))?;
+        let world = world.as_ref().context(
+            "the demo's books go into simulated lockers: --demo-books needs hardware.kind = \"mock\" or \"pty\"",
+        )?;
+        seed_demo(&mut store, world, bookstation::engine::Clock::now(&SystemClock))?;
     }
     // SIP2 cannot list a kiosk's items: its catalogue starts from the store's.
     let known = store.items()?;
-    let district = super::district::connect(&config, &world, known).await?;
-    let super::hardware::Hardware { board, devices, sim } = super::hardware::build(&config, &world)?;
+    let district = super::district::connect(&config, world.as_ref(), known).await?;
+    let super::hardware::Hardware { board, devices, sim } = super::hardware::build(&config, world)?;
     let deps = Deps {
         store: AsyncStore::new(store)?,
         board: board.clone(),

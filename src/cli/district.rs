@@ -26,7 +26,7 @@ use tokio::sync::Notify;
 pub const SIM_DB: &str = "district-sim.json";
 
 /// The district backend from `[district]`, behind the simulated world's
-/// network cable (`bookstation sim network down` unplugs it).
+/// network cable when the hardware is simulated.
 ///
 /// `kind = "sim"` starts the simulated district inside the daemon on a
 /// loopback port, saved in `state_dir/district-sim.json`, and talks HTTP
@@ -34,7 +34,7 @@ pub const SIM_DB: &str = "district-sim.json";
 /// must be private) and the optional CA file, and checks the URL.
 /// `kind = "sip2"` reads the password files and starts from `known`, the
 /// items the kiosk's store holds (SIP2 cannot list them).
-pub async fn connect(config: &Config, world: &SimWorld, known: Vec<Item>) -> anyhow::Result<Arc<dyn District>> {
+pub async fn connect(config: &Config, world: Option<&SimWorld>, known: Vec<Item>) -> anyhow::Result<Arc<dyn District>> {
     let d = &config.district;
     let settings = match d.kind {
         DistrictKind::Sim => {
@@ -65,14 +65,24 @@ pub async fn connect(config: &Config, world: &SimWorld, known: Vec<Item>) -> any
             let sip2 = Arc::new(sip2_district(config, known)?);
             // Lives as long as the backend: it stops when the last Arc goes.
             drop(sip2.spawn_keepalive());
-            return Ok(Arc::new(SimNetwork::new(sip2, world.clone())));
+            return Ok(behind_cable(sip2, world));
         }
     };
     let http = Arc::new(HttpDistrict::new(settings)?);
     let covers = CoverCache::new(config.kiosk.state_dir.join("covers"), d.cover_cache_mib.saturating_mul(1 << 20));
     // Fetches on its own, so a slow cover never holds up the engine.
     tokio::spawn(covers.run(http.clone(), Duration::from_secs(d.inventory_refresh_secs)));
-    Ok(Arc::new(SimNetwork::new(http, world.clone())))
+    Ok(behind_cable(http, world))
+}
+
+/// `district` behind the simulated world's network cable when the hardware
+/// is simulated (`bookstation sim network down` unplugs it); as it is for
+/// real devices.
+fn behind_cable<D: District + 'static>(district: Arc<D>, world: Option<&SimWorld>) -> Arc<dyn District> {
+    match world {
+        Some(world) => Arc::new(SimNetwork::new(district, world.clone())),
+        None => district,
+    }
 }
 
 /// The SIP2 backend from `[district]` (kind `sip2`): its password files

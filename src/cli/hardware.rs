@@ -11,7 +11,7 @@ use bookstation_hardware::drivers::{
     PcscReader, PcscSettings, SerialLink, evdev_scanner, serial_scanner,
 };
 use bookstation_hardware::sim::pty::world_on_kerong;
-use bookstation_hardware::{LockerBoard, Scanner, SimWorld};
+use bookstation_hardware::{LockerBoard, Scanner, SimLayout, SimWorld};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,28 +30,47 @@ pub struct Hardware {
     pub sim: Option<SimWorld>,
 }
 
-/// The board and the event devices `[hardware]` asks for.
-pub fn build(config: &Config, world: &SimWorld) -> anyhow::Result<Hardware> {
-    let simulated = |board: Arc<dyn LockerBoard>| Hardware {
+/// The simulated world `state_dir/world.json` for simulated hardware
+/// (`mock`, `pty`); `None` for real devices, which never open the file.
+pub fn simulated_world(config: &Config) -> anyhow::Result<Option<SimWorld>> {
+    let h = &config.hardware;
+    Ok(match h.kind {
+        HardwareKind::Mock | HardwareKind::Pty => {
+            let layout = SimLayout { lockers: h.lockers, return_bin: h.return_bin_slot };
+            Some(SimWorld::open(&config.kiosk.state_dir.join("world.json"), layout)?)
+        }
+        HardwareKind::Devices => None,
+    })
+}
+
+/// The board and the event devices `[hardware]` asks for; `world` is
+/// [`simulated_world`]'s.
+pub fn build(config: &Config, world: Option<SimWorld>) -> anyhow::Result<Hardware> {
+    let simulated = |board: Arc<dyn LockerBoard>, world: SimWorld| Hardware {
         board,
         devices: Devices {
             card_reader: world.card_reader().map(|r| Box::new(r) as _),
             scanner: world.scanner().map(|s| Box::new(s) as _),
         },
-        sim: Some(world.clone()),
+        sim: Some(world),
     };
+    let world = || world.clone().context("simulated hardware without its world (hardware::simulated_world)");
     match config.hardware.kind {
-        HardwareKind::Mock => Ok(simulated(Arc::new(world.board()))),
+        HardwareKind::Mock => {
+            let world = world()?;
+            Ok(simulated(Arc::new(world.board()), world))
+        }
         HardwareKind::Pty => {
+            let world = world()?;
             let link = pty_link(&config.kiosk.state_dir);
-            let (sim, cabinet) = world_on_kerong(world, &link, LinkSettings::new(&link))?;
+            let (sim, cabinet) = world_on_kerong(&world, &link, LinkSettings::new(&link))?;
             tracing::info!(port = %link.display(), buses = sim.len(), "locker boards: simulated Kerong CU buses on ptys");
             // The simulator lives as long as the runtime: dropped with it.
             tokio::spawn(async move {
                 let _sim = sim;
                 std::future::pending::<()>().await;
             });
-            Ok(simulated(Arc::new(cabinet)))
+            Ok(simulated(Arc::new(cabinet), world))
         }
         HardwareKind::Devices => {
             let h = &config.hardware;
