@@ -248,7 +248,7 @@ async fn door_close_latency(rig: &Rig) -> anyhow::Result<Latency> {
         engine.act(action(json!({"action": "logout"}))?).await?;
     }
     let events = store.call(|s| s.outbox(None, 100_000)).await??;
-    samples.loans = events.iter().filter(|e| e.kind == "loan").count();
+    samples.loans = events.iter().filter(|e| e.kind.as_str() == "loan").count();
     let _ = stop.send(());
     task.await?;
     Ok(samples)

@@ -201,7 +201,7 @@ async fn hold_pickup() {
     assert_eq!(k.screen(), Screen::Receipt);
     let events = k.events().await;
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, "hold_pickup");
+    assert_eq!(events[0].kind.as_str(), "hold_pickup");
     let body = serde_json::to_value(&events[0].body).unwrap();
     assert_eq!(body["hold_id"], "H-0001");
 }
@@ -425,10 +425,15 @@ async fn staff_restock_unload_open_and_out_of_service() {
     assert_eq!(staff.task, StaffStep::Outbox);
     assert_eq!(staff.outbox.map(|o| o.pending), Some(7));
     // Issue 22: each row names its book and locker, never the patron.
-    let loan = staff.outbox_recent.iter().find(|l| l.kind == "loan").expect("the loan's row");
+    let loan =
+        staff.outbox_recent.iter().find(|l| l.kind == bookstation::domain::EventKind::Loan).expect("the loan's row");
     assert_eq!((loan.item_id.as_deref(), loan.slot), (Some("MP0003"), Some(3)));
     assert!(loan.title.is_some(), "the loan's title: {loan:?}");
-    let door = staff.outbox_recent.iter().find(|l| l.kind == "staff_door_opened").expect("the door's row");
+    let door = staff
+        .outbox_recent
+        .iter()
+        .find(|l| l.kind == bookstation::domain::EventKind::StaffDoorOpened)
+        .expect("the door's row");
     assert_eq!(door.slot, Some(10));
     assert_eq!(
         k.event_kinds().await,

@@ -198,7 +198,7 @@ async fn staff_pins_lock_out_across_restarts_and_tell_the_district() {
         k.act(json!({"action": "staff_pin", "pin": "0000"})).await;
     }
     assert_eq!(k.refusal(), Some(RefusalReason::PinLocked));
-    let alarms: Vec<_> = k.events().await.into_iter().filter(|e| e.kind == "alarm").map(|e| e.body).collect();
+    let alarms: Vec<_> = k.events().await.into_iter().filter(|e| e.kind.as_str() == "alarm").map(|e| e.body).collect();
     assert_eq!(alarms.len(), 1, "{alarms:?}");
     assert_eq!(serde_json::to_value(&alarms[0]).unwrap()["alarm"], "staff_pin_locked");
     k.act(json!({"action": "logout"})).await;

@@ -249,7 +249,7 @@ fn a_hold_pickup_clears_the_hold() {
         slot: SlotNo(3),
         due_date: "2026-12-14".into(),
     };
-    assert_eq!(store.complete_intent(id, &event, t(2)).unwrap().kind, "hold_pickup");
+    assert_eq!(store.complete_intent(id, &event, t(2)).unwrap().kind.as_str(), "hold_pickup");
     assert_eq!(store.item(&book).unwrap().unwrap().hold_for, None);
     assert_eq!(store.hold_id(&book).unwrap(), None);
     assert_eq!(store.slot_of(&book).unwrap(), None);
@@ -298,7 +298,7 @@ fn return_restock_and_unloading_the_bin() {
     assert_eq!(store.intent(ret).unwrap().unwrap().spec.drops_at_start, Some(41));
     let event =
         store.complete_intent(ret, &EventBody::Return { item_id: ItemId::new("MP0004"), library: None }, t(2)).unwrap();
-    assert_eq!(event.kind, "return");
+    assert_eq!(event.kind.as_str(), "return");
     assert_eq!(store.bin_items().unwrap(), [ItemId::new("MP0004")]);
 
     // Staff unload the bin, then put the book in locker 4.
@@ -326,7 +326,7 @@ fn return_restock_and_unloading_the_bin() {
     let event = EventBody::Restock { item_id: ItemId::new("MP0004"), slot: SlotNo(4) };
     store.complete_intent(restock, &event, t(5)).unwrap();
     assert_eq!(store.slot_of(&ItemId::new("MP0004")).unwrap(), Some(SlotNo(4)));
-    let kinds: Vec<String> = store.outbox(None, 10).unwrap().into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<String> = store.outbox(None, 10).unwrap().into_iter().map(|e| e.kind.as_str().to_owned()).collect();
     assert_eq!(kinds, ["return", "bin_unloaded", "restock"]);
     let seqs: Vec<i64> = store.outbox(None, 10).unwrap().into_iter().map(|e| e.seq).collect();
     assert_eq!(seqs, [1, 2, 3]);

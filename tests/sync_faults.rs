@@ -470,8 +470,8 @@ async fn a_rejected_loan_retried_after_its_return_leaves_no_phantom_loan() {
     kiosk.login(GOOD).await;
     kiosk.borrow("MP0001").await;
     kiosk.give_back("MP0001").await;
-    let kinds: Vec<_> = outbox(&kiosk.store()).await.iter().map(|e| (e.seq, e.kind.clone())).collect();
-    assert_eq!(kinds, vec![(1, "loan".to_owned()), (2, "return".to_owned())]);
+    let kinds: Vec<_> = outbox(&kiosk.store()).await.iter().map(|e| (e.seq, e.kind)).collect();
+    assert_eq!(kinds, vec![(1, bookstation::domain::EventKind::Loan), (2, bookstation::domain::EventKind::Return)]);
 
     set_faults(&server, &Faults { reject: 1, ..Faults::default() }).await;
     drain(&mut kiosk.worker, &kiosk.clock).await;

@@ -109,7 +109,7 @@ fn the_audit_lists_each_mismatch_with_what_to_do() {
     assert!(ui.has("Take locker 1 out of service"));
     // The district hears of it.
     let events = ui.rt.block_on(ui.k.events());
-    let audit = events.iter().find(|e| e.kind == "inventory_audit").expect("an inventory_audit event");
+    let audit = events.iter().find(|e| e.kind.as_str() == "inventory_audit").expect("an inventory_audit event");
     let body = serde_json::to_value(&audit.body).expect("json");
     assert_eq!(body["lockers"], 40, "{body}");
     assert_eq!(body["lines"].as_array().map(Vec::len), Some(2), "{body}");
@@ -123,6 +123,22 @@ fn a_clean_audit_says_so() {
     let lockers = ui.window.global::<Api>().get_audit_lockers();
     assert_eq!(lockers, 40);
     assert!(ui.has(&format!("All {lockers} lockers match the kiosk's record.")));
+}
+
+/// Every kind of event is named in the queue: a help call read "Other"
+/// before the kinds were typed through to the screen.
+#[test]
+fn a_help_call_is_named_in_the_sync_queue() {
+    let mut ui = UiKiosk::on_testing_backend();
+    ui.press("English");
+    ui.press("Help: reach the library");
+    ui.press("Close help");
+    staff(&mut ui);
+    ui.press("Sync queue");
+    let shown = ui.window.global::<Api>().get_outbox_recent();
+    let help = slint::Model::iter(&shown).find(|r| r.seq == 1).expect("the help call's row");
+    assert_eq!(help.event, bookstation::ui::EventKind::HelpRequested);
+    assert!(ui.has("#1 Help requested, 11-29 10:00, waiting"), "{:?}", ui.k.staff().outbox_recent);
 }
 
 #[test]

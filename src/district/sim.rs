@@ -429,7 +429,7 @@ impl SimState {
             EventOutcome::Applied
         } else {
             let reason = flags.join("; ");
-            tracing::info!(event = %event.id, kind = event.body.kind(), %reason, "simulated district flagged an event");
+            tracing::info!(event = %event.id, kind = event.body.kind().as_str(), %reason, "simulated district flagged an event");
             EventOutcome::Flagged { reason }
         };
         self.applied.push(AppliedEvent { event: event.clone(), outcome: outcome.clone(), note: None });
@@ -631,7 +631,7 @@ impl SimState {
                 id: a.event.id,
                 seq: a.event.seq,
                 kiosk_id: a.event.kiosk_id.clone(),
-                kind: a.event.body.kind().to_owned(),
+                kind: a.event.body.kind().as_str().to_owned(),
                 offline: a.event.offline,
                 received: self.received.get(&a.event.id).copied().unwrap_or(1),
                 outcome: a.outcome.clone(),

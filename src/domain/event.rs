@@ -94,6 +94,50 @@ pub enum EventBody {
     },
 }
 
+/// The kind of an [`EventBody`], without its fields: what the outbox's
+/// `kind` column holds and the staff screen names. Its names are serde's
+/// (`snake_case`), the same as the body's tag (a test holds them equal).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum EventKind {
+    Loan,
+    HoldPickup,
+    Return,
+    Restock,
+    BinUnloaded,
+    Alarm,
+    StaffDoorOpened,
+    OutOfService,
+    HelpRequested,
+    ReceiptRequested,
+    InventoryAudit,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl EventBody {
     /// A book that left its locker for a patron: a loan, or the pickup of
     /// the hold `hold_id`. The one place either is built, for the engine
@@ -111,20 +155,21 @@ impl EventBody {
         }
     }
 
-    /// The `kind` tag, for the outbox column of the same name.
-    pub fn kind(&self) -> &'static str {
+    /// Which kind of event: the wire's `kind` tag and the outbox column of
+    /// the same name.
+    pub fn kind(&self) -> EventKind {
         match self {
-            Self::Loan { .. } => "loan",
-            Self::HoldPickup { .. } => "hold_pickup",
-            Self::Return { .. } => "return",
-            Self::Restock { .. } => "restock",
-            Self::BinUnloaded { .. } => "bin_unloaded",
-            Self::Alarm { .. } => "alarm",
-            Self::StaffDoorOpened { .. } => "staff_door_opened",
-            Self::OutOfService { .. } => "out_of_service",
-            Self::HelpRequested { .. } => "help_requested",
-            Self::ReceiptRequested { .. } => "receipt_requested",
-            Self::InventoryAudit { .. } => "inventory_audit",
+            Self::Loan { .. } => EventKind::Loan,
+            Self::HoldPickup { .. } => EventKind::HoldPickup,
+            Self::Return { .. } => EventKind::Return,
+            Self::Restock { .. } => EventKind::Restock,
+            Self::BinUnloaded { .. } => EventKind::BinUnloaded,
+            Self::Alarm { .. } => EventKind::Alarm,
+            Self::StaffDoorOpened { .. } => EventKind::StaffDoorOpened,
+            Self::OutOfService { .. } => EventKind::OutOfService,
+            Self::HelpRequested { .. } => EventKind::HelpRequested,
+            Self::ReceiptRequested { .. } => EventKind::ReceiptRequested,
+            Self::InventoryAudit { .. } => EventKind::InventoryAudit,
         }
     }
 
@@ -154,6 +199,22 @@ impl EventBody {
 
 #[cfg(test)]
 mod tests {
+
+    /// The outbox column, the wire's tag and the staff screen's key are one
+    /// name per kind: strum's (`as_str`, `FromStr`) and serde's agree.
+    #[test]
+    fn every_event_kind_has_one_name() {
+        use strum::IntoEnumIterator;
+        let all: Vec<EventKind> = EventKind::iter().collect();
+        assert_eq!(all.len(), 11);
+        for kind in all {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
+        }
+        let body = EventBody::HelpRequested { screen: "home".into() };
+        assert_eq!(serde_json::to_value(&body).unwrap()["kind"], body.kind().as_str());
+    }
+
     use super::*;
 
     #[test]
@@ -165,7 +226,7 @@ mod tests {
             due_date: "2026-12-14".into(),
         };
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json["kind"], e.kind());
+        assert_eq!(json["kind"], e.kind().as_str());
         assert_eq!(json["slot"], 3);
         let back: EventBody = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);

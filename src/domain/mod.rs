@@ -28,7 +28,7 @@ pub mod text;
 mod time;
 
 pub use credential::{Credential, QrPattern};
-pub use event::{AlarmKind, EventBody};
+pub use event::{AlarmKind, EventBody, EventKind};
 pub use health::{Fault, FaultCode};
 pub use ids::{CardHash, ItemId, PatronId, SlotNo};
 pub use intent::{ForeignBook, IntentId, IntentSpec};

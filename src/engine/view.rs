@@ -4,7 +4,8 @@
 use crate::domain::Language;
 use crate::domain::Timestamp;
 use crate::domain::audit::Finding;
-use crate::domain::{RefusalReason, SlotKind, SlotNo};
+use crate::domain::{EventKind, RefusalReason, SlotKind, SlotNo};
+use crate::store::OutboxState;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -614,10 +615,8 @@ pub struct OutboxSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxLine {
     pub seq: i64,
-    /// `loan`, `return`, `alarm`, …
-    pub kind: String,
-    /// `pending`, `acked` or `rejected`.
-    pub state: &'static str,
+    pub kind: EventKind,
+    pub state: OutboxState,
     pub created_at: Timestamp,
     /// Failed deliveries so far.
     pub attempts: u32,

@@ -114,7 +114,7 @@ fn event_item(event: &EventBody) -> Option<&ItemId> {
 /// Refuse an event that does not report this intent: the event is what the
 /// district will believe happened.
 fn check_event(intent: &Intent, event: &EventBody) -> Result<()> {
-    if event.kind() != intent.spec.kind.as_str() {
+    if event.kind().as_str() != intent.spec.kind.as_str() {
         return Err(StoreError::Conflict(format!(
             "intent {} is a {} but its event is a {}",
             intent.id,
@@ -381,7 +381,7 @@ mod tests {
         let mut store = store();
         let id = store.begin_intent(&new(IntentKind::HoldPickup, SlotNo(1), Some("MP0001")), Timestamp(100)).unwrap();
         let event = store.complete_intent(id, &pickup(), Timestamp(200)).unwrap();
-        assert_eq!(event.kind, "hold_pickup");
+        assert_eq!(event.kind, crate::domain::EventKind::HoldPickup);
         assert_eq!(store.slots().unwrap()[0].item, None);
         let item = store.item(&ItemId::new("MP0001")).unwrap().unwrap();
         assert_eq!(item.hold_for, None);

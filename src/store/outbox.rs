@@ -6,7 +6,7 @@
 
 use super::{Result, Store, bad_row, count_u32, timestamp};
 use crate::domain::holdings::{KioskRecord, Unsynced};
-use crate::domain::{EventBody, ItemId, PatronId, Timestamp};
+use crate::domain::{EventBody, EventKind, ItemId, PatronId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,7 +48,7 @@ pub struct OutboxEvent {
     /// UUIDv7 from the event's creation time: the idempotency key.
     pub id: Uuid,
     /// `body.kind()`, kept apart so SQL can filter on it.
-    pub kind: String,
+    pub kind: EventKind,
     /// What happened, as the district will be told (the JSON payload).
     pub body: EventBody,
     /// Created while the district was unreachable; the district records it
@@ -118,12 +118,12 @@ pub(super) fn append_in(conn: &Connection, event: &EventBody, offline: bool, now
     let payload = serde_json::to_string(event)?;
     conn.execute(
         "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id.to_string(), event.kind(), payload, offline, now.millis()],
+        params![id.to_string(), event.kind().as_str(), payload, offline, now.millis()],
     )?;
     Ok(OutboxEvent {
         seq: conn.last_insert_rowid(),
         id,
-        kind: event.kind().to_owned(),
+        kind: event.kind(),
         body: event.clone(),
         offline,
         created_at: now,
@@ -157,10 +157,11 @@ fn event_from_row(row: &Row<'_>) -> Result<OutboxEvent> {
     let id: String = row.get(1)?;
     let payload: String = row.get(3)?;
     let state: String = row.get(6)?;
+    let kind: String = row.get(2)?;
     Ok(OutboxEvent {
         seq,
         id: Uuid::parse_str(&id).map_err(|_| bad_row("outbox", format!("seq {seq}: id {id:?} is not a UUID")))?,
-        kind: row.get(2)?,
+        kind: kind.parse().map_err(|_| bad_row("outbox", format!("seq {seq}: unknown kind {kind:?}")))?,
         body: decode_body(seq, &payload)?,
         offline: row.get(4)?,
         created_at: Timestamp(row.get(5)?),

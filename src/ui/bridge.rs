@@ -10,12 +10,13 @@ use super::generated::{
 use super::hangul::Composer;
 use crate::domain::audit::Finding;
 use crate::domain::dates::display_date;
-use crate::domain::{Language, RefusalReason, SlotNo};
+use crate::domain::{EventKind, Language, RefusalReason, SlotNo};
 use crate::engine::Action;
 use crate::engine::view::{
     DispenseStep, DisplayModes, ItemView, NoticeKey, NoticeKind, Problem, ReceiptVia, ReturnStep, Screen, StaffStep,
     ViewState,
 };
+use crate::store::OutboxState;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -214,28 +215,29 @@ fn finding(finding: Option<Finding>) -> ui::AuditFinding {
     }
 }
 
-/// The outbox's `kind` column (what `EventBody::kind` wrote) onto the UI's
-/// words; a kind from a newer daemon shows as written.
-fn event_kind(kind: &str) -> ui::EventKind {
+/// An outbox event's kind in the staff's words: exhaustive, so a new kind
+/// cannot show as "Other".
+fn event_kind(kind: EventKind) -> ui::EventKind {
     match kind {
-        "loan" => ui::EventKind::Loan,
-        "hold_pickup" => ui::EventKind::HoldPickup,
-        "return" => ui::EventKind::BookReturn,
-        "restock" => ui::EventKind::Restock,
-        "bin_unloaded" => ui::EventKind::BinUnloaded,
-        "alarm" => ui::EventKind::Alarm,
-        "staff_door_opened" => ui::EventKind::StaffDoorOpened,
-        "out_of_service" => ui::EventKind::OutOfService,
-        "inventory_audit" => ui::EventKind::InventoryAudit,
-        _ => ui::EventKind::Other,
+        EventKind::Loan => ui::EventKind::Loan,
+        EventKind::HoldPickup => ui::EventKind::HoldPickup,
+        EventKind::Return => ui::EventKind::BookReturn,
+        EventKind::Restock => ui::EventKind::Restock,
+        EventKind::BinUnloaded => ui::EventKind::BinUnloaded,
+        EventKind::Alarm => ui::EventKind::Alarm,
+        EventKind::StaffDoorOpened => ui::EventKind::StaffDoorOpened,
+        EventKind::OutOfService => ui::EventKind::OutOfService,
+        EventKind::HelpRequested => ui::EventKind::HelpRequested,
+        EventKind::ReceiptRequested => ui::EventKind::ReceiptRequested,
+        EventKind::InventoryAudit => ui::EventKind::InventoryAudit,
     }
 }
 
-fn outbox_state(state: &str) -> ui::OutboxState {
+fn outbox_state(state: OutboxState) -> ui::OutboxState {
     match state {
-        "acked" => ui::OutboxState::Acked,
-        "rejected" => ui::OutboxState::Rejected,
-        _ => ui::OutboxState::Pending,
+        OutboxState::Pending => ui::OutboxState::Pending,
+        OutboxState::Acked => ui::OutboxState::Acked,
+        OutboxState::Rejected => ui::OutboxState::Rejected,
     }
 }
 
@@ -589,12 +591,14 @@ impl Bridge {
                 .rev()
                 .map(|e| OutboxRow {
                     seq: count(e.seq),
-                    event: event_kind(&e.kind),
-                    kind: e.kind.as_str().into(),
+                    event: event_kind(e.kind),
                     state: outbox_state(e.state),
                     created: seoul_minute(e.created_at),
                     attempts: count(e.attempts),
-                    error: if e.state == "rejected" { e.last_error.as_deref().unwrap_or("").into() } else { "".into() },
+                    error: match e.state {
+                        OutboxState::Rejected => e.last_error.as_deref().unwrap_or("").into(),
+                        OutboxState::Pending | OutboxState::Acked => "".into(),
+                    },
                     slot: e.slot.map_or(0, i32::from),
                     title: e.title.as_deref().map_or_else(|| e.item_id.as_deref().unwrap_or("").into(), words),
                 })

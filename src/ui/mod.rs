@@ -36,8 +36,8 @@ pub use covers::{CoverSize, Covers};
 pub use display::show_panel;
 #[cfg(feature = "ui")]
 pub use generated::{
-    Api, AppWindow, DispenseStep, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep, Sim,
-    SimulatorWindow, Speech, StaffTask, TextSize, Theme,
+    Api, AppWindow, DispenseStep, EventKind, Language, Notice, NoticeKind, Page, Palette, Problem, Refusal, ReturnStep,
+    Sim, SimulatorWindow, Speech, StaffTask, TextSize, Theme,
 };
 #[cfg(feature = "ui")]
 pub use narrator::{Narrator, is_control, key_name, key_text};

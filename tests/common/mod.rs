@@ -265,7 +265,7 @@ impl Kiosk {
     }
 
     pub async fn event_kinds(&self) -> Vec<String> {
-        self.events().await.into_iter().map(|e| e.kind).collect()
+        self.events().await.into_iter().map(|e| e.kind.as_str().to_owned()).collect()
     }
 
     /// Whether the store still has a book in a locker.

@@ -145,8 +145,8 @@ impl Runner {
                                 let (item, slot) = e.body.item_and_slot();
                                 OutboxLine {
                                     seq: e.seq,
-                                    kind: e.kind.clone(),
-                                    state: e.state.as_str(),
+                                    kind: e.kind,
+                                    state: e.state,
                                     created_at: e.created_at,
                                     attempts: e.attempts,
                                     last_error: e.last_error.clone(),
