@@ -202,7 +202,7 @@ fn a_missing_key_or_section_is_named() {
 
 #[test]
 fn language_codes_parse_and_print() {
-    for l in Language::ALL {
+    for &l in Language::ALL {
         assert_eq!(l.code().parse::<Language>(), Ok(l));
         assert_eq!(l.to_string(), l.code());
     }

@@ -39,7 +39,7 @@ pub struct Reading {
 
 /// How a locker does not match its record. In JSON (the event, the
 /// view), snake_case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum Finding {
     /// The record names a book the sensor does not see.
@@ -56,8 +56,7 @@ pub enum Finding {
 }
 
 impl Finding {
-    pub const ALL: [Finding; 5] =
-        [Self::BookMissing, Self::HoldMissing, Self::UnregisteredBook, Self::DoorOpen, Self::NotRead];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// A difference between the record and the cabinet, rather than a
     /// locker that could not be checked.

@@ -6,8 +6,11 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A language the touchscreen speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Language {
     #[default]
     Ko,
@@ -18,16 +21,11 @@ pub enum Language {
 
 impl Language {
     /// Every language, in the order the language switch shows them.
-    pub const ALL: [Language; 4] = [Language::Ko, Language::En, Language::Zh, Language::Ja];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The ISO 639-1 code, as written in the config and the translation files.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Ko => "ko",
-            Self::En => "en",
-            Self::Zh => "zh",
-            Self::Ja => "ja",
-        }
+        self.into()
     }
 }
 
@@ -73,7 +71,8 @@ impl FromStr for Language {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|l| l.code().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| UnknownLanguage(s.to_owned()))
     }
@@ -82,6 +81,17 @@ impl FromStr for Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The config's code, serde's name and `FromStr` are one name each, in
+    /// the language switch's order.
+    #[test]
+    fn every_language_has_one_code() {
+        assert_eq!(Language::ALL, [Language::Ko, Language::En, Language::Zh, Language::Ja]);
+        for &l in Language::ALL {
+            assert_eq!(serde_json::to_value(l).unwrap(), l.code());
+            assert_eq!(l.code().parse::<Language>(), Ok(l));
+        }
+    }
 
     #[test]
     fn operator_words_fall_back_to_english_before_korean() {

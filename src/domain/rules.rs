@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 
 /// Why the kiosk says no. Serialised in snake_case into the view state; the
 /// UI turns `message_key()` into words in the patron's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RefusalReason {
     UnknownCard,
     WrongPin,
@@ -30,25 +33,7 @@ pub enum RefusalReason {
 
 impl RefusalReason {
     /// Every reason (the UI has words for each: a test walks this list).
-    pub const ALL: [RefusalReason; 17] = [
-        Self::UnknownCard,
-        Self::WrongPin,
-        Self::PinLocked,
-        Self::Suspended,
-        Self::OverdueItems,
-        Self::DistrictQuotaReached,
-        Self::KioskLimitReached,
-        Self::ItemNotAvailable,
-        Self::ItemHeldForSomeoneElse,
-        Self::ItemIsYourHold,
-        Self::ItemNotFromThisKiosk,
-        Self::ItemNotOnLoan,
-        Self::ReturnBinFull,
-        Self::OfflineNotEligible,
-        Self::DistrictUnavailable,
-        Self::KioskOutOfService,
-        Self::NotStaff,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// Translation key of the sentence that says why.
     pub fn message_key(self) -> String {
@@ -62,25 +47,7 @@ impl RefusalReason {
 
     /// The snake_case code, as in JSON.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::UnknownCard => "unknown_card",
-            Self::WrongPin => "wrong_pin",
-            Self::PinLocked => "pin_locked",
-            Self::Suspended => "suspended",
-            Self::OverdueItems => "overdue_items",
-            Self::DistrictQuotaReached => "district_quota_reached",
-            Self::KioskLimitReached => "kiosk_limit_reached",
-            Self::ItemNotAvailable => "item_not_available",
-            Self::ItemHeldForSomeoneElse => "item_held_for_someone_else",
-            Self::ItemIsYourHold => "item_is_your_hold",
-            Self::ItemNotFromThisKiosk => "item_not_from_this_kiosk",
-            Self::ItemNotOnLoan => "item_not_on_loan",
-            Self::ReturnBinFull => "return_bin_full",
-            Self::OfflineNotEligible => "offline_not_eligible",
-            Self::DistrictUnavailable => "district_unavailable",
-            Self::KioskOutOfService => "kiosk_out_of_service",
-            Self::NotStaff => "not_staff",
-        }
+        self.into()
     }
 }
 
@@ -410,7 +377,7 @@ mod tests {
         let all = RefusalReason::ALL;
         let keys: HashSet<_> = all.iter().map(|r| r.message_key()).collect();
         assert_eq!(keys.len(), all.len());
-        for r in all {
+        for &r in all {
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(json, format!("\"{}\"", r.code()));
         }

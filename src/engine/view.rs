@@ -342,7 +342,7 @@ pub struct DispenseView {
 }
 
 /// Where one book of a loan is, in snake_case in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum DispenseStep {
     Opening,
@@ -352,11 +352,11 @@ pub enum DispenseStep {
 }
 
 impl DispenseStep {
-    pub const ALL: [DispenseStep; 4] = [Self::Opening, Self::TakeBook, Self::CloseDoor, Self::Saving];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 /// Why one book of a loan was not lent. In JSON, its translation key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 pub enum Problem {
     #[serde(rename = "problem.locker_unavailable")]
     LockerUnavailable,
@@ -373,8 +373,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    pub const ALL: [Problem; 5] =
-        [Self::LockerUnavailable, Self::DoorDidNotOpen, Self::BookMissing, Self::NotTaken, Self::LastDoorOpen];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -448,7 +447,7 @@ impl From<RefusalReason> for RefusalView {
 }
 
 /// Where a return is, in snake_case in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnStep {
     Scan,
@@ -460,8 +459,7 @@ pub enum ReturnStep {
 }
 
 impl ReturnStep {
-    pub const ALL: [ReturnStep; 6] =
-        [Self::Scan, Self::Checking, Self::Opening, Self::InsertBook, Self::CloseDoor, Self::Saving];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -504,7 +502,7 @@ pub struct SlotView {
 
 /// What the staff member is doing, as the staff screen says it; in
 /// snake_case in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffStep {
     Menu,
@@ -527,21 +525,7 @@ pub enum StaffStep {
 }
 
 impl StaffStep {
-    pub const ALL: [StaffStep; 13] = [
-        Self::Menu,
-        Self::Outbox,
-        Self::Opening,
-        Self::RestockOpening,
-        Self::RestockScan,
-        Self::RestockClose,
-        Self::RestockSaving,
-        Self::UnloadOpening,
-        Self::Unload,
-        Self::UnloadSaving,
-        Self::AuditReading,
-        Self::Audit,
-        Self::ConfirmKioskOutOfService,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -12,8 +12,21 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Where an event stands with the district.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OutboxState {
     /// Not yet accepted; the sync worker keeps sending it.
     Pending,
@@ -25,18 +38,11 @@ pub enum OutboxState {
 
 impl OutboxState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Acked => "acked",
-            Self::Rejected => "rejected",
-        }
+        self.into()
     }
 
     fn parse(raw: &str) -> Result<Self> {
-        [Self::Pending, Self::Acked, Self::Rejected]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| bad_row("outbox", format!("unknown state {raw:?}")))
+        raw.parse().map_err(|_| bad_row("outbox", format!("unknown state {raw:?}")))
     }
 }
 
@@ -492,6 +498,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The column's words are serde's, and each reads back as itself.
+    #[test]
+    fn every_state_has_one_name() {
+        use strum::VariantArray;
+        for &state in OutboxState::VARIANTS {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+            assert_eq!(OutboxState::parse(state.as_str()).unwrap(), state);
+        }
+        assert!(OutboxState::parse("done").is_err());
+    }
     use crate::domain::{AlarmKind, ItemId, SlotNo};
     use crate::store::StoreError;
 

@@ -679,30 +679,30 @@ mod tests {
             let says = |text: SharedString, what: &dyn std::fmt::Debug| {
                 assert!(!text.is_empty(), "{code}: no words for {what:?}");
             };
-            for reason in RefusalReason::ALL {
+            for &reason in RefusalReason::ALL {
                 says(words.invoke_refusal(refusal(reason)), &reason);
             }
-            for key in NoticeKey::ALL.into_iter().chain(RefusalReason::ALL.map(NoticeKey::Refusal)) {
+            for key in NoticeKey::ALL.into_iter().chain(RefusalReason::ALL.iter().map(|&r| NoticeKey::Refusal(r))) {
                 let (key_ui, refused) = notice(key);
                 says(words.invoke_notice(key_ui, 3, "7".into(), refused), &key);
             }
-            for p in Problem::ALL {
+            for &p in Problem::ALL {
                 says(words.invoke_problem(problem(p)), &p);
             }
-            for step in DispenseStep::ALL {
+            for &step in DispenseStep::ALL {
                 says(words.invoke_dispense_step(dispense_step(step), 3), &step);
             }
-            for step in ReturnStep::ALL {
+            for &step in ReturnStep::ALL {
                 says(words.invoke_return_step(return_step(step), 41), &step);
             }
-            for f in Finding::ALL {
+            for &f in Finding::ALL {
                 says(words.invoke_audit_finding(finding(Some(f)), 3, "7".into()), &f);
                 says(words.invoke_audit_advice(finding(Some(f))), &f);
             }
-            for step in StaffStep::ALL {
+            for &step in StaffStep::ALL {
                 says(words.invoke_staff_task(staff_task(step), 3, 1, 2, 0), &step);
             }
-            for l in Language::ALL {
+            for &l in Language::ALL {
                 says(words.invoke_language_name(language(l)), &l);
                 assert_eq!(from_ui_language(language(l)), l);
             }
