@@ -3,7 +3,6 @@
 
 use crate::config::Config;
 use crate::domain::{Language, LoanPolicy, Localized, OfflinePolicy, QrPattern, SlotNo, StaffMember};
-use crate::engine::view::HelpContact;
 
 /// What the engine needs from the config, in the units it works in.
 #[derive(Debug, Clone)]
@@ -15,9 +14,10 @@ pub struct EngineSettings {
     pub require_pin: bool,
     /// The PIN pad takes the PIN at this many digits.
     pub pin_length: Option<u8>,
-    /// How a patron reaches a person (its `hours` and `lines` unset: see
-    /// `help_hours`, `help_lines`).
-    pub help: HelpContact,
+    /// The library's phone, as printed.
+    pub help_phone: String,
+    /// A number that takes text messages.
+    pub help_text: String,
     /// When the help line is answered, in each language the operator gave.
     pub help_hours: Localized,
     /// What else a patron can do (a line each), in each language given.
@@ -60,12 +60,8 @@ impl EngineSettings {
             default_language: config.kiosk.default_language,
             require_pin: config.kiosk.require_patron_pin,
             pin_length: config.kiosk.patron_pin_length,
-            help: HelpContact {
-                phone: config.help.phone.clone(),
-                text: config.help.text.clone(),
-                hours: String::new(),
-                lines: String::new(),
-            },
+            help_phone: config.help.phone.clone(),
+            help_text: config.help.text.clone(),
             help_hours: Localized {
                 ko: config.help.hours.clone(),
                 en: config.help.hours_en.clone(),

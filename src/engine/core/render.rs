@@ -172,7 +172,8 @@ impl Engine {
         HelpContact {
             hours: self.settings.help_hours.get(self.language).to_owned(),
             lines: self.settings.help_lines.get(self.language).to_owned(),
-            ..self.settings.help.clone()
+            phone: self.settings.help_phone.clone(),
+            text: self.settings.help_text.clone(),
         }
     }
 
