@@ -51,8 +51,14 @@ fn names_stream(journal_stream: &str, dev: u64, ino: u64) -> bool {
 }
 
 /// Tell systemd the kiosk is up (store open, devices and UI started).
+/// Set once READY=1 has gone out: the watchdog pings only after it, so
+/// systemd never hears a ping from a daemon that has not said it is ready
+/// (the watchdog task starts before the window is shown).
+static READY_SENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn ready(status: &str) {
     send(&[NotifyState::Ready, NotifyState::Status(status)]);
+    READY_SENT.store(true, std::sync::atomic::Ordering::Release);
 }
 
 pub fn stopping() {
@@ -99,7 +105,9 @@ pub fn spawn_watchdog(engine: EngineHandle, period: Duration) -> tokio::task::Jo
                         tracing::info!("watchdog: the engine answers again");
                     }
                     healthy = true;
-                    send(&[NotifyState::Watchdog]);
+                    if READY_SENT.load(std::sync::atomic::Ordering::Acquire) {
+                        send(&[NotifyState::Watchdog]);
+                    }
                 }
                 Ok(Err(e)) => {
                     if healthy {
