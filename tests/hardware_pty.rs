@@ -45,6 +45,17 @@ fn a_whole_borrow_through_the_pty_board() {
     assert_eq!(world["world"]["slots"][1]["door_open"], false, "{world}");
 }
 
+/// The demo's config in `dir` with its `[hardware]` table replaced by
+/// `hardware` (real devices), written to `dir/bookstation.toml`.
+fn config_with_hardware(dir: &std::path::Path, hardware: &str) -> std::path::PathBuf {
+    let demo = bookstation::config::Config::demo(dir).to_toml();
+    let start = demo.find("[hardware]").unwrap();
+    let end = start + demo[start..].find("\n[").unwrap() + 1;
+    let config = dir.join("bookstation.toml");
+    std::fs::write(&config, format!("{}{hardware}\n{}", &demo[..start], &demo[end..])).unwrap();
+    config
+}
+
 #[test]
 fn doctor_probes_each_configured_board_and_fails_on_a_silent_one() {
     use bookstation_hardware::sim::pty::{KerongSim, KerongSimBoard, MemPanel, PtySim};
@@ -58,9 +69,6 @@ fn doctor_probes_each_configured_board_and_fails_on_a_silent_one() {
         KerongSimBoard { address: 1, first_slot: 17, channels: 16 },
     ];
     let _sim = PtySim::start(&link, KerongSim::new(boards), panel).unwrap();
-    let demo = bookstation::config::Config::demo(dir.path()).to_toml();
-    let start = demo.find("[hardware]").unwrap();
-    let end = start + demo[start..].find("\n[").unwrap() + 1;
     let port = link.display();
     let mut hw =
         String::from("[hardware]\nkind = \"devices\"\nlockers = 40\nreturn_bin_slot = 41\nreturn_bin_capacity = 30\n");
@@ -70,8 +78,7 @@ fn doctor_probes_each_configured_board_and_fails_on_a_silent_one() {
              first_slot = {first}\nslots = {slots}\ntimeout_ms = 50\nretries = 0\n"
         );
     }
-    let config = dir.path().join("bookstation.toml");
-    std::fs::write(&config, format!("{}{hw}\n{}", &demo[..start], &demo[end..])).unwrap();
+    let config = config_with_hardware(dir.path(), &hw);
     let out = Command::new(BIN).args(["doctor", "--config"]).arg(&config).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{text}");
@@ -97,16 +104,12 @@ fn a_kiosk_with_real_devices_never_opens_the_simulated_world() {
     let _sim =
         PtySim::start(&link, KerongSim::new(vec![KerongSimBoard { address: 0, first_slot: 1, channels: 16 }]), panel)
             .unwrap();
-    let demo = bookstation::config::Config::demo(dir.path()).to_toml();
-    let start = demo.find("[hardware]").unwrap();
-    let end = start + demo[start..].find("\n[").unwrap() + 1;
     let hw = format!(
         "[hardware]\nkind = \"devices\"\nlockers = 15\nreturn_bin_slot = 16\nreturn_bin_capacity = 30\n\
          [[hardware.board]]\nprotocol = \"kerong\"\nport = \"{}\"\naddress = 0\nfirst_slot = 1\nslots = 16\n",
         link.display()
     );
-    let config = dir.path().join("bookstation.toml");
-    std::fs::write(&config, format!("{}{hw}\n{}", &demo[..start], &demo[end..])).unwrap();
+    let config = config_with_hardware(dir.path(), &hw);
 
     let d = Daemon::run(&config, dir.path()).arg("--headless").start();
     assert!(!dir.path().join("world.json").exists(), "a kiosk with real devices made a simulated world");

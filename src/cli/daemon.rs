@@ -10,7 +10,6 @@ use bookstation::engine::actor;
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
 use bookstation::store::{AsyncStore, open_state};
 use bookstation::ui::WindowOptions;
-
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;

@@ -54,14 +54,9 @@ pub fn build(config: &Config, world: Option<SimWorld>) -> anyhow::Result<Hardwar
         },
         sim: Some(world),
     };
-    let world = || world.clone().context("simulated hardware without its world (hardware::simulated_world)");
-    match config.hardware.kind {
-        HardwareKind::Mock => {
-            let world = world()?;
-            Ok(simulated(Arc::new(world.board()), world))
-        }
-        HardwareKind::Pty => {
-            let world = world()?;
+    match (config.hardware.kind, world) {
+        (HardwareKind::Mock, Some(world)) => Ok(simulated(Arc::new(world.board()), world)),
+        (HardwareKind::Pty, Some(world)) => {
             let link = pty_link(&config.kiosk.state_dir);
             let (sim, cabinet) = world_on_kerong(&world, &link, LinkSettings::new(&link))?;
             tracing::info!(port = %link.display(), buses = sim.len(), "locker boards: simulated Kerong CU buses on ptys");
@@ -72,7 +67,10 @@ pub fn build(config: &Config, world: Option<SimWorld>) -> anyhow::Result<Hardwar
             });
             Ok(simulated(Arc::new(cabinet), world))
         }
-        HardwareKind::Devices => {
+        (HardwareKind::Mock | HardwareKind::Pty, None) => {
+            anyhow::bail!("simulated hardware without its world (hardware::simulated_world)")
+        }
+        (HardwareKind::Devices, _) => {
             let h = &config.hardware;
             let card_reader = match &h.card_reader {
                 Some(r) => match r.kind {
