@@ -1,60 +1,6 @@
-//! Newtypes for the identifiers that travel through the kiosk, so an item id
-//! can never be passed where a slot number or a card hash is expected.
+//! The card hash: how the kiosk's patron cache knows a card without its UID.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// A book's barcode as printed on its label and known to the district (e.g. `MP0001`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ItemId(pub String);
-
-impl ItemId {
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ItemId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A locker door's number on the cabinet, as painted on the door (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SlotNo(pub u16);
-
-impl fmt::Display for SlotNo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// The district's opaque patron number. It is what events carry instead of
-/// the card UID; it is never shown in logs either.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PatronId(pub String);
-
-impl PatronId {
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for PatronId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PatronId(<redacted>)")
-    }
-}
 
 /// A keyed hash (HMAC-SHA256) of a card credential: how the local patron
 /// cache recognises a card without ever storing its UID.

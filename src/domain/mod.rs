@@ -7,13 +7,11 @@
 pub mod audit;
 mod credential;
 pub mod dates;
-mod event;
 pub mod hangul;
 pub mod health;
 pub mod holdings;
 mod ids;
 mod intent;
-mod item;
 mod language;
 pub mod line_break;
 mod patron;
@@ -21,24 +19,22 @@ mod policy;
 pub mod recovery;
 pub mod rules;
 pub mod search;
-mod secret;
 mod slot;
 pub mod staff;
 pub mod text;
-mod time;
 
-pub use credential::{Credential, QrPattern};
-pub use event::{AlarmKind, EventBody, EventKind};
-pub use health::{Fault, FaultCode};
-pub use ids::{CardHash, ItemId, PatronId, SlotNo};
+// The vocabulary the kiosk shares with the district (its wire types).
+pub use bookstation_district_api::{
+    AlarmKind, Credential, EventBody, EventKind, Fault, FaultCode, Hold, Item, ItemId, Loan, PatronId, PatronStatus,
+    Secret, SlotNo, Standing, Timestamp,
+};
+pub use credential::QrPattern;
+pub use ids::CardHash;
 pub use intent::{ForeignBook, IntentId, IntentSpec};
-pub use item::Item;
 pub use language::{Language, Localized, UnknownLanguage};
-pub use patron::{CachedPatron, Hold, Loan, PatronStatus, Standing};
+pub use patron::CachedPatron;
 pub use policy::{LoanPolicy, OfflinePolicy};
 pub use recovery::{IntentKind, Outcome};
 pub use rules::{Allowance, Refusal, RefusalReason};
-pub use secret::Secret;
 pub use slot::{Slot, SlotKind};
 pub use staff::StaffMember;
-pub use time::Timestamp;
