@@ -47,12 +47,14 @@ deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
-## build: release build of the daemon
+## build: release build of the kiosk daemon (what the .deb ships: no simulator)
 build: deps
 	$(CARGO) build --release --locked
 
-## demo: the demo kiosk on simulated hardware: kiosk window + simulator window (see README)
-demo: build
+## demo: the demo kiosk on simulated hardware: kiosk window + simulator window (see README);
+## the demo build (feature `demo`: the simulated district inside)
+demo: deps
+	$(CARGO) build --release --locked --features demo
 	./target/release/bookstation demo --state-dir $(STATE_DIR)
 
 # The SIP2 tests' peer (tests/sip2_peer/): pysip2 from PyPI, pinned with its
@@ -124,7 +126,7 @@ soak: deps
 
 ## bench: every figure of docs/benchmarks.md at 40, 500 and 1,000 lockers, each beside its goal or floor (tables; not tests)
 bench: deps
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --features demo
 	$(CARGO) run --release --locked --example engine_bench
 	$(CARGO) run --release --locked --example sync_bench
 	$(CARGO) run --release --locked --example sensor_bench
@@ -133,7 +135,7 @@ bench: deps
 
 ## bench-ui: the touch-UI figures alone: frames in process, then the real demo in Xvfb (start-up, idle CPU, memory)
 bench-ui: deps
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --features demo
 	$(CARGO) run --release --locked --example ui_frames
 	$(CARGO) run --release --locked --example ui_bench
 
@@ -159,9 +161,9 @@ deb: deps cargo-deb
 ifeq ($(DEB_PROFILE),release)
 	$(CARGO) deb --locked --output $(DEB_DIR)/
 else ifeq ($(DEB_PROFILE),dev)
-	@# The binary `cargo test --workspace` builds (so a no-op right after it, as in
-	@# `make test`); cargo-deb 3.8 packages a dev binary with a warning, stripped.
-	$(CARGO) test --workspace --locked --no-run
+	@# The kiosk binary as it ships (no feature `demo`: the tests' binary has the
+	@# simulator), in the dev profile; cargo-deb 3.8 packages it with a warning, stripped.
+	$(CARGO) build --locked --bin bookstation
 	$(CARGO) deb --locked --no-build --profile dev --fast --output $(DEB_DIR)/
 else
 	$(error DEB_PROFILE is release or dev, not $(DEB_PROFILE))

@@ -26,8 +26,9 @@
 
 use anyhow::{Context, bail};
 use bookstation::config::Config;
-use bookstation::demo::{SimNetwork, seed_demo};
-use bookstation::district::SimDistrict;
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed_demo;
+use bookstation::district::SimNetwork;
 use bookstation::engine::actor::{self, Devices, EngineHandle, SENSOR_POLL};
 use bookstation::engine::view::DispenseStep;
 use bookstation::engine::{Action, Clock, Deps, EngineSettings, Input, Runner, Screen, SystemClock, ViewState};

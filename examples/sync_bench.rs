@@ -15,12 +15,13 @@
 // A benchmark's figures are its output.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use bookstation::district::SimDistrict;
-use bookstation::district::seed::DEMO_KIOSK_ID;
-use bookstation::district::server::ServerOptions;
-use bookstation::district::{District, HttpDistrict, HttpSettings, SimServer, SyncReport, SyncSettings, SyncWorker};
+use bookstation::demo::SimDistrict;
+use bookstation::demo::SimServer;
+use bookstation::demo::seed::DEMO_KIOSK_ID;
+use bookstation::district::{District, HttpDistrict, HttpSettings, SyncReport, SyncSettings, SyncWorker};
 use bookstation::domain::{EventBody, ItemId, PatronId, SlotNo, Timestamp};
 use bookstation::store::{AsyncStore, Store};
+use bookstation_district_sim::server::ServerOptions;
 use rusqlite::{Connection, params};
 use std::path::Path;
 use std::sync::Arc;

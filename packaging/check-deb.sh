@@ -81,6 +81,21 @@ if grep -qE '^[[:space:]]*\[\[staff\]\]' <<<"$shipped"; then
 fi
 step "the packaged config has no staff entry"
 
+# The kiosk ships only the kiosk: no demo, no simulated district.
+bin_dir=$(mktemp -d "${TMPDIR:-/tmp}/bookstation-bin.XXXXXX")
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/bookstation >"$bin_dir/bookstation"
+chmod 755 "$bin_dir/bookstation"
+help=$("$bin_dir/bookstation" --help)
+for command in demo district-sim; do
+    grep -qE "^  $command " <<<"$help" && fail "the packaged binary has the demo's command $command:\n$help"
+done
+sed 's/^kind = "http"$/kind = "sim"/; /^url = /d; /^token_file = /d' <<<"$shipped" >"$bin_dir/sim.toml"
+out=$("$bin_dir/bookstation" run --headless --config "$bin_dir/sim.toml" 2>&1) &&
+    fail "the packaged binary ran a simulated district:\n$out"
+grep -q 'district.kind' <<<"$out" || fail "kind = \"sim\" was refused without naming district.kind:\n$out"
+rm -rf "$bin_dir"
+step "the packaged binary has no demo commands and refuses district.kind = \"sim\"; $(dpkg-deb -f "$deb" Installed-Size) KiB installed"
+
 # ---- 2. install into a scratch root ----------------------------------------
 R=$(mktemp -d "${TMPDIR:-/tmp}/bookstation-root.XXXXXX")
 cleanup() {

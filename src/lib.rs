@@ -7,12 +7,13 @@
 //! - [`store`]: SQLite: migrations, slots, the journal of intents, the outbox, the patron cache.
 //! - [`district`]: the district library server behind one trait, and its simulator.
 //! - [`control`]: the control socket (JSON lines) for simulated hardware and scripted runs.
-//! - [`demo`]: the demo kiosk's seed and simulated network.
+//! - `demo` (feature `demo`): the simulated district as the kiosk's district, and the demo's seed.
 //! - [`engine`]: the kiosk state machine (sans-IO core) and the tokio actor that runs it.
 //! - [`ui`]: the bridge between the engine's view state and the Slint window (`ui/*.slint`).
 pub mod config;
 pub mod control;
 pub mod crash_point;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod district;
 pub mod domain;

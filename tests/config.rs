@@ -3,8 +3,8 @@
 //! the file, the key and what is allowed.
 
 use bookstation::config::{
-    Config, ConfigError, DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2, DistrictKind, HardwareKind, Language,
-    LoggingConfig, PolicyConfig,
+    Config, ConfigError, DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2, DistrictBackend, HardwareKind,
+    HttpBackend, Language, LoggingConfig, PolicyConfig,
 };
 use bookstation::domain::staff::{staff_card_digest, verify_pin};
 use bookstation::domain::{LoanPolicy, OfflinePolicy, SlotNo};
@@ -74,7 +74,15 @@ fn the_example_config_loads_and_matches_the_defaults() {
     assert_eq!(c.hardware.kind, HardwareKind::Mock);
     assert_eq!(c.hardware.locker_slots().collect::<Vec<_>>().len(), 40);
     assert_eq!(c.hardware.return_bin(), SlotNo(41));
-    assert_eq!(c.district.kind, DistrictKind::Sim);
+    // A real district server, its address and token placeholders to set.
+    assert_eq!(
+        c.district.backend,
+        DistrictBackend::Http(HttpBackend {
+            url: "https://district.example.org/kiosk/".into(),
+            token_file: "/etc/bookstation/district.token".into(),
+            ca_file: None,
+        })
+    );
     assert_eq!(c.district.timeout_secs, 5);
 
     // It ships no staff (a package must not install a working demo login);
@@ -95,10 +103,12 @@ fn the_example_config_loads_and_matches_the_defaults() {
 fn every_default_written_in_the_example_is_the_real_default() {
     let full = parse(&example_text()).unwrap_or_else(|e| panic!("{e}"));
     let minimal = parse(MINIMAL).unwrap_or_else(|e| panic!("{e}"));
-    // The example deliberately differs from the defaults in one place: a real
-    // kiosk's display backend (no window by default).
+    // The example deliberately differs from the smallest config in two
+    // places: a real kiosk's display backend (no window by default) and its
+    // district (a server, where the smallest one takes the demo's simulator).
     assert_eq!(full.ui.backend, bookstation::config::UiBackend::Linuxkms);
-    assert_eq!(Config { ui: full.ui.clone(), ..minimal }, full);
+    let district = bookstation::config::DistrictConfig { backend: full.district.backend.clone(), ..minimal.district };
+    assert_eq!(Config { ui: full.ui.clone(), district, ..minimal }, full);
 }
 
 #[test]
@@ -187,6 +197,28 @@ fn a_wrong_type_names_the_key() {
 
     let (err, _) = parse_err(&minimal_with("policy", "kiosk_limit = -1"));
     assert_eq!(err.key(), Some("policy.kiosk_limit"));
+}
+
+/// `[district]` is read as its backend's own table (`kind` picks it): a key
+/// of another backend, a typo, a missing key or a wrong type is named.
+#[test]
+fn each_district_backend_takes_its_own_keys_and_names_a_wrong_one() {
+    let http = MINIMAL.replace("kind = \"sim\"", "kind = \"http\"\nurl = \"https://d.example/\"\ntoken_file = \"/t\"");
+    parse(&http).unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        (MINIMAL.replace("kind = \"sim\"", "kind = \"sim\"\nurl = \"https://d.example/\""), "district.url"),
+        (http.replace("token_file", "token_fle"), "district.token_fle"),
+        (http.replace("token_file = \"/t\"", ""), "district.token_file"),
+        (http.replace("url = \"https://d.example/\"", "url = 5"), "district.url"),
+        (http.replace("kind = \"http\"", "kind = \"http\"\nport = 6001"), "district.port"),
+        (http.replace("kind = \"http\"", "kind = \"http\"\ntimeout_secs = \"5\""), "district.timeout_secs"),
+        (MINIMAL.replace("kind = \"sim\"", "kind = \"ftp\""), "district.kind"),
+    ];
+    for (text, key) in cases {
+        let (err, shown) = parse_err(&text);
+        assert_eq!(err.key(), Some(key), "{shown}");
+        assert!(shown.contains(ORIGIN), "{shown}");
+    }
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! error, re-sending whatever got no answer. Whatever the faults, the district
 //! must end up with every event exactly once and in `seq` order.
 
-use bookstation::district::seed::{DEMO_KIOSK_ID, DEMO_PATRON_PIN};
-use bookstation::district::{AuthAnswer, District, DistrictError, EventOutcome, SimDistrict, SubmittedEvent};
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed::{DEMO_KIOSK_ID, DEMO_PATRON_PIN};
+use bookstation::district::{AuthAnswer, District, DistrictError, EventOutcome, SubmittedEvent};
+use bookstation::domain::Secret;
 use bookstation::domain::{Credential, EventBody, ItemId, PatronId, SlotNo, Timestamp};
 use std::sync::Arc;
 
@@ -67,7 +69,7 @@ async fn every_event_arrives_once_and_in_order_across_faults() {
     assert_eq!(state.loans.iter().filter(|l| l.offline).count(), 2);
 
     let card = Credential::card("04A1B2C3D4E5F6").unwrap();
-    match district.authenticate(&card, Some(DEMO_PATRON_PIN)).await.unwrap() {
+    match district.authenticate(&card, Some(&Secret::from(DEMO_PATRON_PIN))).await.unwrap() {
         AuthAnswer::Patron { status, .. } => assert_eq!((status.loans_here, status.loans_total), (2, 2)),
         other => panic!("expected a patron, got {other:?}"),
     }

@@ -53,7 +53,7 @@ fn each_language_s_face_draws_its_whole_catalog() {
 /// Latin too: every demo title and author, and the language switch.
 #[test]
 fn the_chinese_and_japanese_faces_draw_korean_titles_too() {
-    let seed = bookstation::district::seed::demo_sized(1000);
+    let seed = bookstation::demo::seed::demo_sized(1000);
     let mut chars: BTreeSet<char> = seed
         .items
         .iter()

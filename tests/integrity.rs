@@ -260,7 +260,7 @@ async fn loans_the_district_acknowledged_before_an_outage_count_offline() {
     use bookstation::district::{District, SyncReport, SyncSettings, SyncWorker};
     let mut k = Kiosk::new().await;
     let district: std::sync::Arc<dyn District> =
-        std::sync::Arc::new(bookstation::demo::SimNetwork::new(k.district.clone(), k.world.clone()));
+        std::sync::Arc::new(bookstation::district::SimNetwork::new(k.district.clone(), k.world.clone()));
     let settings = SyncSettings::new(k.config.kiosk.id.clone());
     let mut worker = SyncWorker::new(k.runner.deps().store.clone(), district, settings);
     // Cached at this sign-in with no loans; two loans follow and are synced.

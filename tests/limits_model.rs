@@ -193,7 +193,8 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         c.offline.per_outage = u32::try_from(PER_OUTAGE).unwrap();
     })
     .await;
-    let district: Arc<dyn District> = Arc::new(bookstation::demo::SimNetwork::new(k.district.clone(), k.world.clone()));
+    let district: Arc<dyn District> =
+        Arc::new(bookstation::district::SimNetwork::new(k.district.clone(), k.world.clone()));
     let mut worker = SyncWorker::with_rng(
         k.runner.deps().store.clone(),
         district,

@@ -8,7 +8,7 @@
 
 mod common;
 
-use bookstation::district::SimDistrict;
+use bookstation::demo::SimDistrict;
 use bookstation_hardware::drivers::{BoardUnit, Cabinet, ChannelState, Mount, SILENT_PROBE_EVERY};
 use bookstation_hardware::sim::pty::Panel;
 use bookstation_hardware::{ErrorKind, HwError, LockerBoard, SimWorld};

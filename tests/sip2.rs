@@ -9,6 +9,7 @@ mod peer;
 
 use bookstation::district::sip2::catalogue::HOLD_SHELF_PATRON;
 use bookstation::district::{AuthAnswer, District, DistrictError, EventOutcome, SubmittedEvent};
+use bookstation::domain::Secret;
 use bookstation::domain::{Credential, EventBody, ItemId, PatronId, PatronStatus, SlotNo, Standing, Timestamp};
 use peer::{Peer, PeerOptions, euc_kr, generic};
 
@@ -19,7 +20,7 @@ fn card(uid: &str) -> Credential {
 }
 
 async fn patron(district: &impl District, uid: &str) -> PatronStatus {
-    match district.authenticate(&card(uid), Some(PIN)).await {
+    match district.authenticate(&card(uid), Some(&Secret::from(PIN))).await {
         Ok(AuthAnswer::Patron { status, .. }) => status,
         other => panic!("expected a patron, got {other:?}"),
     }
@@ -98,13 +99,13 @@ async fn signs_patrons_in_with_their_standing_and_holds() {
     assert_eq!(quota.loans_here, 2, "MP0042 and MP0043 belong to this kiosk");
     assert_eq!(quota.loans.len(), 5);
 
-    let wrong = d.authenticate(&card("04A1B2C3D4E5F6"), Some("9999")).await.unwrap();
+    let wrong = d.authenticate(&card("04A1B2C3D4E5F6"), Some(&Secret::from("9999"))).await.unwrap();
     assert_eq!(wrong, AuthAnswer::WrongPin { patron_id: Some(PatronId::new("1000001")) });
-    let unknown = d.authenticate(&card("04FFFFFFFFFFFF"), Some(PIN)).await.unwrap();
+    let unknown = d.authenticate(&card("04FFFFFFFFFFFF"), Some(&Secret::from(PIN))).await.unwrap();
     assert_eq!(unknown, AuthAnswer::UnknownCredential);
     // A member number reaches the same patron.
     let typed = Credential::member_number("1000001").unwrap();
-    assert!(matches!(d.authenticate(&typed, Some(PIN)).await, Ok(AuthAnswer::Patron { .. })));
+    assert!(matches!(d.authenticate(&typed, Some(&Secret::from(PIN))).await, Ok(AuthAnswer::Patron { .. })));
 }
 
 #[tokio::test]
@@ -298,7 +299,7 @@ async fn the_librarys_screen_message_reaches_the_kiosk() {
     let said = "Card blocked: please see library staff";
     let peer = Peer::start(PeerOptions { screen_message: Some(said.into()), ..Default::default() }).await;
     let d = peer.district(generic());
-    match d.authenticate(&card("04000000000003"), Some(PIN)).await.unwrap() {
+    match d.authenticate(&card("04000000000003"), Some(&Secret::from(PIN))).await.unwrap() {
         AuthAnswer::Patron { status, message } => {
             assert_eq!(status.standing, Standing::Suspended);
             // AF, then AG where it says something else.
@@ -306,7 +307,7 @@ async fn the_librarys_screen_message_reaches_the_kiosk() {
         }
         other => panic!("expected the blocked patron, got {other:?}"),
     }
-    match d.authenticate(&card("04A1B2C3D4E5F6"), Some(PIN)).await.unwrap() {
+    match d.authenticate(&card("04A1B2C3D4E5F6"), Some(&Secret::from(PIN))).await.unwrap() {
         AuthAnswer::Patron { message, .. } => assert_eq!(message, None, "nothing said to a patron in good standing"),
         other => panic!("{other:?}"),
     }

@@ -30,7 +30,7 @@ fn a_sip2_district_needs_its_keys_and_names_the_wrong_one() {
     let dir = tempfile::tempdir().unwrap();
     let (path, text) = sip2_config(dir.path(), 6001);
     let config = Config::load(&path).expect("a valid SIP2 config");
-    assert_eq!(config.district.port, Some(6001));
+    assert_eq!(config.district.sip2_backend().map(|s| s.port), Some(6001));
 
     let cases = [
         (text.replace("host = \"127.0.0.1\"\n", ""), "district.host"),
@@ -58,8 +58,9 @@ fn a_sip2_district_needs_its_keys_and_names_the_wrong_one() {
     );
     assert!(load_error(&path, &good).is_none(), "every SIP2 key");
     let config = Config::load(&path).expect("every SIP2 key");
-    assert!(config.district.tls);
-    assert_eq!(config.district.dialect, Some(bookstation::district::sip2::DialectName::Evergreen));
+    let sip2 = config.district.sip2_backend().expect("a SIP2 backend");
+    assert!(sip2.tls);
+    assert_eq!(sip2.dialect, Some(bookstation::district::sip2::DialectName::Evergreen));
 }
 
 fn doctor(config: &Path) -> (bool, String) {

@@ -63,7 +63,7 @@ fn the_demo_borrows_and_returns_against_a_sip2_library() {
     let checkouts: Vec<&&str> = sent.iter().filter(|f| f.starts_with("11") && f.contains("ABMP0001|")).collect();
     let checkins: Vec<&&str> = sent.iter().filter(|f| f.starts_with("09") && f.contains("ABMP0041|")).collect();
     assert_eq!((checkouts.len(), checkins.len()), (1, 1), "{frames}");
-    assert!(checkins[0].contains(&format!("AP{}|", bookstation::district::seed::DEMO_KIOSK_ID)), "{frames}");
+    assert!(checkins[0].contains(&format!("AP{}|", bookstation::demo::seed::DEMO_KIOSK_ID)), "{frames}");
     #[allow(clippy::print_stdout, reason = "the exchanges, for whoever reads the test's output")]
     {
         println!("{frames}");

@@ -20,8 +20,9 @@
 
 mod common;
 
-use bookstation::district::seed::{self, SeedPatron};
-use bookstation::district::{District, SimDistrict, SyncReport, SyncSettings, SyncWorker};
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed::{self, SeedPatron};
+use bookstation::district::{District, SyncReport, SyncSettings, SyncWorker};
 use bookstation::domain::{PatronId, Standing, Timestamp};
 use bookstation::engine::Input;
 use bookstation::store::OutboxState;
@@ -123,7 +124,7 @@ impl Soak {
     async fn new(seed: u64, secs: u64) -> Self {
         let k = Kiosk::with_district(|_| {}, busy_district).await;
         let district: Arc<dyn District> =
-            Arc::new(bookstation::demo::SimNetwork::new(k.district.clone(), k.world.clone()));
+            Arc::new(bookstation::district::SimNetwork::new(k.district.clone(), k.world.clone()));
         let sync = SyncWorker::with_rng(
             k.runner.deps().store.clone(),
             district,

@@ -6,7 +6,7 @@
 
 mod common;
 
-use bookstation::district::SimDistrict;
+use bookstation::demo::SimDistrict;
 use bookstation::engine::Screen;
 use bookstation::store::StoreCounts;
 use common::*;

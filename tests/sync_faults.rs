@@ -12,10 +12,13 @@
 
 mod sync_support;
 
-use bookstation::district::server::load_sim;
-use bookstation::district::{DistrictError, Faults, SimDistrict, SyncReport};
+use bookstation::demo::SimDistrict;
+use bookstation::district::{DistrictError, SyncReport};
+use bookstation::domain::Secret;
 use bookstation::engine::{Clock, VirtualClock};
 use bookstation::store::{AsyncStore, OutboxState, Store};
+use bookstation_district_sim::Faults;
+use bookstation_district_sim::server::load_sim;
 use std::sync::Arc;
 use std::time::Duration;
 use sync_support::*;
@@ -31,7 +34,7 @@ async fn queued(
     (dir, server, store, w)
 }
 
-use bookstation::district::SimServer;
+use bookstation::demo::SimServer;
 
 #[tokio::test]
 async fn six_hour_outage_with_loans_and_returns_then_recovery() {
@@ -346,24 +349,24 @@ async fn every_authentication_answer_and_the_inventory_cross_http() {
     let server = serve(SimDistrict::demo(K), None).await;
     let district = client(&server, Duration::from_secs(2));
     let card = Credential::card(GOOD).unwrap();
-    match district.authenticate(&card, Some(PIN)).await.unwrap() {
+    match district.authenticate(&card, Some(&Secret::from(PIN))).await.unwrap() {
         AuthAnswer::Patron { status, .. } => assert_eq!(status.patron_id.as_str(), "1000001"),
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        district.authenticate(&card, Some("0000")).await.unwrap(),
+        district.authenticate(&card, Some(&Secret::from("0000"))).await.unwrap(),
         AuthAnswer::WrongPin { patron_id: Some(bookstation::domain::PatronId::new("1000001")) }
     );
     let member = Credential::member_number("1000004").unwrap();
     assert!(matches!(district.authenticate(&member, None).await.unwrap(), AuthAnswer::Patron { .. }));
     let unknown = Credential::card("0499999999999999").unwrap();
-    assert_eq!(district.authenticate(&unknown, Some(PIN)).await.unwrap(), AuthAnswer::UnknownCredential);
+    assert_eq!(district.authenticate(&unknown, Some(&Secret::from(PIN))).await.unwrap(), AuthAnswer::UnknownCredential);
     let inventory = district.inventory().await.unwrap();
     assert_eq!(inventory.items.len(), 43);
     assert_eq!(inventory.holds.len(), 1);
     // A malformed answer is an error that quotes no body.
     server.set_faults(Faults { malformed: 1, ..Faults::default() });
-    let err = district.authenticate(&card, Some(PIN)).await.unwrap_err();
+    let err = district.authenticate(&card, Some(&Secret::from(PIN))).await.unwrap_err();
     assert!(matches!(&err, DistrictError::BadAnswer(m) if !m.contains("1000001")), "{err}");
 }
 
@@ -460,7 +463,7 @@ async fn a_rejected_loan_retried_after_its_return_leaves_no_phantom_loan() {
     let server = serve(SimDistrict::demo(K), None).await;
     let loans_total = |district: Arc<dyn District>| async move {
         let card = Credential::card(GOOD).unwrap();
-        match district.authenticate(&card, Some(PIN)).await.unwrap() {
+        match district.authenticate(&card, Some(&Secret::from(PIN))).await.unwrap() {
             AuthAnswer::Patron { status, .. } => status.loans_total,
             other => panic!("{other:?}"),
         }

@@ -12,10 +12,11 @@
 //! stays pending. The district here is the in-process simulator behind a
 //! scripted fault layer, so hundreds of runs take seconds.
 
-use bookstation::district::seed::DEMO_KIOSK_ID;
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed::DEMO_KIOSK_ID;
 use bookstation::district::{
-    District, DistrictError, EventOutcome, EventResult, Health, Inventory, SimDistrict, SubmittedEvent, SyncReport,
-    SyncSettings, SyncWorker,
+    District, DistrictError, EventOutcome, EventResult, Health, Inventory, SubmittedEvent, SyncReport, SyncSettings,
+    SyncWorker,
 };
 use bookstation::domain::{Credential, EventBody, ItemId, Timestamp};
 use bookstation::store::{AsyncStore, OutboxState, Store};
@@ -96,12 +97,12 @@ impl District for Scripted {
     async fn authenticate(
         &self,
         credential: &Credential,
-        pin: Option<&str>,
+        pin: Option<&bookstation::domain::Secret>,
     ) -> Result<bookstation::district::AuthAnswer, DistrictError> {
-        self.sim.authenticate(credential, pin).await
+        self.sim.authenticate(credential, pin.map(|p| &**p)).await.map_err(DistrictError::from)
     }
     async fn inventory(&self) -> Result<Inventory, DistrictError> {
-        self.sim.inventory().await
+        self.sim.inventory().await.map_err(DistrictError::from)
     }
     async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError> {
         let fault = std::mem::replace(&mut *self.next.lock().unwrap(), Fault::None);
@@ -131,7 +132,7 @@ impl District for Scripted {
         Ok(results)
     }
     async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
-        self.sim.heartbeat(health).await
+        self.sim.heartbeat(health).await.map_err(DistrictError::from)
     }
 }
 

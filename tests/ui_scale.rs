@@ -7,8 +7,8 @@
 
 mod common;
 
-use bookstation::district::SimDistrict;
-use bookstation::district::seed;
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed;
 use bookstation::engine::Screen;
 use bookstation::ui::{Api, CoverSize};
 use common::ui::{UiKiosk, testing_platform};
@@ -57,7 +57,7 @@ fn station() -> UiKiosk {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let covers = tempfile::tempdir().expect("covers dir");
     let mut catalogue = seed::demo_sized(BOOKS);
-    let png = bookstation::district::covers::placeholder_png(600, 900, [60, 90, 140]).expect("png");
+    let png = bookstation_district_sim::covers::placeholder_png(600, 900, [60, 90, 140]).expect("png");
     let one = covers.path().join("one.png");
     std::fs::write(&one, png).expect("cover");
     for s in &mut catalogue.items {

@@ -1,8 +1,8 @@
 //! What an inventory audit found at one locker, as the `inventory_audit`
 //! event carries it.
 
-use crate::SlotNo;
 use crate::ItemId;
+use crate::SlotNo;
 use serde::{Deserialize, Serialize};
 
 /// How a locker does not match its record. In JSON (the event, the

@@ -74,7 +74,6 @@ mod tests {
         assert!(Credential::member_number("12").is_none());
     }
 
-
     #[test]
     fn debug_never_shows_the_value() {
         let shown = format!("{:?}", Credential::card("04A1B2C3D4E5F6").unwrap());

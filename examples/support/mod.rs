@@ -4,9 +4,10 @@
 #![allow(dead_code)]
 
 use bookstation::config::Config;
-use bookstation::demo::{SimNetwork, seed_demo};
-use bookstation::district::SimDistrict;
-use bookstation::district::seed;
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed;
+use bookstation::demo::seed_demo;
+use bookstation::district::SimNetwork;
 use bookstation::domain::Timestamp;
 use bookstation::engine::{Action, Deps, EngineSettings, Input, Runner, VirtualClock};
 use bookstation::store::{AsyncStore, CardHasher, Store};
@@ -107,7 +108,7 @@ impl BenchKiosk {
             for (n, s) in catalogue.items.iter_mut().enumerate() {
                 let name = format!("{}.png", s.item.id.as_str());
                 let shade = u8::try_from(n % 200).unwrap_or(0);
-                let png = bookstation::district::covers::placeholder_png(side * 2 / 3, side, [40 + shade, 90, 140])
+                let png = bookstation_district_sim::covers::placeholder_png(side * 2 / 3, side, [40 + shade, 90, 140])
                     .expect("cover");
                 std::fs::write(covers.join(&name), png).expect("cover file");
                 s.item.cover_url = Some(format!("covers/{name}"));

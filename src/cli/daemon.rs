@@ -5,7 +5,6 @@ use super::service;
 use anyhow::Context;
 use bookstation::config::Config;
 use bookstation::control;
-use bookstation::demo::seed_demo;
 use bookstation::engine::actor;
 use bookstation::engine::{Deps, EngineSettings, Runner, SystemClock};
 use bookstation::store::{AsyncStore, open_state};
@@ -15,21 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The demo config, written beside the demo's state so an operator can read
-/// what the demo runs with. `lockers`: the cabinet's size (the bin is the
-/// slot after the last locker).
-pub fn demo_config(state_dir: &Path, lockers: u16) -> anyhow::Result<Config> {
-    create_state_dir(state_dir)?;
-    let state_dir = state_dir.canonicalize().with_context(|| format!("resolving {}", state_dir.display()))?;
-    let mut config = Config::demo(&state_dir);
-    config.hardware.lockers = lockers;
-    config.hardware.return_bin_slot = lockers + 1;
-    let path = state_dir.join("bookstation.toml");
-    std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
-    Ok(config)
-}
-
-fn create_state_dir(dir: &Path) -> anyhow::Result<()> {
+pub(super) fn create_state_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o750)
@@ -116,17 +101,22 @@ async fn start(
     let lock = super::backup::lock_state(&state_dir)?;
     // The database and the card key first: the world file and the cover
     // cache created below are themselves signs of an earlier life.
-    let (mut store, hasher) = open_state(&state_dir, lock_was_there)?;
+    let (store, hasher) = open_state(&state_dir, lock_was_there)?;
     // The simulated world (and its network cable) exists for simulated
     // hardware only: a kiosk with real devices never opens world.json, and
     // whether it is online is its district's answer alone.
     let world = super::hardware::simulated_world(&config)?;
+    #[cfg(feature = "demo")]
+    let mut store = store;
+    #[cfg(feature = "demo")]
     if demo {
         let world = world.as_ref().context(
             "the demo's books go into simulated lockers: --demo-books needs hardware.kind = \"mock\" or \"pty\"",
         )?;
-        seed_demo(&mut store, world, bookstation::engine::Clock::now(&SystemClock))?;
+        bookstation::demo::seed_demo(&mut store, world, bookstation::engine::Clock::now(&SystemClock))?;
     }
+    #[cfg(not(feature = "demo"))]
+    let _ = demo;
     // SIP2 cannot list a kiosk's items: its catalogue starts from the store's.
     let known = store.items()?;
     let district = super::district::connect(&config, world.as_ref(), known).await?;

@@ -152,21 +152,20 @@ fn check_state(config: &Config, report: &mut Report) {
 /// The district settings the daemon would refuse at start-up: the URL, the
 /// token file (private, one line) and the pinned CA file.
 fn check_district(config: &Config, report: &mut Report) {
-    use bookstation::config::DistrictKind;
+    use bookstation::config::DistrictBackend;
     use bookstation::district::http::{check_url, read_ca_file, read_token_file};
-    let d = &config.district;
-    match d.kind {
-        DistrictKind::Sim => report.note("district: the simulated district, started inside the daemon on loopback"),
-        DistrictKind::Http => {
-            match d.url.as_deref().map(check_url) {
-                Some(Ok(url)) => report.ok(&format!("district server {url}")),
-                Some(Err(e)) => report.fail(&e.to_string()),
-                None => report.fail("district.url is not set"),
+    match &config.district.backend {
+        DistrictBackend::Sim {} => {
+            report.note("district: the simulated district, started inside the daemon on loopback")
+        }
+        DistrictBackend::Http(d) => {
+            match check_url(&d.url) {
+                Ok(url) => report.ok(&format!("district server {url}")),
+                Err(e) => report.fail(&e.to_string()),
             }
-            match d.token_file.as_deref().map(read_token_file) {
-                Some(Ok(_)) => report.ok("district token file is private and readable"),
-                Some(Err(e)) => report.fail(&e.to_string()),
-                None => report.fail("district.token_file is not set"),
+            match read_token_file(&d.token_file) {
+                Ok(_) => report.ok("district token file is private and readable"),
+                Err(e) => report.fail(&e.to_string()),
             }
             match d.ca_file.as_deref().map(read_ca_file) {
                 Some(Ok(_)) => report.ok("district CA file holds certificates (pinned)"),
@@ -174,16 +173,15 @@ fn check_district(config: &Config, report: &mut Report) {
                 None => report.note("district server certificate checked against the system's CA roots"),
             }
         }
-        DistrictKind::Sip2 => check_sip2(config, report),
+        DistrictBackend::Sip2(d) => check_sip2(config, d, report),
     }
 }
 
 /// Log in to the SIP2 server and say what it says of itself (its 98).
-fn check_sip2(config: &Config, report: &mut Report) {
+fn check_sip2(config: &Config, d: &bookstation::config::Sip2Backend, report: &mut Report) {
     use bookstation::district::sip2::messages::SUPPORTED;
-    let d = &config.district;
-    let at = format!("{}:{}", d.host.as_deref().unwrap_or("?"), d.port.unwrap_or(0));
-    let district = match super::district::sip2_district(config, Vec::new()) {
+    let at = format!("{}:{}", d.host, d.port);
+    let district = match super::district::sip2_district(config, d, Vec::new()) {
         Ok(district) => district,
         Err(e) => return report.fail(&format!("{e:#}")),
     };

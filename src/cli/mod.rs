@@ -5,6 +5,8 @@ mod output;
 
 mod backup;
 mod daemon;
+#[cfg(feature = "demo")]
+mod demo;
 mod district;
 mod doctor;
 mod hardware;
@@ -28,8 +30,6 @@ const MAX_PIN_LINE: usize = 256;
 
 /// Where the demo keeps its state unless told otherwise.
 const DEMO_STATE_DIR: &str = "demo-state";
-/// The institution id (`AO`) `demo --district sip2://…` sends: the toy library's.
-const DEMO_SIP2_INSTITUTION: &str = "MAPO";
 
 #[derive(Debug, Parser)]
 #[command(name = "bookstation", version, about = "Unmanned 24-hour book-locker library kiosk")]
@@ -48,9 +48,11 @@ enum Command {
         #[arg(long)]
         headless: bool,
         /// On first start, place the demo books in the simulated lockers and the store (mock hardware only), as `demo` does.
+        #[cfg(feature = "demo")]
         #[arg(long)]
         demo_books: bool,
     },
+    #[cfg(feature = "demo")]
     /// Run the demo kiosk: simulated hardware, simulated district, demo books and cards; opens the kiosk window and a simulator window unless --headless (or there is no display: then it says so and runs headless).
     Demo {
         /// No windows: drive the kiosk through `bookstation sim` only.
@@ -67,11 +69,12 @@ enum Command {
         sip2_password_file: Option<PathBuf>,
         /// `pty`: the locker board is a simulated Kerong CU bus on a pseudo-terminal, driven by the real serial driver.
         #[arg(long, value_enum, default_value = "mock")]
-        hardware: DemoHardware,
+        hardware: demo::DemoHardware,
         /// Lockers in the cabinet (40 to 2000): past the demo's 40, each holds a generated Korean or English book. With `--hardware pty`, 16 Kerong boards of 16 locks per bus, so more than 255 lockers take several buses. A state directory keeps the size it was first started with.
         #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(40..=2000))]
         lockers: u16,
     },
+    #[cfg(feature = "demo")]
     /// Serve the simulated district over HTTP (the API of docs/district-api.md, plus /sim/state and /sim/faults).
     DistrictSim {
         /// Address to listen on, e.g. 127.0.0.1:8700 (port 0 picks a free one; the ready line says which).
@@ -170,128 +173,19 @@ enum Command {
     },
 }
 
-/// The demo cards the simulator window offers (README's demo data).
-fn demo_cards() -> Vec<(String, String)> {
-    [
-        ("04A1B2C3D4E5F6", "Patron in good standing"),
-        ("04000000000002", "Patron with an overdue book"),
-        ("04000000000003", "Suspended patron"),
-        ("04000000000004", "Patron with a hold ready"),
-        ("04000000000005", "Patron at the district quota"),
-        ("0499999999999999", "Unknown card"),
-        (bookstation::config::DEMO_STAFF_CARD, "Staff (PIN 2580)"),
-    ]
-    .into_iter()
-    .map(|(uid, label)| (uid.to_owned(), label.to_owned()))
-    .collect()
-}
-
-/// What the demo's locker board is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum DemoHardware {
-    /// The simulated world, in process.
-    Mock,
-    /// The simulated world behind Kerong CU boards on a pty.
-    Pty,
-}
-
-/// Whether a window can open: an X server or a Wayland compositor is named
-/// in the environment (`env` reads a variable).
-fn has_display(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|key| env(key).is_some_and(|v| !v.is_empty()))
-}
-
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { config, headless, demo_books } => {
-            let config = Config::load(&config)?;
-            let screen = match config.ui.backend {
-                _ if headless => daemon::Screen::Headless,
-                UiBackend::None => daemon::Screen::Headless,
-                UiBackend::Linuxkms | UiBackend::Winit => daemon::Screen::Window(Box::new(WindowOptions {
-                    backend: if config.ui.backend == UiBackend::Winit { "winit" } else { "linuxkms" }.into(),
-                    simulator: false,
-                    fullscreen: config.ui.fullscreen,
-                    covers_dir: Some(config.kiosk.state_dir.join("covers")),
-                    demo_cards: Vec::new(),
-                    accessibility: config.accessibility.clone(),
-                    display: config.display,
-                })),
-            };
-            daemon::run(config, demo_books, screen)?;
+        #[cfg(feature = "demo")]
+        Command::Run { config, headless, demo_books } => run(config, headless, demo_books)?,
+        #[cfg(not(feature = "demo"))]
+        Command::Run { config, headless } => run(config, headless, false)?,
+        #[cfg(feature = "demo")]
+        Command::Demo { headless, state_dir, district, sip2_password_file, hardware, lockers } => {
+            demo::run(demo::DemoArgs { headless, state_dir, district, sip2_password_file, hardware, lockers })?
         }
-        Command::Demo { headless, state_dir, district: url, sip2_password_file, hardware, lockers } => {
-            let mut config = daemon::demo_config(&state_dir, lockers)?;
-            if hardware == DemoHardware::Pty {
-                config.hardware.kind = bookstation::config::HardwareKind::Pty;
-                let path = config.kiosk.state_dir.join("bookstation.toml");
-                std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
-            }
-            if let Some(url) = url {
-                config.district = match url.strip_prefix("sip2://") {
-                    Some(address) => {
-                        let (user, address) = match address.rsplit_once('@') {
-                            Some((user, _)) if user.contains(':') => anyhow::bail!(
-                                "--district {}: a password does not go on the command line; \
-                                 give it in BOOKSTATION_SIP2_PASSWORD or --sip2-password-file",
-                                url.replace(user, "USER:…")
-                            ),
-                            Some((user, address)) => (Some(user), address),
-                            None => (None, address),
-                        };
-                        let (host, port) = address
-                            .trim_end_matches('/')
-                            .rsplit_once(':')
-                            .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
-                            .with_context(|| format!("--district {url}: expected sip2://[USER@]HOST:PORT"))?;
-                        let mut sip2 = bookstation::config::DistrictConfig::sip2(host, port, DEMO_SIP2_INSTITUTION);
-                        if let Some(user) = user {
-                            let password = std::env::var("BOOKSTATION_SIP2_PASSWORD").ok();
-                            sip2.login_user = Some(user.to_owned());
-                            sip2.password_file = Some(district::demo_password_file(
-                                &config.kiosk.state_dir,
-                                sip2_password_file,
-                                password,
-                            )?);
-                        }
-                        sip2
-                    }
-                    None => {
-                        let token_file = district::demo_token_file(&config.kiosk.state_dir)?;
-                        bookstation::config::DistrictConfig::http(url, token_file)
-                    }
-                };
-                let path = config.kiosk.state_dir.join("bookstation.toml");
-                config.validate(&path)?;
-                std::fs::write(&path, config.to_toml()).with_context(|| format!("writing {}", path.display()))?;
-            }
-            let no_display = !headless && !has_display(|key| std::env::var_os(key));
-            if no_display {
-                // One line, then a demo that still works: the socket drives it.
-                errln!(
-                    "bookstation demo: no display (DISPLAY and WAYLAND_DISPLAY are unset), so no windows; \
-                     running headless: drive it with `bookstation sim --state-dir {} state` (see README), \
-                     or run `xvfb-run make demo` for the windows",
-                    config.kiosk.state_dir.display()
-                );
-            }
-            let screen = if headless || no_display {
-                daemon::Screen::Headless
-            } else {
-                daemon::Screen::Window(Box::new(WindowOptions {
-                    backend: "winit".into(),
-                    simulator: true,
-                    fullscreen: false,
-                    covers_dir: Some(config.kiosk.state_dir.join("covers")),
-                    demo_cards: demo_cards(),
-                    accessibility: config.accessibility.clone(),
-                    display: config.display,
-                }))
-            };
-            daemon::run(config, true, screen)?;
-        }
+        #[cfg(feature = "demo")]
         Command::DistrictSim { listen, db, token_file, kiosk_id } => {
-            district::district_sim(listen, db, token_file, kiosk_id)?
+            demo::district_sim(listen, db, token_file, kiosk_id)?
         }
         Command::Sim { state_dir, command } => return sim::run(&state_dir, command),
         Command::Outbox { state_dir, command } => outbox::run(&state_dir, command)?,
@@ -328,26 +222,30 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `bookstation run`: the kiosk daemon with its config's window (or none).
+fn run(config: PathBuf, headless: bool, demo_books: bool) -> anyhow::Result<()> {
+    let config = Config::load(&config)?;
+    let screen = match config.ui.backend {
+        _ if headless => daemon::Screen::Headless,
+        UiBackend::None => daemon::Screen::Headless,
+        UiBackend::Linuxkms | UiBackend::Winit => daemon::Screen::Window(Box::new(WindowOptions {
+            backend: if config.ui.backend == UiBackend::Winit { "winit" } else { "linuxkms" }.into(),
+            simulator: false,
+            fullscreen: config.ui.fullscreen,
+            covers_dir: Some(config.kiosk.state_dir.join("covers")),
+            demo_cards: Vec::new(),
+            accessibility: config.accessibility.clone(),
+            display: config.display,
+        })),
+    };
+    daemon::run(config, demo_books, screen)?;
+    Ok(())
+}
+
 /// The state directory given, else the one the config names.
 fn state_dir_of(config: PathBuf, state_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match state_dir {
         Some(dir) => Ok(dir),
         None => Ok(Config::load(&config)?.kiosk.state_dir),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::has_display;
-
-    #[test]
-    fn a_display_is_an_x_server_or_a_wayland_compositor_named_in_the_environment() {
-        let env = |set: &'static [(&'static str, &'static str)]| {
-            move |key: &str| set.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).into())
-        };
-        assert!(!has_display(env(&[])));
-        assert!(!has_display(env(&[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")])), "empty is unset");
-        assert!(has_display(env(&[("DISPLAY", ":99")])));
-        assert!(has_display(env(&[("WAYLAND_DISPLAY", "wayland-0")])));
     }
 }

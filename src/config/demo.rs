@@ -10,6 +10,10 @@ use crate::domain::staff::staff_card_digest;
 use crate::domain::{Language, OfflinePolicy};
 use std::path::Path;
 
+/// The demo kiosk's id: the one the simulated district's demo seed serves
+/// (`bookstation_district_sim::seed::DEMO_KIOSK_ID`; `demo.rs` tests they agree).
+pub const DEMO_KIOSK_ID: &str = "MAPO-HAPJEONG-01";
+
 /// The demo kiosk's staff card UID (the simulator's "staff card" button taps it).
 pub const DEMO_STAFF_CARD: &str = "04FFFFFFFFFF01";
 /// The demo staff card's PIN.
@@ -26,7 +30,7 @@ impl Config {
     pub fn demo(state_dir: &Path) -> Config {
         Config {
             kiosk: KioskConfig {
-                id: crate::district::seed::DEMO_KIOSK_ID.to_owned(),
+                id: DEMO_KIOSK_ID.to_owned(),
                 name: "합정역 스마트도서관 (데모)".to_owned(),
                 name_en: Some("Hapjeong Station Smart Library (demo)".to_owned()),
                 name_zh: None,

@@ -27,7 +27,7 @@ pub use devices::{
 };
 
 pub use accessibility::{AccessibilityConfig, KEY_NAMES, KeyAction, KeyMap, SpeechMode};
-pub use demo::{DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2};
+pub use demo::{DEMO_KIOSK_ID, DEMO_STAFF_CARD, DEMO_STAFF_PIN, DEMO_STAFF_PIN_ARGON2};
 pub use display::{DisplayConfig, REACH_HIGH_MM, REACH_LOW_MM};
 pub use error::ConfigError;
 
@@ -281,44 +281,20 @@ impl HardwareConfig {
     }
 }
 
-/// Which district backend the kiosk talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DistrictKind {
-    /// The simulated district, started inside the daemon on a loopback port
-    /// and reached over HTTP like a real one (state in
-    /// `state_dir/district-sim.json`).
-    Sim,
-    /// A district server speaking the HTTP JSON API of `docs/district-api.md`
-    /// (or `bookstation district-sim`), at `url`.
-    Http,
-    /// A standard library system over SIP2 at `host`:`port`
-    /// (`docs/sip2.md`).
-    Sip2,
-}
-
-/// `[district]`: the library server the kiosk reports to.
+/// `[district]`: the library server the kiosk reports to: its backend
+/// (`kind` and that backend's own keys, one table per kind, so a config
+/// cannot hold a key its backend does not use), and the sync worker's
+/// timing, which every backend shares.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct DistrictConfig {
-    /// The backend.
-    pub kind: DistrictKind,
+    /// The backend, tagged by `kind`. Its table refuses the other kinds'
+    /// keys (and typos) by name.
+    #[serde(flatten)]
+    pub backend: DistrictBackend,
     /// A request not answered in this time counts as "district down", so a
     /// patron waits seconds, not minutes, before the offline rules apply.
     #[serde(default = "default_district_timeout")]
     pub timeout_secs: u64,
-    /// `http`: the server's base URL. `https://` always, except `http://` to
-    /// a loopback address (a simulator on this machine).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// `http`: the file holding the device's bearer token, one line, readable
-    /// by the daemon's user only (the daemon refuses a wider file).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_file: Option<PathBuf>,
-    /// `http`, optional: a PEM file with the one CA the server's certificate
-    /// must chain to, instead of the system's roots (pinning).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca_file: Option<PathBuf>,
     /// How often the sync worker looks for new events to send when nothing
     /// wakes it sooner.
     #[serde(default = "default_sync_interval")]
@@ -343,43 +319,80 @@ pub struct DistrictConfig {
     /// `state_dir/covers` up to this many MiB; the oldest go first.
     #[serde(default = "default_cover_cache_mib")]
     pub cover_cache_mib: u64,
-    /// `sip2`: the SIP2 server's host name or address.
+}
+
+/// Which district backend the kiosk talks to, with the keys that backend
+/// needs (required ones are not `Option`s: a config that parses has them).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DistrictBackend {
+    /// The simulated district, started inside the daemon on a loopback port
+    /// and reached over HTTP like a real one (state in
+    /// `state_dir/district-sim.json`). The demo build only.
+    Sim {},
+    /// A district server speaking the HTTP JSON API of `docs/district-api.md`.
+    Http(HttpBackend),
+    /// A standard library system over SIP2 (`docs/sip2.md`).
+    Sip2(Sip2Backend),
+}
+
+/// `kind = "http"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpBackend {
+    /// The server's base URL. `https://` always, except `http://` to a
+    /// loopback address (a simulator on this machine).
+    pub url: String,
+    /// The file holding the device's bearer token, one line, readable by the
+    /// daemon's user only (the daemon refuses a wider file).
+    pub token_file: PathBuf,
+    /// Optional: a PEM file with the one CA the server's certificate must
+    /// chain to, instead of the system's roots (pinning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    /// `sip2`: its TCP port (6001 is common).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    /// `sip2`: wrap the connection in TLS (SIP2 carries PINs in clear);
-    /// the certificate is checked against `ca_file` or the system's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `kind = "sip2"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sip2Backend {
+    /// The SIP2 server's host name or address.
+    pub host: String,
+    /// Its TCP port (6001 is common).
+    pub port: u16,
+    /// Wrap the connection in TLS (SIP2 carries PINs in clear); the
+    /// certificate is checked against `ca_file` or the system's roots.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tls: bool,
-    /// `sip2`: the login 93 user (`CN`); no login when unset.
+    /// With `tls`, optional: the one CA the server's certificate must chain to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// The login 93 user (`CN`); no login when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_user: Option<String>,
-    /// `sip2`: the file holding the login password (`CO`), one line,
-    /// readable by the daemon's user only, like the token file.
+    /// The file holding the login password (`CO`), one line, readable by the
+    /// daemon's user only, like the token file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_file: Option<PathBuf>,
-    /// `sip2`: the institution id (`AO`) every request carries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub institution_id: Option<String>,
-    /// `sip2`: this kiosk's location code (`CP` at login, `AP` at checkin);
-    /// the kiosk id when unset.
+    /// The institution id (`AO`) every request carries.
+    pub institution_id: String,
+    /// This kiosk's location code (`CP` at login, `AP` at checkin); the
+    /// kiosk id when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_code: Option<String>,
-    /// `sip2`, optional: a file with the terminal password (`AC`), private
-    /// like the password file; `AC` is sent empty when unset.
+    /// Optional: a file with the terminal password (`AC`), private like the
+    /// password file; `AC` is sent empty when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_password_file: Option<PathBuf>,
-    /// `sip2`: the library system (`generic`, `koha`, `evergreen`, `folio`),
-    /// whose known settings `[district.sip2]` may override.
+    /// The library system (`generic`, `koha`, `evergreen`, `folio`), whose
+    /// known settings `[district.sip2]` may override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialect: Option<crate::district::sip2::DialectName>,
-    /// `sip2`, optional: item barcodes (one a line) that belong to this
-    /// kiosk, for a first start: SIP2 cannot list a kiosk's items.
+    /// Optional: item barcodes (one a line) that belong to this kiosk, for
+    /// a first start: SIP2 cannot list a kiosk's items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalogue_file: Option<PathBuf>,
-    /// `sip2`: a 99 goes out when the session has been idle this long.
+    /// A 99 goes out when the session has been idle this long.
     #[serde(default = "default_keepalive", skip_serializing_if = "is_default_keepalive")]
     pub keepalive_secs: u64,
     /// `[district.sip2]`: overrides of the dialect's settings.
@@ -394,12 +407,14 @@ impl DistrictConfig {
 
     /// The in-process simulated district, every other key at its default.
     pub fn sim() -> Self {
+        Self::with(DistrictBackend::Sim {})
+    }
+
+    /// `backend` with every timing key at its default.
+    pub fn with(backend: DistrictBackend) -> Self {
         Self {
-            kind: DistrictKind::Sim,
+            backend,
             timeout_secs: default_district_timeout(),
-            url: None,
-            token_file: None,
-            ca_file: None,
             sync_interval_secs: default_sync_interval(),
             heartbeat_secs: default_heartbeat(),
             batch_size: default_batch_size(),
@@ -407,37 +422,78 @@ impl DistrictConfig {
             retry_max_secs: default_retry_max(),
             inventory_refresh_secs: default_inventory_refresh(),
             cover_cache_mib: default_cover_cache_mib(),
-            host: None,
-            port: None,
-            tls: false,
-            login_user: None,
-            password_file: None,
-            institution_id: None,
-            location_code: None,
-            terminal_password_file: None,
-            dialect: None,
-            catalogue_file: None,
-            keepalive_secs: default_keepalive(),
-            sip2: None,
         }
     }
 
     /// A library system over SIP2 at `host:port`, no login, institution
     /// `institution_id`, the generic dialect.
     pub fn sip2(host: impl Into<String>, port: u16, institution_id: impl Into<String>) -> Self {
-        Self {
-            kind: DistrictKind::Sip2,
-            host: Some(host.into()),
-            port: Some(port),
-            institution_id: Some(institution_id.into()),
-            ..Self::sim()
-        }
+        Self::with(DistrictBackend::Sip2(Sip2Backend {
+            host: host.into(),
+            port,
+            tls: false,
+            ca_file: None,
+            login_user: None,
+            password_file: None,
+            institution_id: institution_id.into(),
+            location_code: None,
+            terminal_password_file: None,
+            dialect: None,
+            catalogue_file: None,
+            keepalive_secs: default_keepalive(),
+            sip2: None,
+        }))
     }
 
     /// A district server over HTTP at `url`, token in `token_file`.
     pub fn http(url: impl Into<String>, token_file: impl Into<PathBuf>) -> Self {
-        Self { kind: DistrictKind::Http, url: Some(url.into()), token_file: Some(token_file.into()), ..Self::sim() }
+        Self::with(DistrictBackend::Http(HttpBackend { url: url.into(), token_file: token_file.into(), ca_file: None }))
     }
+
+    /// The SIP2 backend's keys, when that is the backend.
+    pub fn sip2_backend(&self) -> Option<&Sip2Backend> {
+        match &self.backend {
+            DistrictBackend::Sip2(sip2) => Some(sip2),
+            _ => None,
+        }
+    }
+}
+
+/// The error in `[district]`'s backend keys, with its key: the table read
+/// again, the timing keys set aside, the rest as the backend `kind` names.
+/// `None` when that finds nothing (the caller keeps serde's own error).
+fn backend_error(text: &str, origin: &Path) -> Option<ConfigError> {
+    const TIMING: [&str; 8] = [
+        "timeout_secs",
+        "sync_interval_secs",
+        "heartbeat_secs",
+        "batch_size",
+        "retry_min_secs",
+        "retry_max_secs",
+        "inventory_refresh_secs",
+        "cover_cache_mib",
+    ];
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SimBackend {}
+    fn check<T: serde::de::DeserializeOwned>(
+        table: toml::Table,
+    ) -> Result<(), serde_path_to_error::Error<toml::de::Error>> {
+        serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table)).map(drop)
+    }
+    let mut table = text.parse::<toml::Table>().ok()?.remove("district")?.as_table()?.clone();
+    table.retain(|key, _| !TIMING.contains(&key));
+    let kind = table.remove("kind")?;
+    let result = match kind.as_str()? {
+        "sim" => check::<SimBackend>(table),
+        "http" => check::<HttpBackend>(table),
+        "sip2" => check::<Sip2Backend>(table),
+        other => {
+            let message = format!("`{other}` is not a district backend: one of sim, http, sip2");
+            return Some(ConfigError::invalid(origin, "district.kind", message));
+        }
+    };
+    result.err().map(|e| ConfigError::decode_in(origin, "district", e))
 }
 
 /// Under the idle timeouts library systems commonly set (60 s), so the
@@ -530,7 +586,15 @@ impl Config {
     /// `Config` by forgetting a step.
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
         let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::syntax(origin, text, &e))?;
-        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| ConfigError::decode(origin, text, e))?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            // serde's tagged enum reads `[district]` as a whole, so its
+            // errors stop at the table: read it again for the key.
+            let in_district = e.path().iter().count() == 1 && e.path().to_string() == "district";
+            in_district
+                .then(|| backend_error(text, origin))
+                .flatten()
+                .unwrap_or_else(|| ConfigError::decode(origin, text, e))
+        })?;
         config.validate(origin)?;
         Ok(config)
     }

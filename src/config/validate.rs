@@ -116,79 +116,50 @@ pub(super) fn validate(c: &Config, file: &Path) -> Result<(), ConfigError> {
     // [district]
     let d = &c.district;
     within(file, "district.timeout_secs", d.timeout_secs, DISTRICT_TIMEOUT_SECS)?;
-    match d.kind {
-        super::DistrictKind::Http => {
-            let Some(url) = &d.url else {
-                return fail("district.url", "must be set when district.kind = \"http\"".into());
-            };
-            crate::district::http::check_url(url)
+    // Which keys each kind takes, and which it needs, serde checked
+    // (`DistrictBackend`); what is left is their values.
+    match &d.backend {
+        super::DistrictBackend::Http(http) => {
+            crate::district::http::check_url(&http.url)
                 .map_err(|e| ConfigError::invalid(file, "district.url", e.to_string()))?;
-            if d.token_file.is_none() {
+        }
+        super::DistrictBackend::Sim {} => {
+            if !cfg!(feature = "demo") {
                 return fail(
-                    "district.token_file",
-                    "must be set when district.kind = \"http\" (a file with the device's token, mode 0600)".into(),
+                    "district.kind",
+                    "\"sim\" (the simulated district) is in the demo build only; this kiosk talks to a real \
+                     district: \"http\" (a district server) or \"sip2\" (a library system)"
+                        .into(),
                 );
             }
         }
-        super::DistrictKind::Sim => {
-            for (key, set) in
-                [("url", d.url.is_some()), ("token_file", d.token_file.is_some()), ("ca_file", d.ca_file.is_some())]
-            {
-                if set {
-                    return fail(&format!("district.{key}"), "is only used with district.kind = \"http\"".into());
-                }
-            }
-        }
-        super::DistrictKind::Sip2 => {
-            for (key, set) in [("url", d.url.is_some()), ("token_file", d.token_file.is_some())] {
-                if set {
-                    return fail(&format!("district.{key}"), "is only used with district.kind = \"http\"".into());
-                }
-            }
-            if d.host.as_deref().is_none_or(|h| h.trim().is_empty()) {
+        super::DistrictBackend::Sip2(sip2) => {
+            if sip2.host.trim().is_empty() {
                 return fail("district.host", "must be set when district.kind = \"sip2\" (the SIP2 server)".into());
             }
-            if d.port.is_none_or(|p| p == 0) {
+            if sip2.port == 0 {
                 return fail("district.port", "must be 1 to 65535 when district.kind = \"sip2\" (often 6001)".into());
             }
-            if d.institution_id.as_deref().is_none_or(|i| i.trim().is_empty()) {
+            if sip2.institution_id.trim().is_empty() {
                 return fail(
                     "district.institution_id",
                     "must be set when district.kind = \"sip2\" (the AO the library system expects)".into(),
                 );
             }
-            if d.login_user.is_some() != d.password_file.is_some() {
-                let key = if d.login_user.is_some() { "district.password_file" } else { "district.login_user" };
+            if sip2.login_user.is_some() != sip2.password_file.is_some() {
+                let key = if sip2.login_user.is_some() { "district.password_file" } else { "district.login_user" };
                 return fail(key, "district.login_user and district.password_file go together".into());
             }
             for (key, value) in [
-                ("institution_id", d.institution_id.as_deref()),
-                ("location_code", d.location_code.as_deref()),
-                ("login_user", d.login_user.as_deref()),
+                ("institution_id", Some(sip2.institution_id.as_str())),
+                ("location_code", sip2.location_code.as_deref()),
+                ("login_user", sip2.login_user.as_deref()),
             ] {
                 if value.is_some_and(|v| v.contains(['|', '\r', '\n'])) {
                     return fail(&format!("district.{key}"), "must not contain |, CR or LF (SIP2 delimiters)".into());
                 }
             }
-            within(file, "district.keepalive_secs", d.keepalive_secs, 5..=3600)?;
-        }
-    }
-    if d.kind != super::DistrictKind::Sip2 {
-        let sip2_keys = [
-            ("host", d.host.is_some()),
-            ("port", d.port.is_some()),
-            ("tls", d.tls),
-            ("login_user", d.login_user.is_some()),
-            ("password_file", d.password_file.is_some()),
-            ("institution_id", d.institution_id.is_some()),
-            ("location_code", d.location_code.is_some()),
-            ("terminal_password_file", d.terminal_password_file.is_some()),
-            ("dialect", d.dialect.is_some()),
-            ("catalogue_file", d.catalogue_file.is_some()),
-            ("sip2", d.sip2.is_some()),
-        ];
-        if let Some((key, _)) = sip2_keys.iter().find(|(_, set)| *set) {
-            return fail(&format!("district.{key}"), "is only used with district.kind = \"sip2\"".into());
+            within(file, "district.keepalive_secs", sip2.keepalive_secs, 5..=3600)?;
         }
     }
     within(file, "district.sync_interval_secs", d.sync_interval_secs, 1..=3600)?;

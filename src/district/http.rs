@@ -283,11 +283,11 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 #[async_trait::async_trait]
 impl District for HttpDistrict {
-    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+    async fn authenticate(&self, credential: &Credential, pin: Option<&Secret>) -> Result<AuthAnswer, DistrictError> {
         let body = AuthRequest {
             kiosk_id: self.kiosk_id.clone(),
             credential: WireCredential::from(credential),
-            pin: pin.map(Secret::from),
+            pin: pin.cloned(),
         };
         self.json(self.client.post(self.url(api::AUTHENTICATE)?).json(&body)).await
     }

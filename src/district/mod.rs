@@ -1,24 +1,23 @@
 //! The district library server, as the kiosk sees it: one [`District`] trait
-//! and the types that cross it. Every type here is plain serde data, because
-//! the same model is what an HTTP backend sends and receives and what the
-//! simulator serves; nothing outside this module knows the district's wire
-//! protocol.
+//! and its backends. The types that cross it are the district API's
+//! (`bookstation-district-api`, re-exported here): plain serde data, the
+//! same the HTTP backend sends and reads and the simulator and the district
+//! server serve.
 //!
-//! - [`api`]: the HTTP JSON wire format (paths and bodies), written down in
-//!   `docs/district-api.md`.
+//! - [`api`]: the HTTP paths and bodies (`docs/district-api.md`), and how
+//!   an untrusted answer is read.
 //! - [`http`]: [`HttpDistrict`], the client of a district server over HTTPS.
-//! - [`server`]: [`SimServer`], the simulator served over HTTP with switchable
-//!   faults (`bookstation district-sim`).
 //! - [`sync`]: the sync worker that delivers the outbox, one batch at a time.
 //! - [`covers`]: cover images fetched into a size-capped directory for the UI.
-//! - [`sim`]: [`SimDistrict`], an in-memory district for the demo and tests.
-//! - [`seed`]: the demo's patrons, books, loans and holds.
+//! - [`sim_network`]: the simulated network cable in front of a district,
+//!   for simulated hardware.
 //! - [`sip2`]: [`Sip2District`], a standard library system over SIP2.
 //!
-//! **Architecture invariant:** a district answer is converted to domain types
-//! here ([`PatronStatus`], [`Item`]); the engine never sees a protocol detail.
+//! **Architecture invariant:** a backend turns its protocol into these types
+//! (SIP2's fields, HTTP's status codes); the engine never sees a protocol
+//! detail.
 
-use crate::domain::{Credential, ItemId};
+use crate::domain::{Credential, ItemId, Secret};
 pub use bookstation_district_api::{
     AuthAnswer, EventOutcome, EventResult, Health, Inventory, InventoryHold, ReturnHere, SubmittedEvent,
 };
@@ -27,15 +26,12 @@ use std::sync::Arc;
 pub mod api;
 pub mod covers;
 pub mod http;
-pub mod seed;
-pub mod server;
-pub mod sim;
+pub mod sim_network;
 pub mod sip2;
 pub mod sync;
 
 pub use http::{HttpDistrict, HttpSettings};
-pub use server::{Faults, SimServer};
-pub use sim::SimDistrict;
+pub use sim_network::SimNetwork;
 pub use sip2::{Sip2District, Sip2Settings};
 pub use sync::{SyncReport, SyncSettings, SyncWorker};
 
@@ -44,7 +40,8 @@ pub use sync::{SyncReport, SyncSettings, SyncWorker};
 #[async_trait::async_trait]
 pub trait District: Send + Sync {
     /// Who holds this credential; `pin` is checked when given (the kiosk asks for it when the library requires one).
-    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError>;
+    /// A [`Secret`]: it never reaches a log line, whichever backend carries it.
+    async fn authenticate(&self, credential: &Credential, pin: Option<&Secret>) -> Result<AuthAnswer, DistrictError>;
     /// This kiosk's items (bibliographic data, cover URL, hold_for for copies waiting for a hold) and hold ids.
     async fn inventory(&self) -> Result<Inventory, DistrictError>;
     /// Per-event outcome, in the order given. Offline events are facts: never refused, at most flagged.
@@ -63,7 +60,7 @@ pub trait District: Send + Sync {
 /// `Arc<dyn District>` chosen at start-up from config.
 #[async_trait::async_trait]
 impl<D: District + ?Sized> District for Arc<D> {
-    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+    async fn authenticate(&self, credential: &Credential, pin: Option<&Secret>) -> Result<AuthAnswer, DistrictError> {
         (**self).authenticate(credential, pin).await
     }
     async fn inventory(&self) -> Result<Inventory, DistrictError> {

@@ -433,8 +433,7 @@ async fn db<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::district::SimDistrict;
-    use crate::district::seed::DEMO_KIOSK_ID;
+    use crate::demo::{DEMO_KIOSK_ID, SimDistrict};
     use crate::domain::{EventBody, ItemId};
 
     const T0: Timestamp = Timestamp(1_795_914_000_000);

@@ -8,8 +8,8 @@
 //! record names a book and whose sensor sees one matches, even if the copy
 //! in it is another. Restocking is what ties a copy to a locker.
 
-pub use bookstation_district_api::audit::{AuditLine, Finding};
 use super::{ItemId, SlotNo};
+pub use bookstation_district_api::audit::{AuditLine, Finding};
 use serde::{Deserialize, Serialize};
 
 /// What the kiosk's record says a locker holds.

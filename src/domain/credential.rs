@@ -27,8 +27,6 @@ impl QrPattern {
 mod tests {
     use super::*;
 
-
-
     #[test]
     fn qr_pattern_reads_the_member_number() {
         let p = QrPattern::new("MAPO-MEMBER:");
@@ -36,5 +34,4 @@ mod tests {
         assert_eq!(p.parse("MP0001"), None);
         assert_eq!(p.parse("MAPO-MEMBER:abc"), None);
     }
-
 }

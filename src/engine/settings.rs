@@ -83,7 +83,7 @@ impl EngineSettings {
             countdown_ms: ms(p.countdown_secs),
             receipt_ms: ms(p.receipt_secs),
             has_printer: config.hardware.printer.is_some(),
-            receipt_by_phone: config.district.kind != crate::config::DistrictKind::Sip2,
+            receipt_by_phone: config.district.sip2_backend().is_none(),
             staff_task_ms: ms(p.dispense_timeout_secs.saturating_mul(5)),
             bin_slot: SlotNo(config.hardware.return_bin_slot),
             bin_capacity: config.hardware.return_bin_capacity,

@@ -122,7 +122,7 @@ mod tests {
     use super::*;
 
     fn write_cover(dir: &Path, name: &str, width: u32, height: u32) {
-        let png = crate::district::covers::placeholder_png(width, height, [200, 40, 40]).unwrap();
+        let png = bookstation_district_sim::covers::placeholder_png(width, height, [200, 40, 40]).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
     }
 

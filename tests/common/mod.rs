@@ -9,8 +9,9 @@ pub mod daemon;
 pub mod ui;
 
 use bookstation::config::Config;
-use bookstation::demo::{SimNetwork, seed_demo};
-use bookstation::district::SimDistrict;
+use bookstation::demo::SimDistrict;
+use bookstation::demo::seed_demo;
+use bookstation::district::SimNetwork;
 use bookstation::domain::Timestamp;
 use bookstation::engine::{Action, Deps, EngineSettings, Input, Runner, VirtualClock};
 use bookstation::store::{AsyncStore, CardHasher, OutboxEvent, Store};

@@ -56,7 +56,7 @@ pub struct PeerOptions {
 impl Peer {
     pub async fn start(options: PeerOptions) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let seed = serde_json::to_string(&bookstation::district::seed::demo()).expect("the seed as JSON");
+        let seed = serde_json::to_string(&bookstation::demo::seed::demo()).expect("the seed as JSON");
         std::fs::write(dir.path().join("seed.json"), seed).expect("write the seed");
         Self::spawn(dir, 0, options).await
     }
@@ -154,7 +154,7 @@ impl Peer {
         self.district_with(
             dialect,
             self.options.login.clone(),
-            bookstation::district::seed::demo().items.into_iter().map(|s| s.item).collect(),
+            bookstation::demo::seed::demo().items.into_iter().map(|s| s.item).collect(),
         )
     }
 

@@ -8,17 +8,17 @@
 #![allow(dead_code)]
 
 use bookstation::config::Config;
+use bookstation::demo::seed::DEMO_KIOSK_ID;
 use bookstation::demo::seed_demo;
+use bookstation::demo::{SimDistrict, SimServer};
 use bookstation::district::http::install_crypto_provider;
-use bookstation::district::seed::DEMO_KIOSK_ID;
-use bookstation::district::server::ServerOptions;
-use bookstation::district::sim::SimSnapshot;
-use bookstation::district::{
-    District, Faults, HttpDistrict, HttpSettings, SimDistrict, SimServer, SyncReport, SyncSettings, SyncWorker,
-};
+use bookstation::district::{District, HttpDistrict, HttpSettings, SyncReport, SyncSettings, SyncWorker};
 use bookstation::domain::{EventBody, ItemId, PatronId, SlotNo, Timestamp};
 use bookstation::engine::{Action, Clock, Deps, EngineSettings, Input, Runner, VirtualClock};
 use bookstation::store::{AsyncStore, CardHasher, OutboxEvent, OutboxState, Store};
+use bookstation_district_sim::Faults;
+use bookstation_district_sim::SimSnapshot;
+use bookstation_district_sim::server::ServerOptions;
 use bookstation_hardware::{SimLayout, SimWorld};
 use rand::SeedableRng;
 use serde_json::Value;

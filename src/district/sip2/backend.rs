@@ -21,7 +21,7 @@ use super::messages::{self, AcsStatus, PatronFlags, PatronInfo, Replay, Site, Su
 use crate::district::{
     AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, ReturnHere, SubmittedEvent,
 };
-use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing};
+use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Secret, Standing};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -399,14 +399,14 @@ impl Sip2District {
 
 #[async_trait::async_trait]
 impl District for Sip2District {
-    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+    async fn authenticate(&self, credential: &Credential, pin: Option<&Secret>) -> Result<AuthAnswer, DistrictError> {
         let sent: &str = match credential {
             Credential::Card(uid) => uid,
             Credential::MemberNumber(number) => number,
             // SIP2 has no pickup codes: a code is nobody's there.
             Credential::PickupCode(_) => return Ok(AuthAnswer::UnknownCredential),
         };
-        let info = self.look_up(sent, pin.unwrap_or_default()).await?;
+        let info = self.look_up(sent, pin.map_or("", |p| &**p)).await?;
         if info.valid_patron == Some(false) {
             return Ok(AuthAnswer::UnknownCredential);
         }

@@ -176,7 +176,7 @@ impl Runner {
     /// thread): the sign-in's result, and whether the district answered
     /// (`None` when it answered with a refusal that says nothing of it).
     async fn authenticate(&mut self, credential: Credential, pin: Option<Secret>) -> (Option<bool>, AuthResult) {
-        let call = self.deps.district.authenticate(&credential, pin.as_deref());
+        let call = self.deps.district.authenticate(&credential, pin.as_ref());
         let answer = flatten(tokio::time::timeout(self.deps.district_timeout, call).await);
         let hasher = self.deps.hasher.clone();
         let now = self.deps.clock.now();

@@ -4,8 +4,8 @@
 //! counted.
 
 use super::Shared;
-use crate::district::SimDistrict;
-use crate::district::sim::SimState;
+use crate::SimDistrict;
+use crate::sim::SimState;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
@@ -62,7 +62,7 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::district::seed::DEMO_KIOSK_ID;
+    use crate::seed::DEMO_KIOSK_ID;
 
     #[test]
     fn a_saved_sim_loads_back_and_a_broken_file_is_refused_by_name() {

@@ -10,12 +10,11 @@
 //! district it takes every event as a fact and flags the ones that contradict
 //! what it knows.
 
-use super::seed::{self, SeedPatron, SimSeed};
-use super::{
-    AuthAnswer, District, DistrictError, EventOutcome, EventResult, Health, Inventory, InventoryHold, ReturnHere,
-    SubmittedEvent,
+use crate::seed::{self, SeedPatron, SimSeed};
+use bookstation_district_api::{
+    AuthAnswer, Credential, EventBody, EventOutcome, EventResult, Health, Hold, Inventory, InventoryHold, Item, ItemId,
+    Loan, PatronId, PatronStatus, ReturnHere, Standing, SubmittedEvent,
 };
-use crate::domain::{Credential, EventBody, Hold, Item, ItemId, Loan, PatronId, PatronStatus, Standing};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -260,7 +259,7 @@ impl SimState {
         let ours = self.catalogue.get(&self.kiosk_id).is_some_and(|items| items.iter().any(|i| i.id == *item));
         match self.loans.iter().find(|l| l.item_id == *item && l.kiosk_id != self.kiosk_id) {
             Some(loan) if !ours => ReturnHere::Accepted {
-                library: crate::district::seed::library_name(&loan.kiosk_id),
+                library: crate::seed::library_name(&loan.kiosk_id),
                 title: Some(self.title_of(loan)).filter(|t| !t.is_empty()),
             },
             _ => ReturnHere::Refused {
@@ -270,7 +269,7 @@ impl SimState {
                     .catalogue
                     .iter()
                     .find(|(kiosk, items)| **kiosk != self.kiosk_id && items.iter().any(|i| i.id == *item))
-                    .map(|(kiosk, _)| crate::district::seed::library_name(kiosk)),
+                    .map(|(kiosk, _)| crate::seed::library_name(kiosk)),
             },
         }
     }
@@ -280,7 +279,7 @@ impl SimState {
     fn send_to_of(&self, event: &SubmittedEvent) -> Option<String> {
         let EventBody::Return { item_id, .. } = &event.body else { return None };
         let loan = self.loans.iter().find(|l| l.item_id == *item_id)?;
-        (loan.kiosk_id != event.kiosk_id).then(|| crate::district::seed::library_name(&loan.kiosk_id))
+        (loan.kiosk_id != event.kiosk_id).then(|| crate::seed::library_name(&loan.kiosk_id))
     }
 
     /// The due date the district holds for `item` lent to `patron`, if it is.
@@ -293,13 +292,13 @@ impl SimState {
     }
 
     /// What the simulated network does to a call before the server sees it.
-    fn gate(&mut self) -> Result<(), DistrictError> {
+    fn gate(&mut self) -> Result<(), SimFailure> {
         if !self.network.reachable {
-            return Err(DistrictError::Unreachable("simulated network down".into()));
+            return Err(SimFailure::Unreachable);
         }
         if self.network.fail_next > 0 {
             self.network.fail_next -= 1;
-            return Err(DistrictError::Server("simulated 500".into()));
+            return Err(SimFailure::Server);
         }
         Ok(())
     }
@@ -704,6 +703,18 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// A call the simulated network or server failed, as the switches
+/// ([`SimDistrict::set_reachable`], [`SimDistrict::set_fail_next`]) asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SimFailure {
+    /// The simulated network is down: nothing reached the server.
+    #[error("simulated network down")]
+    Unreachable,
+    /// The server answered with an error (HTTP 500).
+    #[error("simulated 500")]
+    Server,
+}
+
 /// The in-memory district. Clones share one state, so a test keeps a handle
 /// while the engine owns another.
 #[derive(Clone)]
@@ -794,21 +805,23 @@ impl SimDistrict {
     }
 }
 
-#[async_trait::async_trait]
-impl District for SimDistrict {
-    async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, DistrictError> {
+/// The simulated district's side of the `District` calls. Async, as a
+/// real district's are, so callers (the kiosk's adapter, the HTTP routes)
+/// await it like one; it never waits.
+impl SimDistrict {
+    pub async fn authenticate(&self, credential: &Credential, pin: Option<&str>) -> Result<AuthAnswer, SimFailure> {
         let mut state = self.lock();
         state.gate()?;
         Ok(state.authenticate(credential, pin))
     }
 
-    async fn inventory(&self) -> Result<Inventory, DistrictError> {
+    pub async fn inventory(&self) -> Result<Inventory, SimFailure> {
         let mut state = self.lock();
         state.gate()?;
         Ok(state.inventory())
     }
 
-    async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, DistrictError> {
+    pub async fn submit(&self, batch: &[SubmittedEvent]) -> Result<Vec<EventResult>, SimFailure> {
         let mut state = self.lock();
         state.gate()?;
         Ok(batch
@@ -823,14 +836,14 @@ impl District for SimDistrict {
             .collect())
     }
 
-    async fn heartbeat(&self, health: &Health) -> Result<(), DistrictError> {
+    pub async fn heartbeat(&self, health: &Health) -> Result<(), SimFailure> {
         let mut state = self.lock();
         state.gate()?;
         state.heartbeat(health);
         Ok(())
     }
 
-    async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, DistrictError> {
+    pub async fn return_here(&self, item: &ItemId) -> Result<ReturnHere, SimFailure> {
         let mut state = self.lock();
         state.gate()?;
         Ok(state.return_here(item))
@@ -840,8 +853,8 @@ impl District for SimDistrict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::district::seed::{DEMO_KIOSK_ID, DEMO_PATRON_PIN};
-    use crate::domain::{SlotNo, Timestamp};
+    use crate::seed::{DEMO_KIOSK_ID, DEMO_PATRON_PIN};
+    use bookstation_district_api::{Fault, FaultCode, SlotNo, Timestamp};
 
     const K: &str = DEMO_KIOSK_ID;
 
@@ -1007,7 +1020,7 @@ mod tests {
     async fn an_unreachable_sim_fails_every_call_and_applies_nothing() {
         let sim = SimDistrict::demo(K);
         sim.set_reachable(false);
-        let down = |r: Result<(), DistrictError>| matches!(r, Err(DistrictError::Unreachable(_)));
+        let down = |r: Result<(), SimFailure>| matches!(r, Err(SimFailure::Unreachable));
         let credential = Credential::member_number("1000001").unwrap();
         assert!(down(sim.authenticate(&credential, None).await.map(drop)));
         assert!(down(sim.inventory().await.map(drop)));
@@ -1027,7 +1040,7 @@ mod tests {
         let batch = [ret(1, "MP0041")];
         for _ in 0..2 {
             let err = sim.submit(&batch).await.unwrap_err();
-            assert!(matches!(err, DistrictError::Server(_)) && !err.is_offline(), "{err}");
+            assert!(matches!(err, SimFailure::Server), "{err}");
         }
         assert!(sim.state().events.is_empty());
         assert_eq!(outcomes(&sim.submit(&batch).await.unwrap()), vec![EventOutcome::Applied]);
@@ -1141,7 +1154,7 @@ mod tests {
             kiosk_id: K.into(),
             queue_depth: 3,
             oldest_pending_age_secs: Some(90),
-            faults: vec![crate::domain::Fault::new(crate::domain::FaultCode::DoorJammed, Some(7))],
+            faults: vec![Fault::new(FaultCode::DoorJammed, Some(7))],
             version: "0.1.0".into(),
             last_seq: Some(5),
         };

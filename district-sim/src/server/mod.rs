@@ -26,7 +26,7 @@ mod routes;
 pub use faults::Faults;
 pub use persist::{SimDbError, load_sim, load_sim_or};
 
-use super::SimDistrict;
+use crate::SimDistrict;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;

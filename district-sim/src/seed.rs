@@ -5,7 +5,7 @@
 //! its lockers from the same list, so the two always agree. The README
 //! documents these cards, so change them only together with it.
 
-use crate::domain::{Item, ItemId, PatronId, SlotNo, Standing};
+use bookstation_district_api::{Item, ItemId, PatronId, SlotNo, Standing};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -372,8 +372,8 @@ fn generated_book(k: usize) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::district::{AuthAnswer, District, SimDistrict};
-    use crate::domain::{Credential, Hold, PatronStatus, QrPattern};
+    use crate::SimDistrict;
+    use bookstation_district_api::{AuthAnswer, Credential, Hold, PatronStatus};
     use std::collections::HashSet;
 
     async fn status(credential: Credential) -> PatronStatus {
@@ -468,8 +468,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn member_number_from_the_mobile_qr_code_works() {
-        let credential = QrPattern::new("MAPO-MEMBER:").parse("MAPO-MEMBER:1000001").unwrap();
+    async fn a_member_number_works_like_the_card() {
+        let credential = Credential::member_number("1000001").unwrap();
         assert_eq!(status(credential).await.patron_id, PatronId::new("1000001"));
     }
 

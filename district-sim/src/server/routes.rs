@@ -10,8 +10,7 @@
 use super::Shared;
 use super::faults::{Drawn, Faults};
 use super::listener::{DownAfterAnswer, Hangup};
-use crate::district::api::{self, AuthRequest, ErrorAnswer, SubmitAnswer, SubmitRequest};
-use crate::district::{District, DistrictError, Health};
+use crate::SimFailure;
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Extension, FromRequest, FromRequestParts, Path as UrlPath, Request, State};
@@ -20,6 +19,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bookstation_district_api::Health;
+use bookstation_district_api::wire::{self as api, AuthRequest, ErrorAnswer, SubmitAnswer, SubmitRequest};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,13 +111,11 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-impl From<DistrictError> for ApiError {
-    fn from(e: DistrictError) -> Self {
+impl From<SimFailure> for ApiError {
+    fn from(e: SimFailure) -> Self {
         match e {
-            DistrictError::Unreachable(_) | DistrictError::Timeout => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "simulated district unavailable")
-            }
-            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+            SimFailure::Unreachable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "simulated district unavailable"),
+            SimFailure::Server => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }
     }
 }
@@ -248,12 +247,12 @@ async fn heartbeat(
 /// A demo cover: a plain colour picked from the name (the demo seed's
 /// `cover_url`s are `covers/MP0001.png` …, relative to the server).
 async fn cover(UrlPath(name): UrlPath<String>) -> Result<Response, ApiError> {
-    if crate::district::covers::file_name(&name).as_deref() != Some(name.as_str()) || !name.ends_with(".png") {
+    if !crate::covers::is_plain_png_name(&name) {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "no such cover"));
     }
     let hash = name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     let [r, g, b, _] = hash.to_le_bytes();
-    let png = crate::district::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]).map_err(|e| {
+    let png = crate::covers::placeholder_png(120, 180, [r | 0x40, g | 0x40, b | 0x40]).map_err(|e| {
         tracing::warn!(error = %e, "cannot draw a demo cover");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the cover")
     })?;
