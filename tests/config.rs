@@ -284,7 +284,7 @@ fn every_validation_rule_names_its_key() {
         ("district.timeout_secs", "from 1 to 10", |c| c.district.timeout_secs = 11),
         ("logging.level", "trace, debug, info", |c| c.logging.level = "infoo".into()),
         ("logging.level", "trace, debug, info", |c| c.logging.level = "bookstation=loud".into()),
-        ("staff[0].id", "empty", |c| c.staff[0].id = String::new()),
+        ("staff[0].id", "empty", |c| c.staff[0].id = "".into()),
         ("staff[1].id", "unique", |c| {
             let mut twin = c.staff[0].clone();
             twin.card_sha256 = "0".repeat(64);

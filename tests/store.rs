@@ -302,7 +302,7 @@ fn return_restock_and_unloading_the_bin() {
     assert_eq!(store.bin_items().unwrap(), [ItemId::new("MP0004")]);
 
     // Staff unload the bin, then put the book in locker 4.
-    assert_eq!(store.unload_bin("S001", t(3)).unwrap(), [ItemId::new("MP0004")]);
+    assert_eq!(store.unload_bin(&"S001".into(), t(3)).unwrap(), [ItemId::new("MP0004")]);
     assert!(store.bin_items().unwrap().is_empty());
     let unloaded = store.outbox(None, 10).unwrap().pop().unwrap();
     assert_eq!(unloaded.body, EventBody::BinUnloaded { items: vec![ItemId::new("MP0004")] });

@@ -2,7 +2,7 @@
 //! The store gives each an id (UUIDv7, the idempotency key) and a `seq`;
 //! the body below is the JSON payload.
 
-use super::{ItemId, PatronId, SlotNo};
+use super::{ItemId, PatronId, SlotNo, StaffId};
 use serde::{Deserialize, Serialize};
 
 /// Something a door or sensor did that staff must look at.
@@ -63,13 +63,13 @@ pub enum EventBody {
     },
     StaffDoorOpened {
         slot: SlotNo,
-        staff_id: String,
+        staff_id: StaffId,
     },
     OutOfService {
         /// `None` for the whole kiosk.
         slot: Option<SlotNo>,
         out_of_service: bool,
-        staff_id: String,
+        staff_id: StaffId,
     },
     /// A patron pressed "Help": someone should call the kiosk's phone or
     /// look at it. Names the screen, never the patron.
@@ -88,7 +88,7 @@ pub enum EventBody {
     /// kiosk's record. Sent clean too, so the district knows when the
     /// cabinet last matched; `lines` lists each locker that did not.
     InventoryAudit {
-        staff_id: String,
+        staff_id: StaffId,
         lockers: u32,
         lines: Vec<super::audit::AuditLine>,
     },

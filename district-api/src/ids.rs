@@ -55,3 +55,37 @@ impl fmt::Debug for PatronId {
         f.write_str("PatronId(<redacted>)")
     }
 }
+
+/// A member of staff, as the kiosk's config names them (`[[staff]] id`):
+/// what a staff action's event carries instead of a card or a name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StaffId(String);
+
+impl StaffId {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for StaffId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StaffId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for StaffId {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}

@@ -27,7 +27,7 @@ pub use answers::{
 pub use credential::Credential;
 pub use event::{AlarmKind, EventBody, EventKind};
 pub use fault::{Fault, FaultCode};
-pub use ids::{ItemId, PatronId, SlotNo};
+pub use ids::{ItemId, PatronId, SlotNo, StaffId};
 pub use item::Item;
 pub use patron::{Hold, Loan, PatronStatus, Standing};
 pub use secret::Secret;

@@ -58,7 +58,7 @@ impl Config {
             ui: UiConfig { backend: UiBackend::Winit, fullscreen: false },
             display: super::DisplayConfig::default(),
             staff: vec![StaffMember {
-                id: "demo-staff".to_owned(),
+                id: "demo-staff".into(),
                 card_sha256: staff_card_digest(DEMO_STAFF_CARD),
                 pin_argon2: DEMO_STAFF_PIN_ARGON2.to_owned(),
             }],

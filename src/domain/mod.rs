@@ -26,7 +26,7 @@ pub mod text;
 // The vocabulary the kiosk shares with the district (its wire types).
 pub use bookstation_district_api::{
     AlarmKind, Credential, EventBody, EventKind, Fault, FaultCode, Hold, Item, ItemId, Loan, PatronId, PatronStatus,
-    Secret, SlotNo, Standing, Timestamp,
+    Secret, SlotNo, StaffId, Standing, Timestamp,
 };
 pub use credential::QrPattern;
 pub use ids::CardHash;

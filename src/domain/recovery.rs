@@ -4,9 +4,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What the kiosk was about to do when it wrote the intent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What the kiosk was about to do when it wrote the intent. Its names
+/// (the journal's `kind` column) are serde's, derived (strum), not kept by hand.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IntentKind {
     Loan,
     HoldPickup,
@@ -16,16 +30,11 @@ pub enum IntentKind {
 
 impl IntentKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Loan => "loan",
-            Self::HoldPickup => "hold_pickup",
-            Self::Return => "return",
-            Self::Restock => "restock",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Loan, Self::HoldPickup, Self::Return, Self::Restock].into_iter().find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -73,6 +82,15 @@ pub fn reconcile(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intent_kinds_are_named_as_serde_names_them() {
+        for &kind in <IntentKind as strum::VariantArray>::VARIANTS {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(IntentKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(IntentKind::parse("lend"), None);
+    }
 
     fn r(item_present: bool, drop_count: u32) -> Option<SlotReading> {
         Some(SlotReading { item_present, drop_count })

@@ -1,5 +1,6 @@
 //! Staff sign-in and the PIN throttle shared by staff and patron PINs.
 
+use super::StaffId;
 use super::Timestamp;
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use sha2::{Digest, Sha256};
@@ -22,7 +23,7 @@ pub fn verify_pin(phc: &str, pin: &str) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct StaffMember {
     /// Who this is, for the event log (`staff-01`); never a card UID.
-    pub id: String,
+    pub id: StaffId,
     /// `staff_card_digest(uid)`: hex SHA-256 of `"card:" + UID`, so a copy of
     /// the config does not hand out working card numbers. Case is ignored.
     pub card_sha256: String,

@@ -2,6 +2,7 @@
 //! feeds its result back as an [`super::Input`]; nothing here does I/O.
 
 use crate::domain::IntentId;
+use crate::domain::StaffId;
 use crate::domain::staff::PinThrottle;
 use crate::domain::{Credential, EventBody, ItemId, Secret, SlotNo, Timestamp};
 
@@ -25,12 +26,12 @@ pub enum Effect {
     /// Check a staff PIN against the config's Argon2 hash, off the engine
     /// → `Input::StaffPinChecked`.
     VerifyStaffPin {
-        staff_id: String,
+        staff_id: StaffId,
         pin: Secret,
     },
     /// Remember a staff member's wrong PINs (or forget them) across restarts.
     SaveStaffThrottle {
-        staff_id: String,
+        staff_id: StaffId,
         throttle: PinThrottle,
     },
     /// Commit an intent → `Input::IntentBegun`.
@@ -83,7 +84,7 @@ pub enum Effect {
     },
     /// Empty the bin's record → `Input::BinUnloaded`.
     UnloadBin {
-        staff_id: String,
+        staff_id: StaffId,
     },
     /// Read the outbox for the staff screen → `Input::OutboxLoaded`.
     LoadOutbox,

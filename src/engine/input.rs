@@ -6,6 +6,7 @@ use crate::district::Inventory;
 use crate::domain::IntentId;
 use crate::domain::Language;
 pub use crate::domain::Secret;
+use crate::domain::StaffId;
 use crate::domain::holdings::KioskRecord;
 use crate::domain::rules::OutageCounts;
 use crate::domain::{CachedPatron, ItemId, PatronStatus, SlotNo, Timestamp};
@@ -216,7 +217,7 @@ pub enum Input {
     },
     /// Whether the staff PIN was right ([`super::Effect::VerifyStaffPin`]).
     StaffPinChecked {
-        staff_id: String,
+        staff_id: StaffId,
         right: bool,
     },
     IntentBegun(IntentId),

@@ -2,6 +2,7 @@
 //! renders exactly this; the control socket answers with it as JSON.
 
 use crate::domain::Language;
+use crate::domain::StaffId;
 use crate::domain::Timestamp;
 use crate::domain::audit::Finding;
 use crate::domain::{EventKind, RefusalReason, SlotKind, SlotNo};
@@ -84,7 +85,7 @@ pub enum NoticeKind {
 /// Every notice the engine gives. In JSON, its translation key
 /// (`notice.returned`, or `refusal.<code>` for a refusal); the UI has one
 /// sentence for each (`ui/messages.slint`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumCount)]
 pub enum NoticeKey {
     WaitForLocker,
     TechnicalProblem,
@@ -142,7 +143,10 @@ pub enum NoticeKey {
 
 impl NoticeKey {
     /// Every notice but the refusals (those are [`RefusalReason::ALL`]).
-    pub const ALL: [NoticeKey; 32] = [
+    /// Listed by hand, since `Refusal` carries data; its length is held to
+    /// the variants' count (minus `Refusal`) at compile time, so a new
+    /// notice cannot be left out of the "every key has words" test.
+    pub const ALL: [NoticeKey; <NoticeKey as strum::EnumCount>::COUNT - 1] = [
         Self::WaitForLocker,
         Self::TechnicalProblem,
         Self::CardUnreadable,
@@ -530,7 +534,7 @@ impl StaffStep {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StaffView {
-    pub staff_id: String,
+    pub staff_id: StaffId,
     pub task: StaffStep,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_slot: Option<SlotNo>,
@@ -746,4 +750,17 @@ pub struct ViewState {
     pub returning: Option<ReturnView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staff: Option<StaffView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NoticeKey;
+
+    #[test]
+    fn every_notice_is_listed_once() {
+        for (i, key) in NoticeKey::ALL.iter().enumerate() {
+            assert!(!NoticeKey::ALL[..i].contains(key), "{key:?} twice");
+            assert!(!matches!(key, NoticeKey::Refusal(_)), "refusals are RefusalReason::ALL's");
+        }
+    }
 }

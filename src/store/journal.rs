@@ -12,9 +12,10 @@ use crate::domain::{EventBody, ForeignBook, IntentId, IntentKind, IntentSpec, It
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-/// Where an intent stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where an intent stands (the `state` column: serde's names, derived).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IntentState {
     Open,
     Completed,
@@ -22,19 +23,8 @@ pub enum IntentState {
 }
 
 impl IntentState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
     fn parse(raw: &str) -> Result<Self> {
-        [Self::Open, Self::Completed, Self::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| bad_row("intents", format!("unknown state {raw:?}")))
+        raw.parse().map_err(|_| bad_row("intents", format!("unknown state {raw:?}")))
     }
 }
 
@@ -316,6 +306,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intent_states_are_named_as_serde_names_them() {
+        for state in [IntentState::Open, IntentState::Completed, IntentState::Cancelled] {
+            let name: &str = state.into();
+            assert_eq!(serde_json::to_value(state).unwrap(), name);
+            assert_eq!(IntentState::parse(name).unwrap(), state);
+        }
+        assert!(IntentState::parse("closed").is_err());
+    }
     use crate::domain::{AlarmKind, Item, SlotNo};
 
     const BIN: SlotNo = SlotNo(4);

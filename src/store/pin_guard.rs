@@ -5,7 +5,7 @@
 
 use super::{Result, Store, StoreError, bad_row};
 use crate::domain::staff::PinThrottle;
-use crate::domain::{CardHash, Credential, PatronId, Timestamp};
+use crate::domain::{CardHash, Credential, PatronId, StaffId, Timestamp};
 use crate::store::CardHasher;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -52,7 +52,7 @@ impl CardHasher {
     }
 
     /// The wrong-PIN counter of a staff member.
-    pub fn staff_throttle_key(&self, staff_id: &str) -> CardHash {
+    pub fn staff_throttle_key(&self, staff_id: &StaffId) -> CardHash {
         self.keyed(&format!("pin-throttle:staff:{staff_id}"))
     }
 }

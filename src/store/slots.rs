@@ -5,7 +5,7 @@ use super::items::item_exists;
 use super::kiosk::outage_in;
 use super::outbox::append_in;
 use super::{Result, Store, StoreError, bad_row, slot_no};
-use crate::domain::{EventBody, ItemId, Slot, SlotKind, SlotNo, Timestamp};
+use crate::domain::{EventBody, ItemId, Slot, SlotKind, SlotNo, StaffId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 fn place_in(tx: &rusqlite::Transaction<'_>, slot: SlotNo, item: &ItemId) -> Result<()> {
@@ -220,7 +220,7 @@ impl Store {
     /// Staff emptied the return bin: clear it and append
     /// [`EventBody::BinUnloaded`] in the same transaction, even when the bin
     /// was empty (the visit is a fact too). Returns the books taken out.
-    pub fn unload_bin(&mut self, staff_id: &str, now: Timestamp) -> Result<Vec<ItemId>> {
+    pub fn unload_bin(&mut self, staff_id: &StaffId, now: Timestamp) -> Result<Vec<ItemId>> {
         let tx = self.write()?;
         let items = bin_items_in(&tx)?;
         tx.execute("DELETE FROM bin_contents", [])?;
@@ -228,7 +228,7 @@ impl Store {
         append_in(&tx, &EventBody::BinUnloaded { items: items.clone() }, offline, now)?;
         tx.commit()?;
         // A staff id is not patron identity; the event has no field for it.
-        tracing::info!(staff_id, books = items.len(), "return bin unloaded");
+        tracing::info!(staff_id = %staff_id, books = items.len(), "return bin unloaded");
         Ok(items)
     }
 }

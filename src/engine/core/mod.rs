@@ -23,6 +23,7 @@ use super::effect::Effect;
 use super::input::{Action, Input};
 pub use super::settings::EngineSettings;
 use super::view::{DisplayModes, Notice, NoticeKey, ViewState};
+use crate::domain::StaffId;
 use crate::domain::{
     Credential, EventBody, Item, ItemId, Language, RefusalReason, Secret, Slot, SlotNo, Timestamp, staff::PinThrottle,
 };
@@ -47,7 +48,7 @@ pub struct Snapshot {
     /// while it answers.
     pub outage_started: Option<Timestamp>,
     /// Staff members' wrong PINs, as the store kept them.
-    pub staff_throttles: HashMap<String, PinThrottle>,
+    pub staff_throttles: HashMap<StaffId, PinThrottle>,
 }
 
 /// The engine's mirror of the cabinet. The store is the durable truth; this
@@ -144,14 +145,14 @@ enum State {
         library: Option<String>,
     },
     StaffPin {
-        staff_id: String,
+        staff_id: StaffId,
         failures: u32,
         /// The PIN is being checked ([`Effect::VerifyStaffPin`]); more
         /// digits wait.
         checking: bool,
     },
     Staff {
-        staff_id: String,
+        staff_id: StaffId,
         task: StaffTask,
     },
 }
@@ -177,7 +178,7 @@ pub struct Engine {
     /// Wrong staff PINs per staff member, mirrored to the store. (Patron
     /// PINs are counted by the runner in the store, per credential and per
     /// patron, since only it knows whose a credential is.)
-    staff_throttles: HashMap<String, PinThrottle>,
+    staff_throttles: HashMap<StaffId, PinThrottle>,
     /// Tells a late district answer from the current one.
     auth_attempt: u64,
     /// What the patron chose for the screen, for their session only.

@@ -4,6 +4,7 @@ use super::dispense::Phase;
 use super::returns::ReturnPhase;
 use super::rows::{BookRow, LockerRow};
 use super::{Engine, StaffTask, State};
+use crate::domain::StaffId;
 use crate::domain::{Item, ItemId, Language, Slot, Timestamp};
 use crate::engine::view::{
     AuditLineView, AuditView, DispenseStep, DispenseView, HelpContact, ItemView, LoanView, PatronView, RefusalView,
@@ -271,13 +272,13 @@ impl Engine {
         self.selected.iter().filter_map(|id: &ItemId| self.kiosk.items.get(id)).map(|i| self.item_view(i)).collect()
     }
 
-    fn staff_view(&self, staff_id: &str, task: &StaffTask) -> StaffView {
+    fn staff_view(&self, staff_id: &StaffId, task: &StaffTask) -> StaffView {
         let (outbox, outbox_recent) = match task {
             StaffTask::Outbox { stats, recent } => (*stats, recent.clone()),
             _ => (None, Vec::new()),
         };
         StaffView {
-            staff_id: staff_id.to_owned(),
+            staff_id: staff_id.clone(),
             task: task.step(),
             task_slot: task.slot(),
             slots: self

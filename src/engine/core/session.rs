@@ -4,6 +4,7 @@
 use super::dispense::{Dispense, Pick};
 use super::standing::{Basis, PatronSession};
 use super::{Engine, State};
+use crate::domain::StaffId;
 use crate::domain::rules::{self, Allowance};
 use crate::domain::{Credential, ItemId, RefusalReason, Secret, search};
 use crate::engine::effect::Effect;
@@ -28,7 +29,7 @@ impl Engine {
         self.start_patron(credential, fx);
     }
 
-    fn staff_for_card(&self, uid: &str) -> Option<String> {
+    fn staff_for_card(&self, uid: &str) -> Option<StaffId> {
         self.settings.staff.iter().find(|s| s.matches_card(uid)).map(|s| s.id.clone())
     }
 

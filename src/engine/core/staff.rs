@@ -6,6 +6,7 @@
 
 use super::{Engine, Kiosk, State};
 use crate::domain::IntentId;
+use crate::domain::StaffId;
 use crate::domain::audit::{self, AuditReport, Finding, Reading, Record};
 use crate::domain::{EventBody, IntentKind, ItemId, RefusalReason, Secret, Slot, SlotKind, SlotNo, Timestamp};
 use crate::engine::effect::{Effect, IntentSpec};
@@ -123,7 +124,7 @@ impl Engine {
         }
     }
 
-    fn staff_id(&self) -> Option<String> {
+    fn staff_id(&self) -> Option<StaffId> {
         match &self.state {
             State::Staff { staff_id, .. } => Some(staff_id.clone()),
             _ => None,
@@ -131,7 +132,7 @@ impl Engine {
     }
 
     /// Staff actions are only taken from the staff menu.
-    fn staff_menu(&mut self) -> Option<String> {
+    fn staff_menu(&mut self) -> Option<StaffId> {
         match &self.state {
             State::Staff { staff_id, task } if task.is_idle() => Some(staff_id.clone()),
             State::Staff { .. } => {
@@ -161,7 +162,7 @@ impl Engine {
     }
 
     /// The answer to [`Effect::VerifyStaffPin`].
-    pub(super) fn on_staff_pin_checked(&mut self, checked_id: &str, right: bool, fx: &mut Vec<Effect>) {
+    pub(super) fn on_staff_pin_checked(&mut self, checked_id: &StaffId, right: bool, fx: &mut Vec<Effect>) {
         let State::StaffPin { staff_id, failures, checking: true } = &self.state else { return };
         if staff_id != checked_id {
             return;
@@ -191,7 +192,7 @@ impl Engine {
     }
 
     /// A staff card on the reader: the PIN pad, unless entry is locked.
-    pub(super) fn staff_card(&mut self, staff_id: String) {
+    pub(super) fn staff_card(&mut self, staff_id: StaffId) {
         let locked = self.staff_throttles.get(&staff_id).is_some_and(|t| t.is_locked(self.now));
         let failures = self.staff_throttles.get(&staff_id).map_or(0, |t| t.failures);
         self.start_fresh();
@@ -715,7 +716,7 @@ mod tests {
         e.view().staff.unwrap_or_else(|| panic!("not on the staff screen: {:?}", e.view()))
     }
 
-    fn staff_id(e: &Engine) -> String {
+    fn staff_id(e: &Engine) -> StaffId {
         staff(e).staff_id
     }
 
