@@ -71,9 +71,20 @@ impl ConfigError {
         let key = dotted(error.path());
         let error = error.into_inner();
         let line = error.span().and_then(|s| line_column(text, s.start)).map(|(line, _)| line);
-        let message = error.message().trim();
-        let file = file.to_path_buf();
+        Self::decoded(file, key, error.message().trim(), line)
+    }
 
+    /// A value inside the table `table` that did not deserialize, read
+    /// apart from its document (so without a line).
+    pub(super) fn decode_in(file: &Path, table: &str, error: serde_path_to_error::Error<toml::de::Error>) -> Self {
+        let inner = dotted(error.path());
+        let key = if inner.is_empty() { table.to_owned() } else { format!("{table}.{inner}") };
+        Self::decoded(file, key, error.into_inner().message().trim(), None)
+    }
+
+    /// serde's words for the value at `key` in config vocabulary.
+    fn decoded(file: &Path, key: String, message: &str, line: Option<usize>) -> Self {
+        let file = file.to_path_buf();
         if let Some((field, allowed)) = unknown_field(message) {
             // The path ends with the unknown key itself, except in a table
             // whose keys a tagged enum reads (`[district]`): there it stops
@@ -91,26 +102,6 @@ impl ConfigError {
             return Self::Value { file, key, message: "missing; this key is required".to_owned(), line };
         }
         Self::Value { file, key, message: message.to_owned(), line }
-    }
-}
-
-impl ConfigError {
-    /// A value inside the table `table` that did not deserialize, read
-    /// apart from its document (so without a line).
-    pub(super) fn decode_in(file: &Path, table: &str, error: serde_path_to_error::Error<toml::de::Error>) -> Self {
-        let inner = dotted(error.path());
-        let key = if inner.is_empty() { table.to_owned() } else { format!("{table}.{inner}") };
-        let message = error.into_inner().message().trim().to_owned();
-        let file = file.to_path_buf();
-        if let Some((field, allowed)) = unknown_field(&message) {
-            let key = if key.rsplit(['.', ']']).next() == Some(field) { key } else { format!("{key}.{field}") };
-            return Self::UnknownKey { file, key, allowed, line: None };
-        }
-        if let Some(field) = missing_field(&message) {
-            let key = format!("{key}.{field}");
-            return Self::Value { file, key, message: "missing; this key is required".to_owned(), line: None };
-        }
-        Self::Value { file, key, message, line: None }
     }
 }
 

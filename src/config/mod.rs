@@ -463,16 +463,6 @@ impl DistrictConfig {
 /// again, the timing keys set aside, the rest as the backend `kind` names.
 /// `None` when that finds nothing (the caller keeps serde's own error).
 fn backend_error(text: &str, origin: &Path) -> Option<ConfigError> {
-    const TIMING: [&str; 8] = [
-        "timeout_secs",
-        "sync_interval_secs",
-        "heartbeat_secs",
-        "batch_size",
-        "retry_min_secs",
-        "retry_max_secs",
-        "inventory_refresh_secs",
-        "cover_cache_mib",
-    ];
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct SimBackend {}
@@ -482,8 +472,11 @@ fn backend_error(text: &str, origin: &Path) -> Option<ConfigError> {
         serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table)).map(drop)
     }
     let mut table = text.parse::<toml::Table>().ok()?.remove("district")?.as_table()?.clone();
-    table.retain(|key, _| !TIMING.contains(&key));
     let kind = table.remove("kind")?;
+    // The timing keys: what the simulated district (no backend keys) writes
+    // besides its `kind`.
+    let timing = toml::Table::try_from(DistrictConfig::sim()).ok()?;
+    table.retain(|key, _| !timing.contains_key(key));
     let result = match kind.as_str()? {
         "sim" => check::<SimBackend>(table),
         "http" => check::<HttpBackend>(table),
